@@ -1,0 +1,1 @@
+"""pdpipe: enforce a personal-data processing policy on real databases."""

@@ -1,0 +1,211 @@
+"""The pdpipe command line: parses arguments, calls the library, reports.
+
+Exit codes: 0 done; 1 the work ran and failed; 2 bad input (policy, arguments).
+Errors are one clear message on stderr, never a traceback (PDPIPE_DEBUG=1 shows one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pdpipe.errors import BadInput, PdpipeError
+from pdpipe.policy import Policy, PolicyError, load_policy
+from pdpipe.policy.models import Policy as PolicyModel
+from pdpipe.report.plan_table import render_plan
+from pdpipe.retention.decide import AsOf
+from pdpipe.retention.plan import Plan, build_plan
+from pdpipe.stores.schema_check import store_problems
+
+app = typer.Typer(
+    name="pdpipe",
+    help="Enforce a personal-data processing policy on real databases.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+PolicyArg = Annotated[Path, typer.Argument(help="policy.yaml", show_default=False)]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="decide as of this date (YYYY-MM-DD, operator's timezone)"),
+]
+
+T = TypeVar("T")
+
+
+def main() -> None:
+    try:
+        app()
+    except PdpipeError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Map pdpipe's errors to a message and an exit code; hide tracebacks of the rest."""
+    try:
+        yield
+    except PdpipeError:
+        raise
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("PDPIPE_DEBUG"):
+            raise
+        # A third-party message may quote data; name only its type.
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__} "
+            "(set PDPIPE_DEBUG=1 to see the traceback)",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
+def _run(action: Callable[[], T]) -> T:
+    with _reported():
+        return action()
+
+
+def _as_of(text: str | None, policy: Policy) -> AsOf:
+    if text is None:
+        return AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
+    return AsOf.end_of_day(day, policy.operator.timezone)
+
+
+@app.command()
+def check(
+    policy_file: Annotated[
+        Path | None, typer.Argument(help="policy.yaml", show_default=False)
+    ] = None,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="print the policy's JSON Schema and exit")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="check the file only; do not connect to stores")
+    ] = False,
+) -> None:
+    """Validate a policy and check it against every store it names."""
+    if schema:
+        out.print_json(json.dumps(PolicyModel.model_json_schema()))
+        return
+    if policy_file is None:
+        raise BadInput("check: give a policy file, or --schema")
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        if not offline:
+            PolicyError.collect(store_problems(policy), policy_file)
+        stores = ", ".join(s.name for s in policy.stores)
+        tables = sum(len(s.tables) for s in policy.stores)
+        where = "file checked" if offline else f"stores checked: {stores}"
+        out.print(f"[green]ok[/green]: {policy_file}: {tables} table(s); {where}")
+
+    _run(work)
+
+
+@app.command()
+def plan(
+    policy_file: PolicyArg,
+    as_of: AsOfOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the plan as JSON")] = False,
+    chunk_size: Annotated[int, typer.Option(min=1, help="rows read per query")] = 50_000,
+) -> None:
+    """Dry run: what is due, why and by when, per store and table. Writes nothing."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        result = _plan_with_progress(policy, _as_of(as_of, policy), chunk_size, not as_json)
+        if as_json:
+            sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+        else:
+            out.print(render_plan(result))
+
+    _run(work)
+
+
+def _plan_with_progress(policy: Policy, as_of: AsOf, chunk_size: int, show: bool) -> Plan:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=not show) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(f"reading {label}", total=total or None)
+            bar.update(tasks[label], completed=done)
+
+        return build_plan(policy, as_of, chunk_size=chunk_size, progress=progress)
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="folder for stores and policy")] = Path(
+        "pdpipe-demo"
+    ),
+    subjects: Annotated[int, typer.Option(min=10, help="people to generate")] = 2000,
+    seed: Annotated[int, typer.Option(help="random seed: same seed, same data")] = 7,
+    url: Annotated[
+        str | None,
+        typer.Option(help="load both stores into this database instead of SQLite files"),
+    ] = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """Build realistic demo stores and a policy for them, then show the plan."""
+    from pdpipe.demo import build_demo
+
+    def work() -> None:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+        columns = (TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, rows: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(f"loading {stage}", total=None)
+                bar.update(tasks[stage], completed=rows)
+
+            result = build_demo(
+                directory, subjects=subjects, seed=seed, url=url, as_of=day, progress=progress
+            )
+        counts = ", ".join(
+            f"{store}.{table}: {rows:,}"
+            for store, tables in result.row_counts.items()
+            for table, rows in tables.items()
+        )
+        out.print(f"demo stores built: {counts}")
+        out.print(f"policy: {result.policy_path}")
+        policy = load_policy(result.policy_path)
+        plan_result = _plan_with_progress(policy, _as_of(as_of, policy), 50_000, True)
+        out.print(render_plan(plan_result))
+        out.print(
+            f"next: [bold]pdpipe check {result.policy_path}[/bold], "
+            f"[bold]pdpipe plan {result.policy_path} --json[/bold]"
+        )
+
+    _run(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The one error tree of pdpipe.
+
+    PdpipeError                  root; the CLI maps it to one line and an exit code
+    ├── BadInput                 exit 2: the user must fix something before anything runs
+    │   └── PolicyError          a policy file with one or more problems, each with its path
+    └── RunFailed                exit 1: the work ran and something failed
+        └── StoreError           a store could not be reached or answered with an error
+            └── StoreUnavailable transient (connection refused/reset): worth retrying
+
+Messages never carry personal data: they name stores, tables, columns and paths, and
+count rows; they never quote a value read from a store.
+"""
+
+from __future__ import annotations
+
+
+class PdpipeError(Exception):
+    """Root of every error pdpipe raises on purpose."""
+
+    exit_code = 1
+
+
+class BadInput(PdpipeError):
+    """Input the user must fix: nothing was written."""
+
+    exit_code = 2
+
+
+class RunFailed(PdpipeError):
+    """The job ran and failed."""
+
+    exit_code = 1
+
+
+class StoreError(RunFailed):
+    """A store refused or failed a statement."""
+
+    transient = False
+
+
+class StoreUnavailable(StoreError):
+    """A store could not be reached; retrying later may help."""
+
+    transient = True

@@ -1,0 +1,1 @@
+"""Depersonalization operators, registered by name."""

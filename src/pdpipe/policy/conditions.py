@@ -1,0 +1,236 @@
+"""A small declarative condition language for end rules, compiled to SQLAlchemy.
+
+No raw SQL: a condition is a mapping, read as YAML and checked before anything runs.
+
+    {status: blocklisted}                          column equals a value
+    {status: [blocklisted, disabled]}              column is one of the values
+    {status: {ne: enabled}}                        eq ne lt le gt ge in not_in
+    {consent_withdrawn_at: {is_null: false}}       NULL test
+    {status: blocklisted, source: import}          several keys: all must hold
+    {all: [...]} {any: [...]} {not: {...}}         combinations
+    {exists: {table: subscriber_lists, fk: subscriber_id, where: {status: confirmed}}}
+                                                   a related row of a child table exists
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+Scalar = str | int | float | bool | None
+
+COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "is_null")
+COMBINATORS = ("all", "any", "not", "exists")
+
+
+class ConditionSyntaxError(ValueError):
+    """A condition that cannot be read; ``where`` is the path inside the condition."""
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass(frozen=True)
+class Compare:
+    column: str
+    op: str
+    value: Scalar | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+@dataclass(frozen=True)
+class Exists:
+    table: str
+    fk: str
+    where: Condition | None
+
+
+Condition = Compare | AllOf | AnyOf | Not | Exists
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def parse_condition(raw: Any, where: str = "") -> Condition:
+    """Read a condition mapping into a tree, or raise ConditionSyntaxError naming the spot."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConditionSyntaxError(where, "expected a non-empty mapping such as {status: active}")
+    parts = [_parse_entry(str(key), value, _join(where, str(key))) for key, value in raw.items()]
+    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _parse_entry(key: str, value: Any, where: str) -> Condition:
+    if key in ("all", "any"):
+        if not isinstance(value, list) or not value:
+            raise ConditionSyntaxError(where, f"'{key}' takes a non-empty list of conditions")
+        items = tuple(parse_condition(item, f"{where}[{i}]") for i, item in enumerate(value))
+        return AllOf(items) if key == "all" else AnyOf(items)
+    if key == "not":
+        return Not(parse_condition(value, where))
+    if key == "exists":
+        return _parse_exists(value, where)
+    return _parse_comparison(key, value, where)
+
+
+def _parse_exists(value: Any, where: str) -> Exists:
+    if not isinstance(value, Mapping):
+        raise ConditionSyntaxError(where, "'exists' takes {table: ..., fk: ..., where: {...}}")
+    unknown = set(value) - {"table", "fk", "where"}
+    if unknown:
+        raise ConditionSyntaxError(
+            where, f"unknown key(s) {sorted(unknown)} (expected table, fk, where)"
+        )
+    table, fk = value.get("table"), value.get("fk")
+    if not isinstance(table, str) or not isinstance(fk, str):
+        raise ConditionSyntaxError(where, "'exists' needs 'table' and 'fk' as names")
+    inner = value.get("where")
+    parsed = None if inner is None else parse_condition(inner, _join(where, "where"))
+    return Exists(table, fk, parsed)
+
+
+def _parse_comparison(column: str, value: Any, where: str) -> Condition:
+    if _is_scalar(value):
+        return Compare(
+            column, "is_null" if value is None else "eq", True if value is None else value
+        )
+    if isinstance(value, list):
+        return Compare(column, "in", _scalars(value, where))
+    if not isinstance(value, Mapping) or not value:
+        raise ConditionSyntaxError(where, "expected a value, a list of values or {op: value}")
+    parts: list[Condition] = []
+    for op, operand in value.items():
+        op_where = _join(where, str(op))
+        if op not in COMPARISONS:
+            raise ConditionSyntaxError(
+                op_where, f"unknown comparison '{op}' (known: {', '.join(COMPARISONS)})"
+            )
+        if op == "is_null":
+            if not isinstance(operand, bool):
+                raise ConditionSyntaxError(op_where, "is_null takes true or false")
+            parts.append(Compare(column, op, operand))
+        elif op in ("in", "not_in"):
+            if not isinstance(operand, list) or not operand:
+                raise ConditionSyntaxError(op_where, f"'{op}' takes a non-empty list of values")
+            parts.append(Compare(column, op, _scalars(operand, op_where)))
+        else:
+            if not _is_scalar(operand) or operand is None:
+                raise ConditionSyntaxError(
+                    op_where, f"'{op}' takes one value (use is_null to test for NULL)"
+                )
+            parts.append(Compare(column, op, operand))
+    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+
+def _scalars(values: list[Any], where: str) -> tuple[Scalar, ...]:
+    for value in values:
+        if not _is_scalar(value) or value is None:
+            raise ConditionSyntaxError(where, "lists hold plain values (no NULL, no mappings)")
+    return tuple(values)
+
+
+def walk(condition: Condition) -> Iterator[Condition]:
+    """Every node of a condition, depth first (Exists' inner condition included)."""
+    yield condition
+    if isinstance(condition, AllOf | AnyOf):
+        for item in condition.items:
+            yield from walk(item)
+    elif isinstance(condition, Not):
+        yield from walk(condition.item)
+    elif isinstance(condition, Exists) and condition.where is not None:
+        yield from walk(condition.where)
+
+
+def referenced_columns(condition: Condition, table: str) -> set[tuple[str, str]]:
+    """(table, column) pairs a condition reads, `table` being the one it is evaluated on."""
+    found: set[tuple[str, str]] = set()
+
+    def visit(node: Condition, on: str) -> None:
+        if isinstance(node, Compare):
+            found.add((on, node.column))
+        elif isinstance(node, AllOf | AnyOf):
+            for item in node.items:
+                visit(item, on)
+        elif isinstance(node, Not):
+            visit(node.item, on)
+        else:
+            found.add((node.table, node.fk))
+            if node.where is not None:
+                visit(node.where, node.table)
+
+    visit(condition, table)
+    return found
+
+
+TableResolver = Callable[[str], sa.Table]
+
+
+def compile_condition(
+    condition: Condition, table: sa.Table, key: str, resolve: TableResolver
+) -> sa.ColumnElement[bool]:
+    """The condition as a SQLAlchemy boolean expression over `table`.
+
+    `resolve` gives the Table object of a child named in an `exists`; `key` is the parent's
+    key column that the child's fk refers to.
+    """
+    if isinstance(condition, Compare):
+        return _compile_compare(condition, table)
+    if isinstance(condition, AllOf):
+        return sa.and_(*(compile_condition(c, table, key, resolve) for c in condition.items))
+    if isinstance(condition, AnyOf):
+        return sa.or_(*(compile_condition(c, table, key, resolve) for c in condition.items))
+    if isinstance(condition, Not):
+        # NULL-safe negation: a comparison that is NULL (unknown) counts as not matching,
+        # so its negation must count as matching, as a reader of the policy would expect.
+        inner = compile_condition(condition.item, table, key, resolve)
+        return sa.not_(sa.func.coalesce(sa.case((inner, 1), else_=0), 0) == 1)
+    child = resolve(condition.table)
+    link = child.c[condition.fk] == table.c[key]
+    where = link
+    if condition.where is not None:
+        where = sa.and_(link, compile_condition(condition.where, child, key, resolve))
+    return sa.exists(sa.select(sa.literal(1)).select_from(child).where(where))
+
+
+def _compile_compare(cmp: Compare, table: sa.Table) -> sa.ColumnElement[bool]:
+    column = table.c[cmp.column]
+    value = cmp.value
+    if cmp.op == "is_null":
+        return column.is_(None) if value else column.is_not(None)
+    if cmp.op == "in":
+        assert isinstance(value, tuple)
+        return column.in_(value)
+    if cmp.op == "not_in":
+        assert isinstance(value, tuple)
+        return column.not_in(value)
+    operators: dict[str, Callable[[Any, Any], sa.ColumnElement[bool]]] = {
+        "eq": lambda c, v: c == v,
+        "ne": lambda c, v: c != v,
+        "lt": lambda c, v: c < v,
+        "le": lambda c, v: c <= v,
+        "gt": lambda c, v: c > v,
+        "ge": lambda c, v: c >= v,
+    }
+    return operators[cmp.op](column, value)

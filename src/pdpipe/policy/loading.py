@@ -1,0 +1,136 @@
+"""Reading policy.yaml: YAML, environment interpolation, structure, cross-references.
+
+``load_policy`` either returns a valid Policy or raises PolicyError listing every problem
+with its path and line. Nothing here touches a store.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from pdpipe.policy.errors import Loc, PolicyError, Problem
+from pdpipe.policy.interpolation import MissingVariable, anchor_sqlite_path, interpolate
+from pdpipe.policy.models import Policy
+from pdpipe.policy.semantics import policy_problems
+from pdpipe.policy.yaml_lines import line_of, value_lines
+
+
+def load_policy(path: Path | str, environ: Mapping[str, str] | None = None) -> Policy:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError([Problem((), "file not found")], file) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(
+            [Problem((), f"cannot read the file: {type(exc).__name__}")], file
+        ) from None
+    return parse_policy(text, file, os.environ if environ is None else environ)
+
+
+def parse_policy(text: str, file: Path, environ: Mapping[str, str]) -> Policy:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise PolicyError([Problem((), f"not valid YAML: {problem}", line)], file) from None
+    if not isinstance(raw, dict):
+        raise PolicyError([Problem((), "expected a mapping with version, operator, ...")], file)
+
+    lines = value_lines(text)
+    problems = _interpolate_urls(raw, environ, file.parent)
+    try:
+        policy = Policy.model_validate(raw)
+    except ValidationError as exc:
+        problems += [_problem(error) for error in exc.errors()]
+        raise PolicyError(_with_lines(problems, lines), file) from None
+    problems += policy_problems(policy)
+    PolicyError.collect(_with_lines(problems, lines), file)
+    return policy
+
+
+def _interpolate_urls(raw: dict[str, Any], environ: Mapping[str, str], base: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    stores = raw.get("stores")
+    if not isinstance(stores, list):
+        return problems
+    for index, store in enumerate(stores):
+        if not isinstance(store, dict) or not isinstance(store.get("url"), str):
+            continue
+        try:
+            store["url"] = anchor_sqlite_path(interpolate(store["url"], environ), base)
+        except MissingVariable as exc:
+            problems.append(Problem(("stores", index, "url"), str(exc)))
+            store["url"] = "sqlite://"  # keeps validating the rest of the file
+        except Exception:
+            problems.append(Problem(("stores", index, "url"), "not a SQLAlchemy URL"))
+    return problems
+
+
+def _with_lines(problems: list[Problem], lines: dict[Loc, int]) -> list[Problem]:
+    return [Problem(p.loc, p.message, p.line or line_of(lines, p.loc)) for p in problems]
+
+
+def _problem(error: ErrorDetails) -> Problem:
+    loc = _clean_loc(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        hint = f" (expected one of: {', '.join(known)})" if known else ""
+        return Problem(loc, f"unknown key '{loc[-1]}'{hint}")
+    if kind == "missing":
+        return Problem(loc, "required key is missing")
+    message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind.startswith("string_pattern"):
+        message = f"{message} (got {error['input']!r})"
+    return Problem(loc, message)
+
+
+def _clean_loc(raw: tuple[int | str, ...]) -> Loc:
+    """Drop pydantic's internal steps ('function-after[...]', '[key]') from an error path."""
+    return tuple(
+        part for part in raw if not (isinstance(part, str) and ("[" in part or part == "key"))
+    )
+
+
+def _known_keys(loc: Loc) -> list[str]:
+    """Field names of the model found at `loc`, for 'unknown key' hints."""
+    current: Any = Policy
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if not isinstance(part, str) or part not in current.model_fields:
+                return []
+            current = current.model_fields[part].annotation
+        else:
+            args = typing.get_args(current)
+            if not args:
+                return []
+            current = args[-1]  # list[X] -> X, dict[K, V] -> V
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = options[0]
+        else:
+            return annotation

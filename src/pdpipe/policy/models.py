@@ -1,0 +1,250 @@
+"""The policy as validated data: pydantic models of policy.yaml.
+
+Structure is checked here; cross-references between parts (a table's purpose exists, a
+column's data category is one its purpose declares, …) are checked in ``semantics.py`` so
+that every problem in a file is reported at once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy.engine import make_url
+
+from pdpipe.policy.conditions import Condition, ConditionSyntaxError, parse_condition
+from pdpipe.policy.durations import Duration
+from pdpipe.policy.profiles import PROFILES, Jurisdiction, TermKey
+from pdpipe.policy.reasons import EndReason, RequestKind
+from pdpipe.policy.terms import Term, TermField
+
+NAME = r"^[A-Za-z_][A-Za-z0-9_$]*$"
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+CATEGORY = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Action(StrEnum):
+    DESTROY = "destroy"
+    DEPERSONALIZE = "depersonalize"
+
+
+class ChildAction(StrEnum):
+    DELETE = "delete"
+    SET_NULL = "set_null"
+    DEPERSONALIZE = "depersonalize"
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Categories = Annotated[
+    list[Annotated[str, Field(pattern=CATEGORY)]],
+    BeforeValidator(_one_or_many),
+    Field(min_length=1),
+]
+
+
+class OperatorSpec(Strict):
+    """`redact`, or `{mask: {keep_last: 2}}`: an operator name and its options."""
+
+    name: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"name": value}
+        if isinstance(value, dict) and len(value) == 1 and "name" not in value:
+            ((name, options),) = value.items()
+            if options is not None and not isinstance(options, dict):
+                raise ValueError(f"options of '{name}' must be a mapping, e.g. {{keep_last: 2}}")
+            return {"name": name, "options": options or {}}
+        raise ValueError("expected an operator name (redact) or {name: {options}}")
+
+
+class ColumnSpec(Strict):
+    """A column (or a path inside a JSON column) holding personal data."""
+
+    data: Categories = Field(description="PD categories held; each must be in its purpose's data")
+    depersonalize: OperatorSpec | None = Field(
+        default=None, description="operator applied when the record is depersonalized"
+    )
+
+
+class ColumnRef:
+    """`email` or `attribs.phone` (the key `phone` inside the JSON column `attribs`)."""
+
+    def __init__(self, text: str) -> None:
+        column, *path = text.split(".")
+        self.text = text
+        self.column = column
+        self.json_path = tuple(path)
+
+    @property
+    def is_json_path(self) -> bool:
+        return bool(self.json_path)
+
+
+class ChildTable(Strict):
+    table: str = Field(pattern=NAME)
+    fk: str = Field(pattern=NAME, description="column of the child referring to the parent key")
+    on_destroy: ChildAction
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+
+
+def _parse_condition(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_condition(value)
+    except ConditionSyntaxError as exc:
+        raise ValueError(str(exc)) from None
+
+
+ConditionField = Annotated[
+    Condition,
+    BeforeValidator(_parse_condition),
+    PlainSerializer(lambda c: repr(c), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "condition: {column: value}, {column: {op: value}} with op in "
+            "eq ne lt le gt ge in not_in is_null; all/any/not/exists",
+        }
+    ),
+]
+
+
+class EndRule(Strict):
+    """What ends the purpose for a row: a condition, the column that dates it, or both."""
+
+    reason: EndReason
+    when: ConditionField | None = None
+    since: str | None = Field(default=None, pattern=NAME)
+
+    @model_validator(mode="after")
+    def _needs_when_or_since(self) -> EndRule:
+        if self.when is None and self.since is None:
+            raise ValueError("an end rule needs 'when' (a condition), 'since' (a column), or both")
+        return self
+
+
+class TableSpec(Strict):
+    name: str = Field(pattern=NAME)
+    key: str = Field(pattern=NAME, description="unique, non-null record identifier")
+    purpose: str
+    subject: dict[str, str] = Field(
+        default_factory=dict, description="identifier kind -> column, for finding a subject"
+    )
+    clock: str = Field(pattern=NAME, description="timestamp keep_for counts from")
+    consent_given: str | None = Field(
+        default=None, pattern=NAME, description="timestamp consent_valid_for counts from"
+    )
+    ends: list[EndRule] = Field(default_factory=list)
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    children: list[ChildTable] = Field(default_factory=list)
+
+
+class StoreSpec(Strict):
+    name: str = Field(pattern=SLUG)
+    url: str = Field(repr=False, description="SQLAlchemy URL; ${VAR} and ${VAR:-default} allowed")
+    tables: list[TableSpec] = Field(min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _parses_as_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except Exception:  # SQLAlchemy raises ArgumentError; its text may echo the URL
+            raise ValueError(
+                "not a SQLAlchemy URL (expected e.g. postgresql+psycopg://user@host/db)"
+            ) from None
+        return value
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden: the only form ever printed."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+
+class Purpose(Strict):
+    id: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1)
+    legal_ground: str = Field(min_length=1)
+    processing: list[str] = Field(min_length=1)
+    data: Categories
+    keep_for: Duration | None = None
+    on_end: Action = Action.DESTROY
+    consent_valid_for: Duration | None = None
+    incompatible_with: list[str] = Field(default_factory=list)
+
+
+def _valid_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r} (expected e.g. Asia/Almaty)") from None
+    return value
+
+
+class OperatorInfo(Strict):
+    name: str = Field(min_length=1)
+    jurisdiction: Jurisdiction
+    timezone: Annotated[str, BeforeValidator(str)] = "UTC"
+    contact: str = Field(min_length=3)
+    address: str | None = None
+    information_system: str | None = None
+    processor: str | None = None
+
+    _check_tz = field_validator("timezone")(_valid_timezone)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+SECRET_REF = r"^(env|prefect):[A-Za-z0-9_./-]+$"
+
+
+class Policy(Strict):
+    version: Literal[1]
+    operator: OperatorInfo
+    secrets: dict[str, Annotated[str, Field(pattern=SECRET_REF)]] = Field(
+        default_factory=dict,
+        description="where secrets live: env:VAR or prefect:block-name; never the values",
+    )
+    calendar: str | None = Field(
+        default=None, description="production-calendar country (holidays code), e.g. RU, KZ"
+    )
+    terms: dict[EndReason | RequestKind, TermField] = Field(
+        default_factory=dict, description="overrides of the jurisdiction profile's terms"
+    )
+    purposes: list[Purpose] = Field(min_length=1)
+    stores: list[StoreSpec] = Field(min_length=1)
+
+    def term(self, key: TermKey) -> Term:
+        return self.terms.get(key) or PROFILES[self.operator.jurisdiction].terms[key]
+
+    @property
+    def calendar_country(self) -> str | None:
+        return self.calendar or PROFILES[self.operator.jurisdiction].calendar_country
+
+    def purpose(self, purpose_id: str) -> Purpose:
+        return next(p for p in self.purposes if p.id == purpose_id)

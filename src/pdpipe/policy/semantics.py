@@ -1,0 +1,199 @@
+"""Checks across the parts of a policy that pydantic cannot see one model at a time.
+
+Each check yields Problems with the path of the offending value; ``policy_problems``
+returns them all so the user fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from pdpipe.operators.options import OPTIONS
+from pdpipe.policy.conditions import Exists, walk
+from pdpipe.policy.errors import Loc, Problem, format_loc
+from pdpipe.policy.models import (
+    Action,
+    ChildAction,
+    ColumnRef,
+    ColumnSpec,
+    Policy,
+    TableSpec,
+)
+
+
+def policy_problems(policy: Policy) -> list[Problem]:
+    checks = (_unique_names, _purposes, _tables, _incompatible_tables)
+    return [problem for check in checks for problem in check(policy)]
+
+
+def _duplicates(values: list[str]) -> set[str]:
+    return {value for value, count in Counter(values).items() if count > 1}
+
+
+def _unique_names(policy: Policy) -> Iterator[Problem]:
+    for name in _duplicates([p.id for p in policy.purposes]):
+        index = next(i for i, p in enumerate(policy.purposes) if p.id == name)
+        yield Problem(("purposes", index, "id"), f"purpose id '{name}' is used more than once")
+    for name in _duplicates([s.name for s in policy.stores]):
+        index = next(i for i, s in enumerate(policy.stores) if s.name == name)
+        yield Problem(("stores", index, "name"), f"store name '{name}' is used more than once")
+    for s_index, store in enumerate(policy.stores):
+        for name in _duplicates([t.name for t in store.tables]):
+            t_index = next(i for i, t in enumerate(store.tables) if t.name == name)
+            yield Problem(
+                ("stores", s_index, "tables", t_index, "name"),
+                f"table '{name}' is declared more than once in store '{store.name}'",
+            )
+
+
+def _purposes(policy: Policy) -> Iterator[Problem]:
+    known = {p.id for p in policy.purposes}
+    for index, purpose in enumerate(policy.purposes):
+        for i, other in enumerate(purpose.incompatible_with):
+            if other not in known:
+                yield Problem(
+                    ("purposes", index, "incompatible_with", i),
+                    f"unknown purpose '{other}' (known: {', '.join(sorted(known))})",
+                )
+            elif other == purpose.id:
+                yield Problem(
+                    ("purposes", index, "incompatible_with", i),
+                    "a purpose cannot be incompatible with itself",
+                )
+
+
+def _tables(policy: Policy) -> Iterator[Problem]:
+    known = {p.id: p for p in policy.purposes}
+    for s_index, store in enumerate(policy.stores):
+        for t_index, table in enumerate(store.tables):
+            loc: Loc = ("stores", s_index, "tables", t_index)
+            purpose = known.get(table.purpose)
+            if purpose is None:
+                yield Problem(
+                    (*loc, "purpose"),
+                    f"unknown purpose '{table.purpose}' (known: {', '.join(sorted(known))})",
+                )
+                continue
+            allowed = set(purpose.data)
+            yield from _columns(loc, table.columns, allowed, purpose.id)
+            if purpose.on_end is Action.DEPERSONALIZE:
+                yield from _operators_required(loc, table.columns, "on_end: depersonalize")
+            for c_index, child in enumerate(table.children):
+                child_loc: Loc = (*loc, "children", c_index)
+                yield from _columns(child_loc, child.columns, allowed, purpose.id)
+                if child.on_destroy is ChildAction.DEPERSONALIZE:
+                    if not child.columns:
+                        yield Problem(
+                            (*child_loc, "columns"),
+                            "on_destroy: depersonalize needs the child's PD columns "
+                            "with their operators",
+                        )
+                    yield from _operators_required(
+                        child_loc, child.columns, "on_destroy: depersonalize"
+                    )
+            yield from _rules(loc, table)
+
+
+def _columns(
+    loc: Loc, columns: dict[str, ColumnSpec], allowed: set[str], purpose_id: str
+) -> Iterator[Problem]:
+    for name, spec in columns.items():
+        column_loc: Loc = (*loc, "columns", name)
+        for category in spec.data:
+            if category not in allowed:
+                yield Problem(
+                    (*column_loc, "data"),
+                    f"PD category '{category}' is not among the data of purpose "
+                    f"'{purpose_id}' ({', '.join(sorted(allowed))}): redundant personal "
+                    "data is not permitted (policy clause 5.5); declare it in the purpose "
+                    "or stop keeping it",
+                )
+        if spec.depersonalize is not None:
+            yield from _operator(column_loc, name, spec)
+
+
+def _operator(column_loc: Loc, name: str, spec: ColumnSpec) -> Iterator[Problem]:
+    assert spec.depersonalize is not None
+    op_loc: Loc = (*column_loc, "depersonalize")
+    op = spec.depersonalize
+    options_model = OPTIONS.get(op.name)
+    if options_model is None:
+        yield Problem(op_loc, f"unknown operator '{op.name}' (known: {', '.join(sorted(OPTIONS))})")
+        return
+    if op.name == "drop_key" and not ColumnRef(name).is_json_path:
+        yield Problem(op_loc, "drop_key removes a key inside a JSON column: use it on column.key")
+    try:
+        options_model.model_validate(op.options)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = tuple(str(p) for p in error["loc"])
+            yield Problem((*op_loc, *where), _option_message(op.name, error))
+
+
+def _option_message(operator: str, error: ErrorDetails) -> str:
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(OPTIONS[operator].model_fields) or "none"
+        return f"unknown option of '{operator}' (known: {known})"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _operators_required(
+    loc: Loc, columns: dict[str, ColumnSpec], because: str
+) -> Iterator[Problem]:
+    for name, spec in columns.items():
+        if spec.depersonalize is None:
+            yield Problem(
+                (*loc, "columns", name, "depersonalize"),
+                f"{because} needs an operator for every PD column (e.g. redact, pseudonym)",
+            )
+
+
+def _rules(loc: Loc, table: TableSpec) -> Iterator[Problem]:
+    child_tables = {child.table for child in table.children}
+    for r_index, rule in enumerate(table.ends):
+        if rule.when is None:
+            continue
+        for node in walk(rule.when):
+            if isinstance(node, Exists) and node.table not in child_tables:
+                yield Problem(
+                    (*loc, "ends", r_index, "when"),
+                    f"'exists' names table '{node.table}', which is not among this table's "
+                    "children: declare it under children so its rows are handled on destroy",
+                )
+
+
+def _incompatible_tables(policy: Policy) -> Iterator[Problem]:
+    """Clause 5.3: no database combines data of purposes marked incompatible."""
+    incompatible: set[frozenset[str]] = set()
+    for declared in policy.purposes:
+        for other in declared.incompatible_with:
+            incompatible.add(frozenset((declared.id, other)))
+    if not incompatible:
+        return
+    owners: dict[tuple[str, str], list[tuple[Loc, str]]] = {}
+    for s_index, store in enumerate(policy.stores):
+        for t_index, table in enumerate(store.tables):
+            loc: Loc = ("stores", s_index, "tables", t_index)
+            owners.setdefault((store.url, table.name), []).append((loc, table.purpose))
+            for c_index, child in enumerate(table.children):
+                owners.setdefault((store.url, child.table), []).append(
+                    ((*loc, "children", c_index), table.purpose)
+                )
+    for (_, table_name), uses in owners.items():
+        for i, (loc, purpose) in enumerate(uses):
+            for other_loc, other in uses[:i]:
+                if frozenset((purpose, other)) in incompatible:
+                    yield Problem(
+                        loc,
+                        f"table '{table_name}' serves purposes '{other}' (at "
+                        f"{_short(other_loc)}) and '{purpose}', which the policy marks "
+                        "incompatible: combining them is not permitted (policy clause 5.3)",
+                    )
+
+
+def _short(loc: Loc) -> str:
+    return format_loc(loc)

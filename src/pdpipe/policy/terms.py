@@ -1,0 +1,68 @@
+"""Statutory terms: how long the operator has to act once a trigger happened.
+
+A term is written for people: ``30 days``, ``10 working days``, ``1 month``. Every
+jurisdiction profile ships defaults (see ``profiles.py``) that a policy may override,
+because a lawyer, not pdpipe, has the last word on a term.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+class TermUnit(StrEnum):
+    DAYS = "days"
+    WORKING_DAYS = "working_days"
+    MONTHS = "months"
+
+
+_TERM_TEXT = re.compile(
+    r"^\s*(?P<amount>\d+)\s*(?P<unit>working\s+days?|calendar\s+days?|days?|months?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _parse_term(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    match = _TERM_TEXT.match(value)
+    if match is None:
+        raise ValueError(
+            f"cannot read term {value!r}: write e.g. '30 days', '10 working days' or '1 month'"
+        )
+    unit_text = match["unit"].lower()
+    if unit_text.startswith("working"):
+        unit = TermUnit.WORKING_DAYS
+    elif unit_text.startswith("month"):
+        unit = TermUnit.MONTHS
+    else:
+        unit = TermUnit.DAYS
+    return {"amount": int(match["amount"]), "unit": unit}
+
+
+class Term(BaseModel):
+    """``amount`` units counted from the day after the trigger (Civil Code art. 191).
+
+    A term whose last day is not a working day ends on the next working day (art. 193)
+    unless ``roll_to_working_day`` is false.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount: int = Field(ge=0)
+    unit: TermUnit = TermUnit.DAYS
+    roll_to_working_day: bool = True
+    source: str = ""
+
+    def describe(self) -> str:
+        unit = self.unit.value.replace("_", " ")
+        if self.amount == 1:
+            unit = unit.rstrip("s")
+        return f"{self.amount} {unit}"
+
+
+TermField = Annotated[Term, BeforeValidator(_parse_term)]

@@ -1,0 +1,1 @@
+"""Which records must go, why, and by when: pure decisions over frames."""

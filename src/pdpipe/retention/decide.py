@@ -1,0 +1,163 @@
+"""decide(): which records' processing has ended, why, and by when they must be handled.
+
+Pure and vectorized. The store reader hands over one chunk of a table as a frame of
+plain columns (see ``FrameColumns``); the rules of the policy have already been
+evaluated by the database into booleans, so this module needs no SQL and no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pdpipe.policy.models import Action, Policy, Purpose, TableSpec
+from pdpipe.policy.reasons import EndReason
+from pdpipe.retention.calendar import deadlines
+
+DUE = "due"
+OVERDUE = "overdue"
+BLOCK = "block"
+
+DECISION_COLUMNS = ["key", "reason", "rule", "ended_on", "deadline", "state", "action"]
+
+
+class FrameColumns:
+    """Names of the columns decide() reads; the store reader produces exactly these."""
+
+    KEY = "key"
+    CLOCK = "clock"
+    CONSENT_GIVEN = "consent_given"
+
+    @staticmethod
+    def match(rule: int) -> str:
+        return f"end{rule}_match"
+
+    @staticmethod
+    def since(rule: int) -> str:
+        return f"end{rule}_since"
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The instant decisions are taken at, and its date in the operator's timezone."""
+
+    instant: pd.Timestamp  # tz-aware, UTC
+    local_date: dt.date
+
+    @classmethod
+    def end_of_day(cls, day: dt.date, timezone: str) -> AsOf:
+        """Everything that happened on `day` (operator's time) counts."""
+        start_next = pd.Timestamp(day + dt.timedelta(days=1)).tz_localize(timezone)
+        instant = (start_next - pd.Timedelta(microseconds=1)).tz_convert("UTC")
+        return cls(instant, day)
+
+    @classmethod
+    def at(cls, instant: pd.Timestamp | dt.datetime, timezone: str) -> AsOf:
+        stamp = pd.Timestamp(instant)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        return cls(stamp, stamp.tz_convert(timezone).date())
+
+
+def action_for(reason: EndReason, purpose: Purpose) -> str:
+    """A demand to cease stops processing (block); other ends destroy or depersonalize."""
+    if reason is EndReason.CEASE_DEMAND:
+        return BLOCK
+    return purpose.on_end.value if isinstance(purpose.on_end, Action) else str(purpose.on_end)
+
+
+def as_utc(values: pd.Series) -> pd.Series:
+    """Store instants are UTC; naive ones are read as UTC, aware ones converted."""
+    if values.dtype == object:
+        values = pd.to_datetime(values, errors="coerce", format="ISO8601", utc=False)
+    stamps = pd.to_datetime(values, errors="coerce", utc=False)
+    if getattr(stamps.dt, "tz", None) is None:
+        return stamps.dt.tz_localize("UTC")
+    return stamps.dt.tz_convert("UTC")
+
+
+def decide(frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf) -> pd.DataFrame:
+    """The due records of one chunk: one row per record, its earliest-deadline reason.
+
+    Returns DECISION_COLUMNS: key, reason, rule (index into table.ends, -1 for purpose
+    terms), ended_on and deadline (datetime64[D]), state (due/overdue), action.
+    A record whose end cannot be dated (NULL timestamps) is reported overdue: nothing
+    shows its term has not run out.
+    """
+    purpose = policy.purpose(table.purpose)
+    clock = as_utc(frame[FrameColumns.CLOCK])
+    candidates = [
+        _candidates(frame, reason, rule, ended_at, fired)
+        for reason, rule, ended_at, fired in _fired_rules(frame, table, purpose, clock, as_of)
+    ]
+    candidates = [c for c in candidates if not c.empty]
+    if not candidates:
+        return _empty()
+    due = pd.concat(candidates, ignore_index=True)
+    local = due["ended_at"].dt.tz_convert(policy.operator.timezone)
+    due["ended_on"] = local.dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+    due["deadline"] = np.full(len(due), np.datetime64("NaT"), dtype="datetime64[D]")
+    for reason in due["reason"].unique():
+        rows = (due["reason"] == reason).to_numpy()
+        term = policy.term(EndReason(reason))
+        ended = due.loc[rows, "ended_on"].to_numpy().astype("datetime64[D]")
+        due.loc[rows, "deadline"] = deadlines(ended, term, policy.calendar_country)
+    # Earliest deadline wins; an undated end sorts first because it may already be late.
+    due["undated"] = due["deadline"].isna()
+    due = due.sort_values(
+        ["key", "undated", "deadline", "order"], ascending=[True, False, True, True]
+    ).drop_duplicates("key", keep="first")
+    today = np.datetime64(as_of.local_date, "D")
+    deadline = due["deadline"].to_numpy().astype("datetime64[D]")
+    late = np.isnat(deadline) | (deadline < today)
+    due["state"] = np.where(late, OVERDUE, DUE)
+    due["action"] = [action_for(EndReason(r), purpose) for r in due["reason"]]
+    return due[DECISION_COLUMNS].reset_index(drop=True)
+
+
+def _fired_rules(
+    frame: pd.DataFrame, table: TableSpec, purpose: Purpose, clock: pd.Series, as_of: AsOf
+) -> list[tuple[EndReason, int, pd.Series, pd.Series]]:
+    """(reason, rule index, instant the purpose ended, fired mask) for each rule."""
+    fired: list[tuple[EndReason, int, pd.Series, pd.Series]] = []
+    for index, rule in enumerate(table.ends):
+        if rule.since is not None:
+            since = as_utc(frame[FrameColumns.since(index)])
+        if rule.when is None:
+            ended_at, matches = since, since.notna()
+        else:
+            matches = frame[FrameColumns.match(index)].fillna(0).astype(bool)
+            ended_at = clock if rule.since is None else since.fillna(clock)
+        mask = matches & (ended_at.isna() | (ended_at <= as_of.instant))
+        fired.append((rule.reason, index, ended_at, mask))
+    if purpose.keep_for is not None:
+        ended_at = clock + purpose.keep_for.offset()
+        fired.append((EndReason.RETENTION_ELAPSED, -1, ended_at, ended_at <= as_of.instant))
+    if purpose.consent_valid_for is not None:
+        given = clock
+        if table.consent_given is not None:
+            given = as_utc(frame[FrameColumns.CONSENT_GIVEN]).fillna(clock)
+        ended_at = given + purpose.consent_valid_for.offset()
+        fired.append((EndReason.CONSENT_EXPIRED, -2, ended_at, ended_at <= as_of.instant))
+    return fired
+
+
+def _candidates(
+    frame: pd.DataFrame, reason: EndReason, rule: int, ended_at: pd.Series, fired: pd.Series
+) -> pd.DataFrame:
+    rows = fired.to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {
+            "key": frame[FrameColumns.KEY].to_numpy()[rows],
+            "reason": reason.value,
+            "rule": rule,
+            "order": rule if rule >= 0 else 1000 - rule,
+            "ended_at": ended_at.to_numpy()[rows],
+        }
+    ).astype({"ended_at": "datetime64[ns, UTC]"})
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in DECISION_COLUMNS})

@@ -1,0 +1,188 @@
+"""The dry run: per store and table, how many records are due, why, and by when.
+
+``build_plan`` reads stores chunk by chunk (``stores.reader``), decides each chunk
+(``decide``) and keeps only counts and dates, so memory does not grow with the table.
+It opens SQLite files read-only and issues only SELECTs: a plan writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from pdpipe.policy.models import Policy, StoreSpec, TableSpec
+from pdpipe.policy.reasons import EndReason
+from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide
+from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.reader import DEFAULT_CHUNK, count_rows, read_decision_frames
+
+PLAN_FORMAT = "pdpipe.plan/1"
+
+Progress = Callable[[str, int, int], None]  # (table label, rows read so far, rows total)
+
+
+@dataclass
+class ReasonCount:
+    reason: str
+    action: str
+    term: str
+    due: int = 0
+    overdue: int = 0
+    earliest_deadline: dt.date | None = None
+
+    def add(self, decisions: pd.DataFrame) -> None:
+        self.due += len(decisions)
+        self.overdue += int((decisions["state"] == OVERDUE).sum())
+        deadlines = decisions["deadline"].dropna()
+        if not deadlines.empty:
+            earliest = pd.Timestamp(deadlines.min()).date()
+            if self.earliest_deadline is None or earliest < self.earliest_deadline:
+                self.earliest_deadline = earliest
+
+
+@dataclass
+class TablePlan:
+    store: str
+    table: str
+    purpose: str
+    action: str
+    rows_total: int = 0
+    reasons: dict[str, ReasonCount] = field(default_factory=dict)
+
+    @property
+    def due(self) -> int:
+        return sum(r.due for r in self.reasons.values())
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.overdue for r in self.reasons.values())
+
+    @property
+    def earliest_deadline(self) -> dt.date | None:
+        dates = [r.earliest_deadline for r in self.reasons.values() if r.earliest_deadline]
+        return min(dates) if dates else None
+
+
+@dataclass
+class Plan:
+    as_of: AsOf
+    jurisdiction: str
+    timezone: str
+    tables: list[TablePlan]
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented, stable machine form (docs/cli.md, "plan --json")."""
+        return {
+            "format": PLAN_FORMAT,
+            "as_of": self.as_of.local_date.isoformat(),
+            "as_of_instant": self.as_of.instant.isoformat().replace("+00:00", "Z"),
+            "jurisdiction": self.jurisdiction,
+            "timezone": self.timezone,
+            "totals": {
+                "rows_total": sum(t.rows_total for t in self.tables),
+                "due": sum(t.due for t in self.tables),
+                "overdue": sum(t.overdue for t in self.tables),
+            },
+            "tables": [
+                {
+                    "store": t.store,
+                    "table": t.table,
+                    "purpose": t.purpose,
+                    "action": t.action,
+                    "rows_total": t.rows_total,
+                    "due": t.due,
+                    "overdue": t.overdue,
+                    "earliest_deadline": _iso(t.earliest_deadline),
+                    "reasons": [
+                        {
+                            "reason": r.reason,
+                            "action": r.action,
+                            "term": r.term,
+                            "due": r.due,
+                            "overdue": r.overdue,
+                            "earliest_deadline": _iso(r.earliest_deadline),
+                        }
+                        for r in sorted(t.reasons.values(), key=lambda r: r.reason)
+                    ],
+                }
+                for t in self.tables
+            ],
+        }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def build_plan(
+    policy: Policy,
+    as_of: AsOf,
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+) -> Plan:
+    tables = [
+        plan
+        for store in policy.stores
+        for plan in _plan_store(policy, store, as_of, chunk_size, progress)
+    ]
+    return Plan(as_of, policy.operator.jurisdiction.value, policy.operator.timezone, tables)
+
+
+def _plan_store(
+    policy: Policy, store: StoreSpec, as_of: AsOf, chunk_size: int, progress: Progress | None
+) -> list[TablePlan]:
+    engine = create_store_engine(store, read_only=True)
+    try:
+        with engine.connect() as connection:
+            return [
+                plan_table(connection, policy, store, spec, as_of, chunk_size, progress)
+                for spec in store.tables
+            ]
+    except sa.exc.DBAPIError as exc:
+        raise describe_store_error(store, exc) from None
+    finally:
+        engine.dispose()
+
+
+def plan_table(
+    connection: sa.Connection,
+    policy: Policy,
+    store: StoreSpec,
+    spec: TableSpec,
+    as_of: AsOf,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+) -> TablePlan:
+    purpose = policy.purpose(spec.purpose)
+    plan = TablePlan(store.name, spec.name, purpose.id, purpose.on_end.value)
+    total = count_rows(connection, spec.name)
+    label = f"{store.name}.{spec.name}"
+    read = 0
+    for frame in read_decision_frames(connection, spec, chunk_size):
+        read += len(frame)
+        plan.rows_total += len(frame)
+        decisions = decide(frame, spec, policy, as_of)
+        for reason, group in decisions.groupby("reason", sort=False):
+            reason_key = str(reason)
+            if reason_key not in plan.reasons:
+                end_reason = EndReason(reason_key)
+                plan.reasons[reason_key] = ReasonCount(
+                    reason_key,
+                    action_for(end_reason, purpose),
+                    policy.term(end_reason).describe(),
+                )
+            plan.reasons[reason_key].add(group)
+        if progress is not None:
+            progress(label, read, total)
+    if progress is not None and read == 0:
+        progress(label, 0, 0)
+    return plan
+
+
+__all__ = ["PLAN_FORMAT", "Plan", "ReasonCount", "TablePlan", "build_plan"]

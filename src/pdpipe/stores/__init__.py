@@ -1,0 +1,1 @@
+"""Stores: engines, schema checks and chunked reads over SQLAlchemy Core."""

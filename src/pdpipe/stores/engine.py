@@ -1,0 +1,85 @@
+"""Engines for the stores a policy names, with driver errors mapped at the boundary.
+
+A driver's error text can quote the statement or its parameters, so only its class and a
+scrubbed first line ever reach a message; the URL is always shown without its password.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from pdpipe.errors import StoreError, StoreUnavailable
+from pdpipe.policy.models import StoreSpec
+
+_UNREACHABLE = re.compile(
+    r"connection refused|could not connect|can't connect|unable to open database|"
+    r"connection reset|server closed the connection|timeout expired|name or service not known|"
+    r"no such host|lost connection|is the server running",
+    re.IGNORECASE,
+)
+
+
+def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engine:
+    """An engine for `store`; `read_only` opens SQLite files so that nothing can write."""
+    url = make_url(store.url)
+    kwargs: dict[str, object] = {"pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite":
+        kwargs = {}
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            if not Path(database).exists():
+                # sqlite3 would quietly create an empty file: a store that is not there.
+                raise StoreUnavailable(
+                    f"store '{store.name}' ({store.safe_url}) is unreachable: "
+                    "the database file does not exist"
+                )
+            if read_only:
+                uri = f"file:{Path(database).resolve()}?mode=ro"
+                kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True)
+    elif url.get_backend_name() in ("postgresql", "mysql", "mariadb"):
+        kwargs["connect_args"] = {"connect_timeout": 10}
+    engine = sa.create_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError:
+    """A StoreError naming the store, never a password or a value from the data."""
+    original = getattr(exc, "orig", None) or exc
+    first_line = str(original).strip().splitlines()[0] if str(original).strip() else ""
+    password = make_url(store.url).password
+    if password:
+        first_line = first_line.replace(str(password), "***")
+    first_line = re.sub(r"\[SQL:.*", "", first_line)[:200]
+    where = f"store '{store.name}' ({store.safe_url})"
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) and _UNREACHABLE.search(
+        first_line
+    ):
+        return StoreUnavailable(f"{where} is unreachable: {first_line}")
+    return StoreError(f"{where} failed: {type(original).__name__}: {first_line}")
+
+
+@contextmanager
+def store_connection(store: StoreSpec, engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection whose failures surface as StoreError/StoreUnavailable."""
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except sa.exc.DBAPIError as exc:
+        raise describe_store_error(store, exc) from None

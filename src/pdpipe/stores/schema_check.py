@@ -1,0 +1,192 @@
+"""Checks a policy against the live schema of its stores (``pdpipe check``).
+
+Reads only the catalog and, where no unique constraint proves it, counts duplicate keys.
+Every problem carries the policy path it concerns; values are never read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from pdpipe.errors import StoreError
+from pdpipe.policy.conditions import referenced_columns
+from pdpipe.policy.errors import Loc, Problem
+from pdpipe.policy.models import ColumnRef, Policy, StoreSpec, TableSpec
+from pdpipe.stores.engine import create_store_engine, describe_store_error
+
+_JSONISH = (sa.JSON, sa.Text, sa.String)
+
+
+@dataclass
+class _Catalog:
+    inspector: sa.Inspector
+    tables: set[str]
+
+    def columns(self, table: str) -> dict[str, sa.types.TypeEngine[object]]:
+        return {c["name"]: c["type"] for c in self.inspector.get_columns(table)}
+
+
+def store_problems(policy: Policy) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, store in enumerate(policy.stores):
+        problems += _check_store(("stores", index), store)
+    return problems
+
+
+def _check_store(loc: Loc, store: StoreSpec) -> list[Problem]:
+    try:
+        engine = create_store_engine(store, read_only=True)
+    except StoreError as exc:
+        return [Problem(loc, str(exc))]
+    try:
+        with engine.connect() as connection:
+            inspector = sa.inspect(connection)
+            catalog = _Catalog(inspector, set(inspector.get_table_names()))
+            problems: list[Problem] = []
+            for t_index, table in enumerate(store.tables):
+                problems += _check_table((*loc, "tables", t_index), table, catalog, connection)
+            return problems
+    except sa.exc.DBAPIError as exc:
+        return [Problem(loc, str(describe_store_error(store, exc)))]
+    finally:
+        engine.dispose()
+
+
+def _check_table(
+    loc: Loc, table: TableSpec, catalog: _Catalog, connection: sa.Connection
+) -> list[Problem]:
+    if table.name not in catalog.tables:
+        return [Problem((*loc, "name"), f"table '{table.name}' not found in the store")]
+    columns = catalog.columns(table.name)
+    problems = list(_column_refs(loc, table, columns, catalog))
+    if table.key in columns:
+        problems += _key_problems(loc, table, catalog, connection)
+    return problems
+
+
+def _missing(loc: Loc, table: str, column: str, columns: Mapping[str, object]) -> Problem:
+    known = ", ".join(sorted(columns))
+    return Problem(loc, f"column '{column}' not found in table '{table}' (has: {known})")
+
+
+def _column_refs(
+    loc: Loc,
+    table: TableSpec,
+    columns: dict[str, sa.types.TypeEngine[object]],
+    catalog: _Catalog,
+) -> Iterator[Problem]:
+    singles: list[tuple[Loc, str | None]] = [
+        ((*loc, "key"), table.key),
+        ((*loc, "clock"), table.clock),
+        ((*loc, "consent_given"), table.consent_given),
+    ]
+    singles += [((*loc, "subject", kind), column) for kind, column in table.subject.items()]
+    singles += [((*loc, "ends", i, "since"), rule.since) for i, rule in enumerate(table.ends)]
+    for where, column in singles:
+        if column is not None and ColumnRef(column).column not in columns:
+            yield _missing(where, table.name, ColumnRef(column).column, columns)
+    yield from _pd_columns((*loc, "columns"), table.name, table.columns, columns)
+    for i, rule in enumerate(table.ends):
+        if rule.when is None:
+            continue
+        for on_table, column in sorted(referenced_columns(rule.when, table.name)):
+            if on_table not in catalog.tables:
+                yield Problem(
+                    (*loc, "ends", i, "when"), f"table '{on_table}' not found in the store"
+                )
+                continue
+            known = columns if on_table == table.name else catalog.columns(on_table)
+            if column not in known:
+                yield _missing((*loc, "ends", i, "when"), on_table, column, known)
+    for c_index, child in enumerate(table.children):
+        child_loc: Loc = (*loc, "children", c_index)
+        if child.table not in catalog.tables:
+            yield Problem((*child_loc, "table"), f"table '{child.table}' not found in the store")
+            continue
+        child_columns = catalog.columns(child.table)
+        if child.fk not in child_columns:
+            yield _missing((*child_loc, "fk"), child.table, child.fk, child_columns)
+        else:
+            yield from _declared_fk(child_loc, table, child.table, child.fk, catalog)
+        yield from _pd_columns((*child_loc, "columns"), child.table, child.columns, child_columns)
+
+
+def _pd_columns(
+    loc: Loc,
+    table: str,
+    specs: Mapping[str, object],
+    columns: dict[str, sa.types.TypeEngine[object]],
+) -> Iterator[Problem]:
+    for name in specs:
+        ref = ColumnRef(name)
+        if ref.column not in columns:
+            yield _missing((*loc, name), table, ref.column, columns)
+        elif ref.is_json_path and not isinstance(columns[ref.column], _JSONISH):
+            yield Problem(
+                (*loc, name),
+                f"'{name}' is a path inside column '{ref.column}', which is "
+                f"{columns[ref.column]!r}, not a JSON column",
+            )
+
+
+def _declared_fk(
+    loc: Loc, parent: TableSpec, child: str, fk: str, catalog: _Catalog
+) -> Iterator[Problem]:
+    """A declared foreign key on the fk column must point at the parent's key."""
+    for constraint in catalog.inspector.get_foreign_keys(child):
+        if fk in constraint["constrained_columns"]:
+            target = constraint["referred_table"]
+            referred = dict(
+                zip(constraint["constrained_columns"], constraint["referred_columns"], strict=True)
+            )
+            if target != parent.name or referred.get(fk) != parent.key:
+                yield Problem(
+                    (*loc, "fk"),
+                    f"'{child}.{fk}' is declared as a foreign key to "
+                    f"'{target}.{referred.get(fk)}', not to '{parent.name}.{parent.key}'",
+                )
+
+
+def _key_problems(
+    loc: Loc, table: TableSpec, catalog: _Catalog, connection: sa.Connection
+) -> list[Problem]:
+    if _declared_unique(table, catalog):
+        return []
+    # No constraint proves it: count. Only the number of duplicates is reported.
+    t = sa.table(table.name, sa.column(table.key))
+    key = t.c[table.key]
+    duplicated = sa.select(key).group_by(key).having(sa.func.count() > 1).subquery()
+    duplicates = connection.execute(sa.select(sa.func.count()).select_from(duplicated)).scalar()
+    nulls = connection.execute(
+        sa.select(sa.func.count()).select_from(t).where(key.is_(None))
+    ).scalar()
+    problems = []
+    if duplicates:
+        problems.append(
+            Problem(
+                (*loc, "key"),
+                f"key '{table.key}' is not unique in '{table.name}': {duplicates} value(s) "
+                "occur more than once (a key must identify one record)",
+            )
+        )
+    if nulls:
+        problems.append(
+            Problem((*loc, "key"), f"key '{table.key}' is NULL in {nulls} row(s) of '{table.name}'")
+        )
+    return problems
+
+
+def _declared_unique(table: TableSpec, catalog: _Catalog) -> bool:
+    inspector = catalog.inspector
+    pk = inspector.get_pk_constraint(table.name).get("constrained_columns") or []
+    if pk == [table.key]:
+        return True
+    uniques: list[list[str | None]] = [
+        list(u["column_names"]) for u in inspector.get_unique_constraints(table.name)
+    ]
+    uniques += [list(i["column_names"]) for i in inspector.get_indexes(table.name) if i["unique"]]
+    nullable = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
+    return [table.key] in uniques and not nullable.get(table.key, True)
