@@ -154,9 +154,9 @@ def _candidates(
             "reason": reason.value,
             "rule": rule,
             "order": rule if rule >= 0 else 1000 - rule,
-            "ended_at": ended_at.to_numpy()[rows],
+            "ended_at": ended_at[rows].reset_index(drop=True),
         }
-    ).astype({"ended_at": "datetime64[ns, UTC]"})
+    )
 
 
 def _empty() -> pd.DataFrame:

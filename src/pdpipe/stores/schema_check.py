@@ -17,7 +17,8 @@ from pdpipe.policy.errors import Loc, Problem
 from pdpipe.policy.models import ColumnRef, Policy, StoreSpec, TableSpec
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
-_JSONISH = (sa.JSON, sa.Text, sa.String)
+# MariaDB reflects JSON as LONGTEXT, and SQLite may store it in TEXT: both can hold it.
+_JSONISH = (sa.JSON, sa.Text)
 
 
 @dataclass

@@ -1,0 +1,69 @@
+"""Shared fixtures: real PostgreSQL and MariaDB databases, made fresh for each test.
+
+The servers run on every development machine and in CI. A test that needs one skips when
+the server is truly absent, except in CI (CI=true), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+PG_ADMIN_URL = os.environ.get(
+    "PDPIPE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+MARIADB_ADMIN_URL = os.environ.get("PDPIPE_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306")
+
+
+def _unavailable(what: str, exc: Exception) -> None:
+    message = f"{what} is not reachable ({type(exc).__name__})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}: in CI it must run, not skip")
+    pytest.skip(message)
+
+
+def _fresh_database(admin_url: str, what: str) -> Iterator[str]:
+    name = f"pdpipe_t_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    except sa.exc.OperationalError as exc:
+        _unavailable(what, exc)
+    url = sa.engine.make_url(admin_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            if url.get_backend_name() == "postgresql":
+                connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            else:
+                connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """URL of an empty PostgreSQL database, dropped after the test."""
+    yield from _fresh_database(PG_ADMIN_URL, "PostgreSQL at 127.0.0.1:5432")
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """URL of an empty MariaDB database, dropped after the test."""
+    yield from _fresh_database(MARIADB_ADMIN_URL, "MariaDB at 127.0.0.1:3306")
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def store_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """The same test on an SQLite file, a PostgreSQL and a MariaDB database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/store.db"
+    elif request.param == "postgresql":
+        yield from _fresh_database(PG_ADMIN_URL, "PostgreSQL at 127.0.0.1:5432")
+    else:
+        yield from _fresh_database(MARIADB_ADMIN_URL, "MariaDB at 127.0.0.1:3306")
