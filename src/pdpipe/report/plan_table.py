@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from pdpipe.retention.plan import Plan
+
+
+def _day(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def render_plan(plan: Plan) -> Group:
@@ -20,12 +26,13 @@ def render_plan(plan: Plan) -> Group:
         ("due", "right"),
         ("overdue", "right"),
         ("earliest deadline", "left"),
+        ("next deadline", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for t in plan.tables:
         label = f"{t.store}.{t.table}"
         if not t.reasons:
-            table.add_row(label, f"{t.rows_total:,}", "—", t.action, "", "0", "0", "")
+            table.add_row(label, f"{t.rows_total:,}", "—", t.action, "", "0", "0", "", "")
             continue
         for index, r in enumerate(sorted(t.reasons.values(), key=lambda r: r.reason)):
             table.add_row(
@@ -36,7 +43,8 @@ def render_plan(plan: Plan) -> Group:
                 r.term,
                 f"{r.due:,}",
                 Text(f"{r.overdue:,}", style="bold red" if r.overdue else ""),
-                r.earliest_deadline.isoformat() if r.earliest_deadline else "",
+                _day(r.earliest_deadline),
+                _day(r.next_deadline),
             )
     totals = plan.to_json()["totals"]
     heading = Text(

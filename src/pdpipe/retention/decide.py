@@ -113,7 +113,8 @@ def decide(frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf) -
     deadline = due["deadline"].to_numpy().astype("datetime64[D]")
     late = np.isnat(deadline) | (deadline < today)
     due["state"] = np.where(late, OVERDUE, DUE)
-    due["action"] = [action_for(EndReason(r), purpose) for r in due["reason"]]
+    actions = {reason: action_for(EndReason(reason), purpose) for reason in due["reason"].unique()}
+    due["action"] = due["reason"].map(actions)
     return due[DECISION_COLUMNS].reset_index(drop=True)
 
 

@@ -34,15 +34,22 @@ class ReasonCount:
     due: int = 0
     overdue: int = 0
     earliest_deadline: dt.date | None = None
+    next_deadline: dt.date | None = None  # the earliest one not yet missed
 
     def add(self, decisions: pd.DataFrame) -> None:
+        late = decisions["state"] == OVERDUE
         self.due += len(decisions)
-        self.overdue += int((decisions["state"] == OVERDUE).sum())
-        deadlines = decisions["deadline"].dropna()
-        if not deadlines.empty:
-            earliest = pd.Timestamp(deadlines.min()).date()
-            if self.earliest_deadline is None or earliest < self.earliest_deadline:
-                self.earliest_deadline = earliest
+        self.overdue += int(late.sum())
+        self.earliest_deadline = _earliest(self.earliest_deadline, decisions["deadline"])
+        self.next_deadline = _earliest(self.next_deadline, decisions.loc[~late, "deadline"])
+
+
+def _earliest(current: dt.date | None, deadlines: pd.Series) -> dt.date | None:
+    known = deadlines.dropna()
+    if known.empty:
+        return current
+    candidate = pd.Timestamp(known.min()).date()
+    return candidate if current is None or candidate < current else current
 
 
 @dataclass
@@ -65,6 +72,11 @@ class TablePlan:
     @property
     def earliest_deadline(self) -> dt.date | None:
         dates = [r.earliest_deadline for r in self.reasons.values() if r.earliest_deadline]
+        return min(dates) if dates else None
+
+    @property
+    def next_deadline(self) -> dt.date | None:
+        dates = [r.next_deadline for r in self.reasons.values() if r.next_deadline]
         return min(dates) if dates else None
 
 
@@ -98,6 +110,7 @@ class Plan:
                     "due": t.due,
                     "overdue": t.overdue,
                     "earliest_deadline": _iso(t.earliest_deadline),
+                    "next_deadline": _iso(t.next_deadline),
                     "reasons": [
                         {
                             "reason": r.reason,
@@ -106,6 +119,7 @@ class Plan:
                             "due": r.due,
                             "overdue": r.overdue,
                             "earliest_deadline": _iso(r.earliest_deadline),
+                            "next_deadline": _iso(r.next_deadline),
                         }
                         for r in sorted(t.reasons.values(), key=lambda r: r.reason)
                     ],
