@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pdpipe.errors import BadInput, PdpipeError
@@ -50,7 +51,8 @@ def main() -> None:
     try:
         app()
     except PdpipeError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        # The message may quote user input such as '[/b]': never read it as markup.
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
 
 
@@ -116,7 +118,7 @@ def check(
         stores = ", ".join(s.name for s in policy.stores)
         tables = sum(len(s.tables) for s in policy.stores)
         where = "file checked" if offline else f"stores checked: {stores}"
-        out.print(f"[green]ok[/green]: {policy_file}: {tables} table(s); {where}")
+        out.print(f"[green]ok[/green]: {escape(f'{policy_file}: {tables} table(s); {where}')}")
 
     _run(work)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pdpipe.policy import Policy, parse_policy
+from pdpipe.policy import Policy, Term, parse_policy
 from pdpipe.retention.decide import AsOf, decide
 
 POLICY = """
@@ -40,10 +40,6 @@ stores:
 def make_policy(purpose_extra: str = "", table_extra: str = "") -> Policy:
     text = POLICY.format(purpose_extra=purpose_extra, table_extra=table_extra)
     return parse_policy(text, Path("policy.yaml"), {})
-
-
-def ts(text: str | None) -> pd.Timestamp:
-    return pd.Timestamp(text) if text else pd.NaT
 
 
 def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -227,7 +223,7 @@ def test_when_policy_overrides_a_term_then_the_override_applies() -> None:
     assert decision["deadline"] == "2026-11-24"
 
 
-def make_terms(line: str) -> dict[object, object]:
+def make_terms(line: str) -> dict[str, Term]:
     text = POLICY.format(purpose_extra="", table_extra="") + f"terms:\n  {line}\n"
     return dict(parse_policy(text, Path("p.yaml"), {}).terms)
 

@@ -55,7 +55,8 @@ def test_when_policy_matches_the_store_then_no_problem(store_url: str, tmp_path:
         ),
         (
             ("phone: {data: phone", "phone.mobile: {data: phone"),
-            f"{TABLE}.columns.phone.mobile: 'phone.mobile' is a path inside column 'phone', "
+            f'{TABLE}.columns["phone.mobile"]: '
+            "'phone.mobile' is a path inside column 'phone', "
             "which is VARCHAR(length=40), not a JSON column",
         ),
         (

@@ -14,13 +14,15 @@ No raw SQL: a condition is a mapping, read as YAML and checked before anything r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-Scalar = str | int | float | bool | None
+Scalar = str | int | float | bool | dt.date | None
+Where = tuple[str | int, ...]
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "is_null")
 COMBINATORS = ("all", "any", "not", "exists")
@@ -29,9 +31,10 @@ COMBINATORS = ("all", "any", "not", "exists")
 class ConditionSyntaxError(ValueError):
     """A condition that cannot be read; ``where`` is the path inside the condition."""
 
-    def __init__(self, where: str, message: str) -> None:
+    def __init__(self, where: Where, message: str) -> None:
         self.where = where
-        super().__init__(f"{where}: {message}" if where else message)
+        self.message = message
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -67,26 +70,23 @@ Condition = Compare | AllOf | AnyOf | Not | Exists
 
 
 def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
+    # YAML reads an unquoted 2024-01-01 as a date: a value like any other.
+    return value is None or isinstance(value, str | int | float | bool | dt.date)
 
 
-def parse_condition(raw: Any, where: str = "") -> Condition:
+def parse_condition(raw: Any, where: Where = ()) -> Condition:
     """Read a condition mapping into a tree, or raise ConditionSyntaxError naming the spot."""
     if not isinstance(raw, Mapping) or not raw:
         raise ConditionSyntaxError(where, "expected a non-empty mapping such as {status: active}")
-    parts = [_parse_entry(str(key), value, _join(where, str(key))) for key, value in raw.items()]
+    parts = [_parse_entry(str(key), value, (*where, str(key))) for key, value in raw.items()]
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def _parse_entry(key: str, value: Any, where: str) -> Condition:
+def _parse_entry(key: str, value: Any, where: Where) -> Condition:
     if key in ("all", "any"):
         if not isinstance(value, list) or not value:
             raise ConditionSyntaxError(where, f"'{key}' takes a non-empty list of conditions")
-        items = tuple(parse_condition(item, f"{where}[{i}]") for i, item in enumerate(value))
+        items = tuple(parse_condition(item, (*where, i)) for i, item in enumerate(value))
         return AllOf(items) if key == "all" else AnyOf(items)
     if key == "not":
         return Not(parse_condition(value, where))
@@ -95,7 +95,7 @@ def _parse_entry(key: str, value: Any, where: str) -> Condition:
     return _parse_comparison(key, value, where)
 
 
-def _parse_exists(value: Any, where: str) -> Exists:
+def _parse_exists(value: Any, where: Where) -> Exists:
     if not isinstance(value, Mapping):
         raise ConditionSyntaxError(where, "'exists' takes {table: ..., fk: ..., where: {...}}")
     unknown = set(value) - {"table", "fk", "where"}
@@ -107,11 +107,11 @@ def _parse_exists(value: Any, where: str) -> Exists:
     if not isinstance(table, str) or not isinstance(fk, str):
         raise ConditionSyntaxError(where, "'exists' needs 'table' and 'fk' as names")
     inner = value.get("where")
-    parsed = None if inner is None else parse_condition(inner, _join(where, "where"))
+    parsed = None if inner is None else parse_condition(inner, (*where, "where"))
     return Exists(table, fk, parsed)
 
 
-def _parse_comparison(column: str, value: Any, where: str) -> Condition:
+def _parse_comparison(column: str, value: Any, where: Where) -> Condition:
     if _is_scalar(value):
         return Compare(
             column, "is_null" if value is None else "eq", True if value is None else value
@@ -122,7 +122,7 @@ def _parse_comparison(column: str, value: Any, where: str) -> Condition:
         raise ConditionSyntaxError(where, "expected a value, a list of values or {op: value}")
     parts: list[Condition] = []
     for op, operand in value.items():
-        op_where = _join(where, str(op))
+        op_where = (*where, str(op))
         if op not in COMPARISONS:
             raise ConditionSyntaxError(
                 op_where, f"unknown comparison '{op}' (known: {', '.join(COMPARISONS)})"
@@ -144,7 +144,7 @@ def _parse_comparison(column: str, value: Any, where: str) -> Condition:
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
-def _scalars(values: list[Any], where: str) -> tuple[Scalar, ...]:
+def _scalars(values: list[Any], where: Where) -> tuple[Scalar, ...]:
     for value in values:
         if not _is_scalar(value) or value is None:
             raise ConditionSyntaxError(where, "lists hold plain values (no NULL, no mappings)")

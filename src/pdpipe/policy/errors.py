@@ -17,6 +17,8 @@ def format_loc(loc: Loc) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif "." in part:  # a JSON path such as attribs.phone is one key
+            text += f'["{part}"]'
         else:
             text += f".{part}" if text else part
     return text or "(top level)"

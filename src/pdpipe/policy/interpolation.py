@@ -15,7 +15,8 @@ class MissingVariable(ValueError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(
-            f"environment variable {name} is not set (set it, or write ${{{name}:-default}})"
+            f"environment variable {name} is not set or empty "
+            f"(set it, or write ${{{name}:-default}})"
         )
 
 

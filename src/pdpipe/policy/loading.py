@@ -17,9 +17,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from pdpipe.policy.conditions import ConditionSyntaxError
 from pdpipe.policy.errors import Loc, PolicyError, Problem
 from pdpipe.policy.interpolation import MissingVariable, anchor_sqlite_path, interpolate
-from pdpipe.policy.models import Policy
+from pdpipe.policy.models import CATEGORY, NAME, SLUG, Policy
 from pdpipe.policy.semantics import policy_problems
 from pdpipe.policy.yaml_lines import line_of, value_lines
 
@@ -45,8 +46,12 @@ def parse_policy(text: str, file: Path, environ: Mapping[str, str]) -> Policy:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise PolicyError([Problem((), f"not valid YAML: {problem}", line)], file) from None
+    if raw is None:
+        raise PolicyError([Problem((), "the file is empty")], file)
     if not isinstance(raw, dict):
-        raise PolicyError([Problem((), "expected a mapping with version, operator, ...")], file)
+        raise PolicyError(
+            [Problem((), "expected a mapping with version, operator, purposes, stores")], file
+        )
 
     lines = value_lines(text)
     problems = _interpolate_urls(raw, environ, file.parent)
@@ -72,36 +77,63 @@ def _interpolate_urls(raw: dict[str, Any], environ: Mapping[str, str], base: Pat
             store["url"] = anchor_sqlite_path(interpolate(store["url"], environ), base)
         except MissingVariable as exc:
             problems.append(Problem(("stores", index, "url"), str(exc)))
-            store["url"] = "sqlite://"  # keeps validating the rest of the file
-        except Exception:
-            problems.append(Problem(("stores", index, "url"), "not a SQLAlchemy URL"))
+            store["url"] = _placeholder(index)
+        except Exception:  # the model reports a URL it cannot parse
+            store["url"] = store["url"] if "${" not in store["url"] else _placeholder(index)
     return problems
+
+
+def _placeholder(index: int) -> str:
+    """Stands in for a URL that could not be resolved, so the rest is still checked.
+
+    Unique per store: two unresolved stores must not look like one database (clause 5.3).
+    """
+    return f"sqlite:///:unresolved-store-{index}:"
 
 
 def _with_lines(problems: list[Problem], lines: dict[Loc, int]) -> list[Problem]:
     return [Problem(p.loc, p.message, p.line or line_of(lines, p.loc)) for p in problems]
 
 
+_PATTERN_MEANING = {
+    NAME: "must be a plain SQL name: letters, digits, '_' and '$', not starting with a digit",
+    SLUG: "must be lower-case letters, digits, '-' or '_', starting with a letter or digit",
+    CATEGORY: "must be a lower-case category name such as email or last_name",
+}
+
+
 def _problem(error: ErrorDetails) -> Problem:
     loc = _clean_loc(error["loc"])
     kind = error["type"]
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, ConditionSyntaxError):
+        return Problem((*loc, *cause.where), cause.message)
+    if loc and loc[0] == "secrets":
+        # Never echo it: it may be the very secret written where a reference belongs.
+        return Problem(
+            loc, "write where the secret lives (env:NAME or prefect:block-name), never its value"
+        )
     if kind == "extra_forbidden":
         known = _known_keys(loc[:-1])
         hint = f" (expected one of: {', '.join(known)})" if known else ""
         return Problem(loc, f"unknown key '{loc[-1]}'{hint}")
     if kind == "missing":
         return Problem(loc, "required key is missing")
+    if kind == "literal_error" and loc == ("version",):
+        return Problem(loc, f"unsupported policy version {error['input']!r}: this pdpipe reads 1")
+    if kind == "enum":
+        return Problem(loc, f"unknown value {error['input']!r} (known: {ctx.get('expected')})")
+    if kind == "string_pattern_mismatch":
+        meaning = _PATTERN_MEANING.get(str(ctx.get("pattern")), str(error["msg"]))
+        return Problem(loc, f"{meaning} (got {error['input']!r})")
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if kind.startswith("string_pattern"):
-        message = f"{message} (got {error['input']!r})"
     return Problem(loc, message)
 
 
 def _clean_loc(raw: tuple[int | str, ...]) -> Loc:
     """Drop pydantic's internal steps ('function-after[...]', '[key]') from an error path."""
-    return tuple(
-        part for part in raw if not (isinstance(part, str) and ("[" in part or part == "key"))
-    )
+    return tuple(part for part in raw if not (isinstance(part, str) and "[" in part))
 
 
 def _known_keys(loc: Loc) -> list[str]:

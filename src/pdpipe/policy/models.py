@@ -23,7 +23,7 @@ from pydantic import (
 )
 from sqlalchemy.engine import make_url
 
-from pdpipe.policy.conditions import Condition, ConditionSyntaxError, parse_condition
+from pdpipe.policy.conditions import Condition, parse_condition
 from pdpipe.policy.durations import Duration
 from pdpipe.policy.profiles import PROFILES, Jurisdiction, TermKey
 from pdpipe.policy.reasons import EndReason, RequestKind
@@ -57,11 +57,37 @@ Categories = Annotated[
     list[Annotated[str, Field(pattern=CATEGORY)]],
     BeforeValidator(_one_or_many),
     Field(min_length=1),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": CATEGORY},
+                {"type": "array", "items": {"type": "string", "pattern": CATEGORY}},
+            ],
+            "description": "a PD category (email) or several ([last_name, first_name])",
+        }
+    ),
 ]
+
+
+def _operator_schema(schema: dict[str, Any]) -> None:
+    """Editors should accept what people write: `redact` or `{mask: {keep_last: 2}}`."""
+    schema.clear()
+    schema["anyOf"] = [
+        {"type": "string", "description": "operator name, e.g. redact"},
+        {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": {"type": ["object", "null"]},
+            "description": "one operator with its options: {mask: {keep_last: 2}}",
+        },
+    ]
 
 
 class OperatorSpec(Strict):
     """`redact`, or `{mask: {keep_last: 2}}`: an operator name and its options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_operator_schema)
 
     name: str
     options: dict[str, Any] = Field(default_factory=dict)
@@ -76,7 +102,10 @@ class OperatorSpec(Strict):
             if options is not None and not isinstance(options, dict):
                 raise ValueError(f"options of '{name}' must be a mapping, e.g. {{keep_last: 2}}")
             return {"name": name, "options": options or {}}
-        raise ValueError("expected an operator name (redact) or {name: {options}}")
+        raise ValueError(
+            "expected an operator name (redact) or one operator with its options, "
+            "e.g. {mask: {keep_last: 2}}"
+        )
 
 
 class ColumnSpec(Strict):
@@ -110,12 +139,9 @@ class ChildTable(Strict):
 
 
 def _parse_condition(value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        return parse_condition(value)
-    except ConditionSyntaxError as exc:
-        raise ValueError(str(exc)) from None
+    # ConditionSyntaxError is a ValueError: pydantic keeps it in the error's ctx, and the
+    # loader extends the error's path with `where` inside the condition.
+    return None if value is None else parse_condition(value)
 
 
 ConditionField = Annotated[
@@ -221,6 +247,7 @@ class OperatorInfo(Strict):
 
 
 SECRET_REF = r"^(env|prefect):[A-Za-z0-9_./-]+$"
+TERM_NAMES = tuple(name.value for name in (*EndReason, *RequestKind))
 
 
 class Policy(Strict):
@@ -233,14 +260,27 @@ class Policy(Strict):
     calendar: str | None = Field(
         default=None, description="production-calendar country (holidays code), e.g. RU, KZ"
     )
-    terms: dict[EndReason | RequestKind, TermField] = Field(
-        default_factory=dict, description="overrides of the jurisdiction profile's terms"
+    terms: dict[str, TermField] = Field(
+        default_factory=dict,
+        description="overrides of the jurisdiction profile's terms: " + ", ".join(TERM_NAMES),
     )
+
+    @field_validator("terms", mode="before")
+    @classmethod
+    def _known_terms(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            unknown = [str(name) for name in value if name not in TERM_NAMES]
+            if unknown:
+                raise ValueError(
+                    f"unknown term {', '.join(map(repr, unknown))} (known: {', '.join(TERM_NAMES)})"
+                )
+        return value
+
     purposes: list[Purpose] = Field(min_length=1)
     stores: list[StoreSpec] = Field(min_length=1)
 
     def term(self, key: TermKey) -> Term:
-        return self.terms.get(key) or PROFILES[self.operator.jurisdiction].terms[key]
+        return self.terms.get(key.value) or PROFILES[self.operator.jurisdiction].terms[key]
 
     @property
     def calendar_country(self) -> str | None:

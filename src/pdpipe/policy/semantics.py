@@ -6,8 +6,7 @@ returns them all so the user fixes a file in one pass.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -30,24 +29,31 @@ def policy_problems(policy: Policy) -> list[Problem]:
     return [problem for check in checks for problem in check(policy)]
 
 
-def _duplicates(values: list[str]) -> set[str]:
-    return {value for value, count in Counter(values).items() if count > 1}
+def _repeats(names: list[str], at: Callable[[int], Loc], what: str) -> Iterator[Problem]:
+    """Each repeated name, reported where it repeats, pointing back at its first use."""
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in first:
+            yield Problem(
+                at(index), f"{what} '{name}' is already used at {format_loc(at(first[name]))}"
+            )
+        else:
+            first[name] = index
 
 
 def _unique_names(policy: Policy) -> Iterator[Problem]:
-    for name in _duplicates([p.id for p in policy.purposes]):
-        index = next(i for i, p in enumerate(policy.purposes) if p.id == name)
-        yield Problem(("purposes", index, "id"), f"purpose id '{name}' is used more than once")
-    for name in _duplicates([s.name for s in policy.stores]):
-        index = next(i for i, s in enumerate(policy.stores) if s.name == name)
-        yield Problem(("stores", index, "name"), f"store name '{name}' is used more than once")
+    yield from _repeats(
+        [p.id for p in policy.purposes], lambda i: ("purposes", i, "id"), "purpose id"
+    )
+    yield from _repeats(
+        [s.name for s in policy.stores], lambda i: ("stores", i, "name"), "store name"
+    )
     for s_index, store in enumerate(policy.stores):
-        for name in _duplicates([t.name for t in store.tables]):
-            t_index = next(i for i, t in enumerate(store.tables) if t.name == name)
-            yield Problem(
-                ("stores", s_index, "tables", t_index, "name"),
-                f"table '{name}' is declared more than once in store '{store.name}'",
-            )
+        yield from _repeats(
+            [t.name for t in store.tables],
+            lambda i, s=s_index: ("stores", s, "tables", i, "name"),  # type: ignore[misc]
+            "table",
+        )
 
 
 def _purposes(policy: Policy) -> Iterator[Problem]:

@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 
 class TermUnit(StrEnum):
@@ -65,4 +65,25 @@ class Term(BaseModel):
         return f"{self.amount} {unit}"
 
 
-TermField = Annotated[Term, BeforeValidator(_parse_term)]
+TermField = Annotated[
+    Term,
+    BeforeValidator(_parse_term),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "description": "e.g. '30 days', '10 working days', '1 month'"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "amount": {"type": "integer", "minimum": 0},
+                        "unit": {"enum": [u.value for u in TermUnit]},
+                        "roll_to_working_day": {"type": "boolean"},
+                        "source": {"type": "string"},
+                    },
+                    "required": ["amount"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
+]
