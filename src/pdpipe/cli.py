@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from pdpipe.errors import BadInput, PdpipeError
 from pdpipe.policy import Policy, PolicyError, load_policy
@@ -35,7 +37,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
+# A pipe or a CI log would get rich's 80 columns, too narrow for the plan's dates.
+out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
 
 PolicyArg = Annotated[Path, typer.Argument(help="policy.yaml", show_default=False)]
@@ -179,25 +182,33 @@ def demo(
 
     def work() -> None:
         day = dt.date.fromisoformat(as_of) if as_of else None
-        columns = (TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=err, transient=True) as bar:
             tasks: dict[str, Any] = {}
 
             def progress(stage: str, rows: int) -> None:
                 if stage not in tasks:
-                    tasks[stage] = bar.add_task(f"loading {stage}", total=None)
+                    total = subjects if stage == "subjects" else None
+                    tasks[stage] = bar.add_task(f"loading {stage}", total=total)
                 bar.update(tasks[stage], completed=rows)
 
             result = build_demo(
                 directory, subjects=subjects, seed=seed, url=url, as_of=day, progress=progress
             )
-        counts = ", ".join(
-            f"{store}.{table}: {rows:,}"
-            for store, tables in result.row_counts.items()
-            for table, rows in tables.items()
-        )
-        out.print(f"demo stores built: {counts}")
-        out.print(f"policy: {result.policy_path}")
+        built = Table(title="demo stores", title_justify="left", box=box.SIMPLE_HEAD)
+        built.add_column("store")
+        built.add_column("table")
+        built.add_column("rows", justify="right")
+        for store, tables in result.row_counts.items():
+            for table, rows in tables.items():
+                built.add_row(store, table, f"{rows:,}")
+        out.print(built)
+        out.print(f"policy: {escape(str(result.policy_path))}")
         policy = load_policy(result.policy_path)
         plan_result = _plan_with_progress(policy, _as_of(as_of, policy), 50_000, True)
         out.print(render_plan(plan_result))

@@ -19,6 +19,8 @@ from pdpipe.demo.vector import (
     HOUR,
     STR,
     YEAR,
+    Bools,
+    Ids,
     Ints,
     Strings,
     between,
@@ -43,7 +45,8 @@ _CASE_CHANGES = (0.82, 0.10, 0.05, 0.03)
 
 _PHONES_PER_CONTACT = (0.6, 0.3, 0.1)
 _EXTRA_PHONE_KINDS = (0.3, 0.5, 0.2)  # mobile, work, home
-_EXTRA_PHONE_KAZAKH = 0.6
+# Extra numbers with a Kazakh operator code: for people with Kazakh names, for the rest.
+_EXTRA_PHONE_KAZAKH = (0.85, 0.6)
 
 _INTERACTIONS = 1.5
 _LEAKS = 0.05
@@ -55,19 +58,15 @@ class CrmGenerator:
 
     def __init__(self, period: Period) -> None:
         self.period = period
-        self._next_contact = 1
-        self._next_phone = 1
-        self._next_interaction = 1
-
-    def fixed(self) -> list[Batch]:
-        return []
+        self._contact_ids = Ids()
+        self._phone_ids = Ids()
+        self._interaction_ids = Ids()
 
     def chunk(self, rng: np.random.Generator, everyone: People) -> list[Batch]:
         """The rows of the people in `everyone` who are in the CRM."""
         people = everyone.take(everyone.in_crm)
         n = len(people)
-        ids = self._next_contact + np.arange(n, dtype=np.int64)
-        self._next_contact += n
+        ids = self._contact_ids.take(n)
 
         group = choose(rng, n, _GROUP_WEIGHTS)
         given, valid_until, withdrawn = self._consents(rng, group)
@@ -127,36 +126,34 @@ class CrmGenerator:
         active = between(rng, end - term + HOUR, full * (end - HOUR))
         long_ago = between(rng, full * start, end - RECENT - term)
         recent_end = between(rng, full * (end - RECENT), full * (end - HOUR))
-        any_time = between(rng, full * start, full * (end - DAY))
+        # A withdrawal falls while the consent still runs.
+        withdrawn = self.period.ended(rng, full * start, _RECENT_WITHDRAWAL_SHARE)
+        before_withdrawal = between(
+            rng, np.maximum(withdrawn - term + DAY, start), withdrawn - HOUR
+        )
         given = np.select(
             [group == ACTIVE, group == EXPIRED_LONG_AGO, group == EXPIRED_RECENTLY],
             [active, long_ago, recent_end - term],
-            default=any_time,
+            default=before_withdrawal,
         )
-        valid_until = given + term
-        withdrawn = self.period.ended(rng, given, _RECENT_WITHDRAWAL_SHARE)
-        withdrawn = np.maximum(np.minimum(withdrawn, valid_until - HOUR), given + 1)
-        return given, valid_until, withdrawn
+        return given, given + term, withdrawn
 
     def _phones(self, rng: np.random.Generator, ids: Ints, people: People) -> Batch:
         per = choose(rng, len(ids), _PHONES_PER_CONTACT) + 1
         owner, position = segments(per)
         m = len(owner)
         primary = position == 0
-        kazakh = rng.random(m) < np.where(
-            people.origin[owner] == KAZAKH, 0.85, _EXTRA_PHONE_KAZAKH
-        )
+        kazakh_name = people.origin[owner] == KAZAKH
+        kazakh = rng.random(m) < np.where(kazakh_name, *_EXTRA_PHONE_KAZAKH)
         code = np.where(primary, people.phone_code[owner], phones.draw_codes(rng, kazakh))
         number = np.where(
             primary, people.phone_number[owner], phones.draw_subscriber_numbers(rng, m)
         )
         kind = np.where(primary, 0, choose(rng, m, _EXTRA_PHONE_KINDS))
-        phone_ids = self._next_phone + np.arange(m, dtype=np.int64)
-        self._next_phone += m
         return Batch(
             "contact_phones",
             {
-                "id": phone_ids,
+                "id": self._phone_ids.take(m),
                 "contact_id": ids[owner],
                 "phone": phones.render(code, number, phones.draw_styles(rng, m)),
                 "kind": strings(("mobile", "work", "home"))[kind],
@@ -192,12 +189,10 @@ class CrmGenerator:
         note = _leak(rng, note, leak & ~by_phone, owner_email, content.EMAIL_LEAKS)
 
         at = between(rng, created[owner], window_end[owner])
-        interaction_ids = self._next_interaction + np.arange(m, dtype=np.int64)
-        self._next_interaction += m
         return Batch(
             "interactions",
             {
-                "id": interaction_ids,
+                "id": self._interaction_ids.take(m),
                 "contact_id": ids[owner],
                 "channel": strings([c[0] for c in content.INTERACTION_CHANNELS])[channel],
                 "note": note,
@@ -218,7 +213,7 @@ def _retyped(rng: np.random.Generator, email: Strings) -> Strings:
 def _leak(
     rng: np.random.Generator,
     note: Strings,
-    where: Ints,
+    where: Bools,
     value: Strings,
     templates: tuple[tuple[str, str], ...],
 ) -> Strings:

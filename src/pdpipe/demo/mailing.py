@@ -18,8 +18,12 @@ from pdpipe.demo.people import KAZAKH, LATIN, People
 from pdpipe.demo.period import Period
 from pdpipe.demo.vector import (
     DAY,
+    HOUR,
     MINUTE,
+    STR,
     Bools,
+    Floats,
+    Ids,
     Ints,
     Strings,
     between,
@@ -37,13 +41,15 @@ from pdpipe.demo.vector import (
 ACTIVE, UNSUBSCRIBED, BLOCKLISTED, DISABLED, UNCONFIRMED = range(5)
 _GROUP_WEIGHTS = (0.55, 0.20, 0.08, 0.05, 0.12)
 _RECENT_END_SHARE = 0.12
+_ACTIVE_EDITED = 0.6  # active subscribers whose record changed after signing up
 
 _LISTS_PER_SUBSCRIBER = (0.5, 0.35, 0.15)  # 1, 2 or 3 lists
 # Campaign events per subscriber, by group; people who never confirmed get no mail.
-_VIEWS = (2.4, 1.8, 1.4, 1.2, 0.0)
+_VIEWS = (2.0, 1.5, 1.2, 1.0, 0.0)
 _CLICKS_PER_VIEW = 1 / 3
 _ANONYMOUS_EVENTS = 0.02  # listmonk keeps events of deleted subscribers with a NULL id
 _CAMPAIGNS = 20
+_UTM = "?utm_source=listmonk&utm_medium=email&utm_campaign=ipm-"
 
 _PHONE_SHARE, _CITY_SHARE = 0.6, 0.5
 _NAME_FORMATS = (0.45, 0.40, 0.15)  # "Фамилия Имя Отчество", "Имя Фамилия", "Фамилия Имя"
@@ -54,17 +60,16 @@ class MailingGenerator:
 
     def __init__(self, period: Period, rng: np.random.Generator) -> None:
         self.period = period
-        self._campaign_times = np.sort(
-            between(
-                rng,
-                np.full(_CAMPAIGNS, period.start - 30 * DAY, dtype=np.int64),
-                np.full(_CAMPAIGNS, period.end - 2 * DAY, dtype=np.int64),
-            )
+        # Roughly one campaign a quarter, the first shortly before the first subscriber.
+        first, last = period.start - 30 * DAY, period.end - 2 * DAY
+        slot = (last - first) // _CAMPAIGNS
+        self._campaign_times = (
+            first + np.arange(_CAMPAIGNS, dtype=np.int64) * slot + offsets(rng, _CAMPAIGNS, 0, slot)
         )
         self._fixed = [self._lists(rng), self._campaigns()]
-        self._next_subscriber = 1
-        self._next_view = 1
-        self._next_click = 1
+        self._subscriber_ids = Ids()
+        self._view_ids = Ids()
+        self._click_ids = Ids()
 
     def fixed(self) -> list[Batch]:
         """Lists and campaigns: the same for any number of subjects."""
@@ -72,7 +77,12 @@ class MailingGenerator:
 
     def _lists(self, rng: np.random.Generator) -> Batch:
         n = len(content.LISTS)
-        created = self.period.start - 90 * DAY + np.arange(n, dtype=np.int64) * 14 * DAY
+        created = (
+            self.period.start
+            - 90 * DAY
+            + np.arange(n, dtype=np.int64) * 14 * DAY
+            + offsets(rng, n, 9 * HOUR, 18 * HOUR)
+        )
         return Batch(
             "lists",
             {
@@ -90,7 +100,9 @@ class MailingGenerator:
         when = [
             datetime.datetime.fromtimestamp(int(t), tz=datetime.UTC) for t in self._campaign_times
         ]
-        subjects = [content.CAMPAIGN_SUBJECTS[i % len(content.CAMPAIGN_SUBJECTS)] for i in range(_CAMPAIGNS)]
+        subjects = [
+            content.CAMPAIGN_SUBJECTS[i % len(content.CAMPAIGN_SUBJECTS)] for i in range(_CAMPAIGNS)
+        ]
         names = [f"Рассылка — {content.MONTHS[w.month - 1]} {w.year}" for w in when]
         return Batch(
             "campaigns",
@@ -106,14 +118,13 @@ class MailingGenerator:
         """The rows of the people in `everyone` who are on the mailing list."""
         people = everyone.take(everyone.in_mailing)
         n = len(people)
-        ids = self._next_subscriber + np.arange(n, dtype=np.int64)
-        self._next_subscriber += n
+        ids = self._subscriber_ids.take(n)
 
         group = choose(rng, n, _GROUP_WEIGHTS)
         created = self.period.at(people.arrival)
         ended = self.period.ended(rng, created, _RECENT_END_SHARE)
         gone = (group == UNSUBSCRIBED) | (group == BLOCKLISTED)
-        touched = rng.random(n) < 0.6
+        touched = rng.random(n) < _ACTIVE_EDITED
         updated = np.select(
             [gone, group == DISABLED, (group == ACTIVE) & touched],
             [ended, self.period.after(rng, created), self.period.after(rng, created)],
@@ -124,7 +135,7 @@ class MailingGenerator:
         window_end = np.where(gone | (group == DISABLED), updated, self.period.end - 1)
         status = np.select(
             [group == BLOCKLISTED, group == DISABLED], ["blocklisted", "disabled"], "enabled"
-        ).astype(np.dtypes.StringDType())
+        ).astype(STR)
 
         subscribers = Batch(
             "subscribers",
@@ -206,51 +217,52 @@ class MailingGenerator:
     def _events(
         self, rng: np.random.Generator, ids: Ints, group: Ints, created: Ints, window_end: Ints
     ) -> tuple[Batch, Batch]:
+        """Views and clicks of campaigns sent while each subscriber was subscribed."""
         sent = self._campaign_times
-        first_campaign = np.searchsorted(sent, created, side="left")
-        available = np.searchsorted(sent, window_end, side="left") - first_campaign
-        views_mean = np.take(_VIEWS, group)
+        first = np.searchsorted(sent, created, side="left")
+        available = np.searchsorted(sent, window_end, side="left") - first
 
-        batches = []
-        for kind, mean in (("views", views_mean), ("clicks", views_mean * _CLICKS_PER_VIEW)):
+        def draw(mean: Floats) -> tuple[dict[str, Ints], dict[str, Bools]]:
             count = np.where(available > 0, rng.poisson(mean), 0)
             owner, _ = segments(count)
             m = len(owner)
-            campaign = first_campaign[owner] + np.floor(
-                rng.random(m) * available[owner]
-            ).astype(np.int64)
-            delay = np.floor(rng.exponential(DAY, size=m)).astype(np.int64)
-            at = np.minimum(sent[campaign] + delay, window_end[owner])
-            at = np.maximum(at, created[owner])
-            anonymous = rng.random(m) < _ANONYMOUS_EVENTS
-            if kind == "views":
-                event_ids = self._next_view + np.arange(m, dtype=np.int64)
-                self._next_view += m
-                columns = {
-                    "id": event_ids,
-                    "campaign_id": campaign + 1,
-                    "subscriber_id": ids[owner],
-                    "created_at": timestamps(at),
-                }
-                batches.append(Batch("campaign_views", columns, {"subscriber_id": anonymous}))
-            else:
-                event_ids = self._next_click + np.arange(m, dtype=np.int64)
-                self._next_click += m
-                links = strings(content.LINKS)[rng.integers(0, len(content.LINKS), size=m)]
-                url = cat(
-                    links,
-                    "?utm_source=listmonk&utm_medium=email&utm_campaign=ipm-",
-                    numbers(campaign + 1),
-                )
-                columns = {
-                    "id": event_ids,
-                    "campaign_id": campaign + 1,
-                    "url": url,
-                    "subscriber_id": ids[owner],
-                    "created_at": timestamps(at),
-                }
-                batches.append(Batch("link_clicks", columns, {"subscriber_id": anonymous}))
-        return batches[0], batches[1]
+            campaign = first[owner] + np.floor(rng.random(m) * available[owner]).astype(np.int64)
+            opened = sent[campaign] + np.floor(rng.exponential(DAY, size=m)).astype(np.int64)
+            columns = {
+                "campaign_id": campaign + 1,
+                "subscriber_id": ids[owner],
+                "created_at": np.minimum(opened, window_end[owner]),
+            }
+            return columns, {"subscriber_id": rng.random(m) < _ANONYMOUS_EVENTS}
+
+        views_mean = np.take(_VIEWS, group)
+        view, anonymous_view = draw(views_mean)
+        click, anonymous_click = draw(views_mean * _CLICKS_PER_VIEW)
+        n_clicks = len(click["campaign_id"])
+        links = strings(content.LINKS)[rng.integers(0, len(content.LINKS), size=n_clicks)]
+        url = cat(links, _UTM, numbers(click["campaign_id"]))
+        views = Batch(
+            "campaign_views",
+            {
+                "id": self._view_ids.take(len(view["campaign_id"])),
+                "campaign_id": view["campaign_id"],
+                "subscriber_id": view["subscriber_id"],
+                "created_at": timestamps(view["created_at"]),
+            },
+            anonymous_view,
+        )
+        clicks = Batch(
+            "link_clicks",
+            {
+                "id": self._click_ids.take(n_clicks),
+                "campaign_id": click["campaign_id"],
+                "url": url,
+                "subscriber_id": click["subscriber_id"],
+                "created_at": timestamps(click["created_at"]),
+            },
+            anonymous_click,
+        )
+        return views, clicks
 
 
 def _display_names(rng: np.random.Generator, people: People) -> Strings:
@@ -264,7 +276,7 @@ def _display_names(rng: np.random.Generator, people: People) -> Strings:
         [people.origin == LATIN, (form == 0) & people.has_patronymic, form == 1],
         [first_last, full, first_last],
         default=last_first,
-    ).astype(np.dtypes.StringDType())
+    ).astype(STR)
 
 
 def _attribs(rng: np.random.Generator, people: People) -> Strings:
@@ -276,14 +288,10 @@ def _attribs(rng: np.random.Generator, people: People) -> Strings:
     n = len(people)
     has_phone = rng.random(n) < _PHONE_SHARE
     has_city = rng.random(n) < _CITY_SHARE
-    phone = phones.render(
-        people.phone_code, people.phone_number, phones.draw_styles(rng, n)
-    )
+    phone = phones.render(people.phone_code, people.phone_number, phones.draw_styles(rng, n))
     city = strings([c[0] for c in content.CITIES])[people.city]
     kazakh_speaker = (people.origin == KAZAKH) & (rng.random(n) < 0.25)
-    lang = np.select(
-        [people.origin == LATIN, kazakh_speaker], ["en", "kk"], "ru"
-    ).astype(np.dtypes.StringDType())
+    lang = np.select([people.origin == LATIN, kazakh_speaker], ["en", "kk"], "ru").astype(STR)
     source = strings([s[0] for s in content.SOURCES])[
         choose(rng, n, [s[1] for s in content.SOURCES])
     ]

@@ -61,8 +61,9 @@ def _domains() -> tuple[Strings, Floats, Floats]:
     names = list(dict.fromkeys([*RussianInternet.free_email_domains, *_EXTRA_DOMAINS]))
 
     def weights(table: dict[str, float]) -> Floats:
-        w = np.array([table.get(d, _OTHER_DOMAIN_WEIGHT) for d in names])
-        return w / w.sum()
+        w = np.array([float(table.get(d, _OTHER_DOMAIN_WEIGHT)) for d in names])
+        normalised: Floats = w / w.sum()
+        return normalised
 
     return strings(names), weights(_DOMAIN_WEIGHTS), weights(_LATIN_DOMAIN_WEIGHTS)
 
@@ -117,7 +118,9 @@ class EmailBook:
         return free
 
 
-def generate(rng: np.random.Generator, start: int, stop: int, subjects: int, book: EmailBook) -> People:
+def generate(
+    rng: np.random.Generator, start: int, stop: int, subjects: int, book: EmailBook
+) -> People:
     """People number `start` to `stop - 1` out of `subjects`."""
     n = stop - start
     index = np.arange(start, stop, dtype=np.int64)

@@ -10,7 +10,7 @@ from functools import cache
 
 import numpy as np
 
-from pdpipe.demo.vector import Bools, Ints, Strings, cat, choose, fill, strings, zero_padded
+from pdpipe.demo.vector import Bools, Ints, Strings, cat, choose, strings, zero_padded
 
 _RUSSIAN_CODES = [
     *range(901, 907),
@@ -27,10 +27,17 @@ _KAZAKH_CODES = [700, 701, 702, 705, 707, 708, 747, 771, 775, 776, 777, 778]
 CODES: Strings = strings([str(c) for c in [*_RUSSIAN_CODES, *_KAZAKH_CODES]])
 _FIRST_KAZAKH = len(_RUSSIAN_CODES)
 
-# "+7 916 123-45-67", "+79161234567", "+7 (916) 123-45-67", "+7 916 123 45 67",
-# "+7-916-123-45-67": the ways people actually type numbers into forms.
+# The ways people type numbers into forms, as the text before the code, after it, and
+# between the 3-2-2 digit groups: "+7 916 123-45-67", "+79161234567", "+7 (916) 123-45-67",
+# "+7 916 123 45 67", "+7-916-123-45-67".
+STYLES: tuple[tuple[str, str, str, str], ...] = (
+    ("+7 ", " ", "-", "-"),
+    ("+7", "", "", ""),
+    ("+7 (", ") ", "-", "-"),
+    ("+7 ", " ", " ", " "),
+    ("+7-", "-", "-", "-"),
+)
 STYLE_WEIGHTS = (0.35, 0.25, 0.2, 0.1, 0.1)
-SPACED = 3
 
 
 @cache
@@ -55,20 +62,16 @@ def draw_styles(rng: np.random.Generator, n: int) -> Ints:
 
 
 def render(codes: Ints, numbers: Ints, styles: Ints) -> Strings:
-    """Phone text for each (code index, subscriber number, style)."""
+    """Phone text for each (code index, subscriber number, index into STYLES)."""
     three, two = _pads()
-    code = CODES[codes]
-    a, b, c = three[numbers // 10_000], two[(numbers // 100) % 100], two[numbers % 100]
-    out = fill(len(codes))
-    forms = (
-        lambda m: cat("+7 ", code[m], " ", a[m], "-", b[m], "-", c[m]),
-        lambda m: cat("+7", code[m], a[m], b[m], c[m]),
-        lambda m: cat("+7 (", code[m], ") ", a[m], "-", b[m], "-", c[m]),
-        lambda m: cat("+7 ", code[m], " ", a[m], " ", b[m], " ", c[m]),
-        lambda m: cat("+7-", code[m], "-", a[m], "-", b[m], "-", c[m]),
+    sep = [strings([style[k] for style in STYLES])[styles] for k in range(4)]
+    return cat(
+        sep[0],
+        CODES[codes],
+        sep[1],
+        three[numbers // 10_000],
+        sep[2],
+        two[(numbers // 100) % 100],
+        sep[3],
+        two[numbers % 100],
     )
-    for style, form in enumerate(forms):
-        mask = styles == style
-        if mask.any():
-            out[mask] = form(mask)
-    return out

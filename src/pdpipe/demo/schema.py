@@ -8,13 +8,15 @@ live in one database.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 MAILING = sa.MetaData()
 CRM = sa.MetaData()
 
 # MariaDB databases may default to latin1; Cyrillic names need utf8mb4.
-_MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+_MYSQL: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
@@ -100,9 +102,7 @@ campaign_views = sa.Table(
     sa.Column(
         "campaign_id", sa.Integer, sa.ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False
     ),
-    sa.Column(
-        "subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="SET NULL")
-    ),
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="SET NULL")),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Index("ix_campaign_views_campaign_id", "campaign_id"),
     sa.Index("ix_campaign_views_subscriber_id", "subscriber_id"),
@@ -117,9 +117,7 @@ link_clicks = sa.Table(
         "campaign_id", sa.Integer, sa.ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False
     ),
     sa.Column("url", sa.String(500), nullable=False),
-    sa.Column(
-        "subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="SET NULL")
-    ),
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="SET NULL")),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Index("ix_link_clicks_campaign_id", "campaign_id"),
     sa.Index("ix_link_clicks_subscriber_id", "subscriber_id"),

@@ -27,6 +27,18 @@ DAY = 86400
 YEAR = 365 * DAY
 
 
+class Ids:
+    """Consecutive integer keys, carried on from one chunk to the next."""
+
+    def __init__(self) -> None:
+        self._next = 1
+
+    def take(self, n: int) -> Ints:
+        ids = self._next + np.arange(n, dtype=np.int64)
+        self._next += n
+        return ids
+
+
 def strings(values: Sequence[str]) -> Strings:
     return np.array(list(values), dtype=STR)
 
@@ -72,13 +84,15 @@ def segments(counts: Ints) -> tuple[Ints, Ints]:
 
 def between(rng: np.random.Generator, low: Ints, high: Ints) -> Ints:
     """Uniform integer seconds in [low, high); where high <= low, low itself."""
-    span = np.maximum(high - low, 0)
-    return low + np.floor(rng.random(len(low)) * span).astype(np.int64)
+    span: Ints = np.maximum(high - low, 0)
+    drawn: Ints = np.floor(rng.random(len(low)) * span).astype(np.int64)
+    return low + drawn
 
 
 def offsets(rng: np.random.Generator, n: int, low: int, high: int) -> Ints:
     """Uniform integer seconds in [low, high)."""
-    return rng.integers(low, high, size=n, dtype=np.int64)
+    drawn: Ints = rng.integers(low, high, size=n, dtype=np.int64)
+    return drawn
 
 
 def uuid4(rng: np.random.Generator, n: int) -> Strings:
@@ -95,4 +109,3 @@ def uuid4(rng: np.random.Generator, n: int) -> Strings:
 
 def timestamps(seconds: Ints) -> npt.NDArray[np.datetime64]:
     return np.asarray(seconds, dtype=np.int64).astype("datetime64[s]")
-

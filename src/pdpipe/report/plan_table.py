@@ -1,14 +1,28 @@
-"""The plan as a rich table for people (the JSON form lives on Plan itself)."""
+"""The plan as a rich table for people (the JSON form lives on Plan itself).
+
+One small table per store table, one row per reason.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from pdpipe.retention.plan import Plan
+from pdpipe.retention.plan import Plan, TablePlan
+
+_COLUMNS = (
+    ("reason", "left"),
+    ("action", "left"),
+    ("term", "left"),
+    ("due", "right"),
+    ("overdue", "right"),
+    ("earliest", "left"),
+    ("next", "left"),
+)
 
 
 def _day(day: dt.date | None) -> str:
@@ -16,43 +30,50 @@ def _day(day: dt.date | None) -> str:
 
 
 def render_plan(plan: Plan) -> Group:
-    table = Table(title=None, show_lines=False, header_style="bold")
-    for name, justify in (
-        ("store.table", "left"),
-        ("rows", "right"),
-        ("reason", "left"),
-        ("action", "left"),
-        ("term", "left"),
-        ("due", "right"),
-        ("overdue", "right"),
-        ("earliest deadline", "left"),
-        ("next deadline", "left"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    parts: list[Text | Table] = [
+        Text(
+            f"Plan as of {plan.as_of.local_date.isoformat()} "
+            f"({plan.timezone}, {plan.jurisdiction})",
+            style="bold",
+        )
+    ]
     for t in plan.tables:
-        label = f"{t.store}.{t.table}"
-        if not t.reasons:
-            table.add_row(label, f"{t.rows_total:,}", "—", t.action, "", "0", "0", "", "")
-            continue
-        for index, r in enumerate(sorted(t.reasons.values(), key=lambda r: r.reason)):
-            table.add_row(
-                label if index == 0 else "",
-                f"{t.rows_total:,}" if index == 0 else "",
-                r.reason,
-                r.action,
-                r.term,
-                f"{r.due:,}",
-                Text(f"{r.overdue:,}", style="bold red" if r.overdue else ""),
-                _day(r.earliest_deadline),
-                _day(r.next_deadline),
-            )
+        parts.append(_table(t))
     totals = plan.to_json()["totals"]
-    heading = Text(
-        f"Plan as of {plan.as_of.local_date.isoformat()} ({plan.timezone}, {plan.jurisdiction})",
-        style="bold",
+    parts.append(
+        Text(
+            f"{totals['due']:,} record(s) due of {totals['rows_total']:,}; "
+            f"{totals['overdue']:,} past the statutory deadline. Nothing was written."
+        )
     )
-    summary = Text(
-        f"{totals['due']:,} record(s) due of {totals['rows_total']:,}; "
-        f"{totals['overdue']:,} past the statutory deadline. Nothing was written."
+    parts.append(
+        Text(
+            "overdue: past the statutory deadline; earliest: the oldest deadline among due "
+            "records; next: the earliest deadline not yet missed.",
+            style="dim",
+        )
     )
-    return Group(heading, table, summary)
+    return Group(*parts)
+
+
+def _table(t: TablePlan) -> Table:
+    title = Text.assemble(
+        (f"{t.store}.{t.table}", "bold cyan"),
+        f"  {t.rows_total:,} rows, purpose {t.purpose}, on end: {t.action}",
+    )
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
+    for name, justify in _COLUMNS:
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    if not t.reasons:
+        table.add_row("nothing due", "", "", "0", "0", "", "")
+    for r in sorted(t.reasons.values(), key=lambda r: r.reason):
+        table.add_row(
+            r.reason,
+            r.action,
+            r.term,
+            f"{r.due:,}",
+            Text(f"{r.overdue:,}", style="bold red" if r.overdue else ""),
+            _day(r.earliest_deadline),
+            _day(r.next_deadline),
+        )
+    return table
