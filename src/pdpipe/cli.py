@@ -121,7 +121,8 @@ def check(
         stores = ", ".join(s.name for s in policy.stores)
         tables = sum(len(s.tables) for s in policy.stores)
         where = "file checked" if offline else f"stores checked: {stores}"
-        out.print(f"[green]ok[/green]: {escape(f'{policy_file}: {tables} table(s); {where}')}")
+        message = escape(f"{policy_file}: {tables} table(s); {where}")
+        out.print(f"[green]ok[/green]: {message}", soft_wrap=True)
 
     _run(work)
 
@@ -208,7 +209,7 @@ def demo(
             for table, rows in tables.items():
                 built.add_row(store, table, f"{rows:,}")
         out.print(built)
-        out.print(f"policy: {escape(str(result.policy_path))}")
+        out.print(f"policy: {escape(str(result.policy_path))}", soft_wrap=True)
         policy = load_policy(result.policy_path)
         plan_result = _plan_with_progress(policy, _as_of(as_of, policy), 50_000, True)
         out.print(render_plan(plan_result))

@@ -74,12 +74,15 @@ def _interpolate_urls(raw: dict[str, Any], environ: Mapping[str, str], base: Pat
         if not isinstance(store, dict) or not isinstance(store.get("url"), str):
             continue
         try:
-            store["url"] = anchor_sqlite_path(interpolate(store["url"], environ), base)
+            url = interpolate(store["url"], environ)
         except MissingVariable as exc:
             problems.append(Problem(("stores", index, "url"), str(exc)))
             store["url"] = _placeholder(index)
-        except Exception:  # the model reports a URL it cannot parse
-            store["url"] = store["url"] if "${" not in store["url"] else _placeholder(index)
+            continue
+        try:
+            store["url"] = anchor_sqlite_path(url, base)
+        except Exception:  # not a URL: StoreSpec reports it, without echoing it
+            store["url"] = url
     return problems
 
 
@@ -92,7 +95,9 @@ def _placeholder(index: int) -> str:
 
 
 def _with_lines(problems: list[Problem], lines: dict[Loc, int]) -> list[Problem]:
-    return [Problem(p.loc, p.message, p.line or line_of(lines, p.loc)) for p in problems]
+    """Each problem with its line, in the order of the file (a reader fixes top-down)."""
+    located = [Problem(p.loc, p.message, p.line or line_of(lines, p.loc)) for p in problems]
+    return sorted(located, key=lambda p: p.line or 0)
 
 
 _PATTERN_MEANING = {

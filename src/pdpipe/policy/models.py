@@ -61,7 +61,11 @@ Categories = Annotated[
         {
             "anyOf": [
                 {"type": "string", "pattern": CATEGORY},
-                {"type": "array", "items": {"type": "string", "pattern": CATEGORY}},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "pattern": CATEGORY},
+                },
             ],
             "description": "a PD category (email) or several ([last_name, first_name])",
         }
@@ -262,7 +266,8 @@ class Policy(Strict):
     )
     terms: dict[str, TermField] = Field(
         default_factory=dict,
-        description="overrides of the jurisdiction profile's terms: " + ", ".join(TERM_NAMES),
+        description="overrides of the jurisdiction profile's terms",
+        json_schema_extra={"propertyNames": {"enum": list(TERM_NAMES)}},
     )
 
     @field_validator("terms", mode="before")
@@ -271,8 +276,10 @@ class Policy(Strict):
         if isinstance(value, dict):
             unknown = [str(name) for name in value if name not in TERM_NAMES]
             if unknown:
+                noun = "term" if len(unknown) == 1 else "terms"
                 raise ValueError(
-                    f"unknown term {', '.join(map(repr, unknown))} (known: {', '.join(TERM_NAMES)})"
+                    f"unknown {noun} {', '.join(map(repr, unknown))} "
+                    f"(known: {', '.join(TERM_NAMES)})"
                 )
         return value
 

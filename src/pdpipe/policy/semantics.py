@@ -20,6 +20,7 @@ from pdpipe.policy.models import (
     ColumnRef,
     ColumnSpec,
     Policy,
+    Purpose,
     TableSpec,
 )
 
@@ -73,7 +74,9 @@ def _purposes(policy: Policy) -> Iterator[Problem]:
 
 
 def _tables(policy: Policy) -> Iterator[Problem]:
-    known = {p.id: p for p in policy.purposes}
+    known: dict[str, Purpose] = {}
+    for declared in policy.purposes:
+        known.setdefault(declared.id, declared)  # a repeated id is reported; the first counts
     for s_index, store in enumerate(policy.stores):
         for t_index, table in enumerate(store.tables):
             loc: Loc = ("stores", s_index, "tables", t_index)

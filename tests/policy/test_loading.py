@@ -1,0 +1,197 @@
+"""load_policy: files that cannot be read, are not YAML, and files with many problems at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pdpipe.errors import BadInput
+from pdpipe.policy import PolicyError, Problem, load_policy
+from tests.policy.builders import CASES, GOOD, GOOD_FILE, edited, line_of, problems
+
+
+def load_problems(path: Path) -> list[Problem]:
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path, environ={})
+    assert caught.value.file == path
+    return caught.value.problems
+
+
+def test_when_the_good_file_is_loaded_then_the_policy_comes_back() -> None:
+    policy = load_policy(GOOD_FILE, environ={})
+
+    assert [(s.name, [t.name for t in s.tables]) for s in policy.stores] == [
+        ("mailing", ["subscribers"])
+    ]
+
+
+def test_when_the_file_does_not_exist_then_the_whole_message_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path, environ={})
+
+    assert caught.value.problems == [Problem((), "file not found")]
+    assert str(caught.value) == f"{path}: 1 problem\n  {path}: (top level): file not found"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.mkdir(), "cannot read the file: IsADirectoryError"),
+        (
+            lambda p: p.write_bytes(b"version: 1\nname: \xff\xfe\n"),
+            "cannot read the file: UnicodeDecodeError",
+        ),
+    ],
+    ids=["a_directory", "not_utf8"],
+)
+def test_when_the_file_cannot_be_read_then_the_reason_is_named_without_its_content(
+    tmp_path: Path, make: Callable[[Path], object], message: str
+) -> None:
+    path = tmp_path / "policy.yaml"
+    make(path)
+
+    assert load_problems(path) == [Problem((), message)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ((CASES / "empty.yaml").read_text(), "the file is empty", None),
+        ("# only a comment\n", "the file is empty", None),
+        ("- version: 1\n", "expected a mapping with version, operator, purposes, stores", None),
+        ("just words\n", "expected a mapping with version, operator, purposes, stores", None),
+        (
+            (CASES / "not_yaml.yaml").read_text(),
+            "not valid YAML: mapping values are not allowed here",
+            4,
+        ),
+        (
+            "version: 1\noperator: {name: IPM\n",
+            "not valid YAML: expected ',' or '}', but got '<stream end>'",
+            3,
+        ),
+        (
+            "version: 1\n\toperator: x\n",
+            "not valid YAML: found character '\\t' that cannot start any token",
+            2,
+        ),
+    ],
+    ids=["empty", "comment_only", "a_list", "a_string", "bad_indent", "unclosed_brace", "tab"],
+)
+def test_when_the_file_is_not_a_yaml_mapping_then_one_top_level_problem_says_so(
+    text: str, message: str, line: int | None
+) -> None:
+    assert problems(text) == [Problem((), message, line)]
+
+
+def test_when_the_file_is_not_yaml_then_the_rendered_problem_names_file_and_line() -> None:
+    path = CASES / "not_yaml.yaml"
+
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path, environ={})
+
+    assert str(caught.value).splitlines()[1] == (
+        f"  {path}:4: (top level): not valid YAML: mapping values are not allowed here"
+    )
+
+
+def test_when_a_policy_has_problems_then_the_error_is_bad_input_with_exit_code_2() -> None:
+    with pytest.raises(BadInput) as caught:
+        load_policy(CASES / "empty.yaml", environ={})
+
+    assert isinstance(caught.value, PolicyError)
+    assert caught.value.exit_code == 2
+
+
+def test_when_several_cross_reference_problems_exist_then_all_four_are_reported() -> None:
+    path = CASES / "several_problems.yaml"
+
+    found = load_problems(path)
+
+    assert [(p.line, p.path) for p in found] == [
+        (23, "stores[0].tables[0].columns.email.depersonalize"),
+        (24, "stores[0].tables[0].columns.phone.depersonalize"),
+        (25, "stores[0].tables[0].columns.birthday.data"),
+        (28, "stores[0].tables[1].purpose"),
+    ]
+    assert found[3].message == "unknown purpose 'newsletters' (known: email-informing)"
+
+
+def test_when_several_problems_exist_then_the_error_text_counts_and_lists_them() -> None:
+    path = CASES / "several_problems.yaml"
+
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path, environ={})
+
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}: 4 problems"
+    assert lines[1] == (
+        f"  {path}:23: stores[0].tables[0].columns.email.depersonalize: unknown operator "
+        "'hsah' (known: distort, drop_key, fake, generalize, mask, pseudonym, "
+        "pseudonym_email, redact, shuffle)"
+    )
+    assert len(lines) == 5
+
+
+def test_when_several_structural_problems_exist_then_all_four_are_reported() -> None:
+    text = edited(
+        GOOD,
+        ("version: 1", "version: 2"),
+        ("Asia/Almaty", "Mars/Olympus"),
+        ("keep_for: P5Y", "keep_for: 5y"),
+        ("    on_end: destroy\n", "    on_end: destroy\n    retention: P1Y\n"),
+    )
+
+    found = problems(text)
+
+    assert [(p.path, p.line) for p in found] == [
+        ("version", 1),
+        ("operator.timezone", line_of(text, "Mars/Olympus")),
+        ("purposes[0].keep_for", line_of(text, "keep_for")),
+        ("purposes[0].retention", line_of(text, "retention")),
+    ]
+
+
+def test_when_a_variable_is_missing_and_the_structure_is_wrong_then_both_are_reported() -> None:
+    text = edited(
+        GOOD,
+        ("${PDPIPE_MAILING_URL:-sqlite:///mailing.db}", "${NOPE}"),
+        ("Asia/Almaty", "Mars/Olympus"),
+    )
+
+    assert [p.path for p in problems(text)] == ["operator.timezone", "stores[0].url"]
+
+
+def test_when_a_sqlite_url_is_malformed_then_it_is_reported_once() -> None:
+    text = edited(GOOD, ("${PDPIPE_MAILING_URL:-sqlite:///mailing.db}", "sqlite:/mailing.db"))
+
+    assert problems(text) == [
+        Problem(
+            ("stores", 0, "url"),
+            "not a SQLAlchemy URL (expected e.g. postgresql+psycopg://user@host/db)",
+            line_of(text, "url:"),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "environ"),
+    [("${DB_URL}", {"DB_URL": "sqlite:/mailing.db"}), ("${DB_URL:-sqlite:/mailing.db}", {})],
+    ids=["from_the_environment", "from_the_default"],
+)
+def test_when_an_interpolated_sqlite_url_is_malformed_then_it_is_reported(
+    url: str, environ: dict[str, str]
+) -> None:
+    text = edited(GOOD, ("${PDPIPE_MAILING_URL:-sqlite:///mailing.db}", url))
+
+    assert problems(text, environ) == [
+        Problem(
+            ("stores", 0, "url"),
+            "not a SQLAlchemy URL (expected e.g. postgresql+psycopg://user@host/db)",
+            line_of(text, "url:"),
+        )
+    ]

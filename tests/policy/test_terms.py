@@ -1,0 +1,156 @@
+"""Statutory terms: the jurisdiction profile's defaults, and `terms:` overrides in a policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from pdpipe.policy import (
+    PROFILES,
+    EndReason,
+    Jurisdiction,
+    RequestKind,
+    Term,
+    TermUnit,
+)
+from pdpipe.policy.profiles import TermKey
+from tests.policy.builders import GOOD, edited, line_of, only_problem, parse
+
+
+def with_terms(*lines: str) -> str:
+    return edited(
+        GOOD, ("stores:\n", "terms:\n" + "".join(f"  {x}\n" for x in lines) + "stores:\n")
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "described"),
+    [
+        (EndReason.CONSENT_WITHDRAWN, "30 days"),
+        (EndReason.CEASE_DEMAND, "10 working days"),
+        (RequestKind.UPDATE, "7 working days"),
+    ],
+)
+def test_when_a_policy_overrides_nothing_then_the_ru_profile_terms_apply(
+    key: TermKey, described: str
+) -> None:
+    assert parse(GOOD).term(key).describe() == described
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "unit", "described"),
+    [
+        ("45 days", 45, TermUnit.DAYS, "45 days"),
+        ("5 working days", 5, TermUnit.WORKING_DAYS, "5 working days"),
+        ("1 month", 1, TermUnit.MONTHS, "1 month"),
+        ("2 months", 2, TermUnit.MONTHS, "2 months"),
+        ("1 day", 1, TermUnit.DAYS, "1 day"),
+        ("1 working day", 1, TermUnit.WORKING_DAYS, "1 working day"),
+        ("14 calendar days", 14, TermUnit.DAYS, "14 days"),
+        ("  10 Working Days ", 10, TermUnit.WORKING_DAYS, "10 working days"),
+        ("0 days", 0, TermUnit.DAYS, "0 days"),
+    ],
+)
+def test_when_a_policy_overrides_a_term_in_words_then_the_override_wins(
+    text: str, amount: int, unit: TermUnit, described: str
+) -> None:
+    policy = parse(with_terms(f"consent_withdrawn: '{text}'"))
+
+    term = policy.term(EndReason.CONSENT_WITHDRAWN)
+
+    assert (term.amount, term.unit, term.describe()) == (amount, unit, described)
+
+
+def test_when_one_term_is_overridden_then_the_others_keep_the_profile_default() -> None:
+    policy = parse(with_terms("cease_demand: 5 working days", "access_request: 1 month"))
+
+    assert [policy.term(k).describe() for k in (EndReason.CEASE_DEMAND, RequestKind.ACCESS)] == [
+        "5 working days",
+        "1 month",
+    ]
+    assert (
+        policy.term(EndReason.CONSENT_WITHDRAWN)
+        == PROFILES[Jurisdiction.RU_152FZ].terms[EndReason.CONSENT_WITHDRAWN]
+    )
+
+
+def test_when_a_term_is_written_as_a_mapping_then_every_field_is_kept() -> None:
+    policy = parse(
+        with_terms(
+            "cease_demand: {amount: 15, unit: working_days, roll_to_working_day: false, "
+            "source: 'legal review 2026-03'}"
+        )
+    )
+
+    assert policy.term(EndReason.CEASE_DEMAND) == Term(
+        amount=15,
+        unit=TermUnit.WORKING_DAYS,
+        roll_to_working_day=False,
+        source="legal review 2026-03",
+    )
+
+
+UNREADABLE = "write e.g. '30 days', '10 working days' or '1 month'"
+
+
+@pytest.mark.parametrize(
+    ("line", "path", "message"),
+    [
+        (
+            "consent_withdrawn: thirty days",
+            "terms.consent_withdrawn",
+            f"cannot read term 'thirty days': {UNREADABLE}",
+        ),
+        (
+            "consent_withdrawn: '30'",
+            "terms.consent_withdrawn",
+            f"cannot read term '30': {UNREADABLE}",
+        ),
+        (
+            "consent_withdrawn: -1 days",
+            "terms.consent_withdrawn",
+            f"cannot read term '-1 days': {UNREADABLE}",
+        ),
+        (
+            "consent_withdrawn: {amount: -1}",
+            "terms.consent_withdrawn.amount",
+            "Input should be greater than or equal to 0",
+        ),
+        (
+            "consent_withdrawn: {amount: 3, unit: weeks}",
+            "terms.consent_withdrawn.unit",
+            "unknown value 'weeks' (known: 'days', 'working_days' or 'months')",
+        ),
+    ],
+)
+def test_when_a_term_override_cannot_be_read_then_its_path_is_named(
+    line: str, path: str, message: str
+) -> None:
+    problem = only_problem(with_terms(line))
+
+    assert (problem.path, problem.message) == (path, message)
+
+
+KNOWN_TERMS = (
+    "purpose_achieved, retention_elapsed, consent_expired, consent_withdrawn, cease_demand, "
+    "unlawful_processing, access_request, update_request, regulator_request"
+)
+
+
+def test_when_a_term_names_an_unknown_reason_then_terms_lists_the_known_ones() -> None:
+    text = with_terms("consent_withdrwn: 30 days")
+
+    problem = only_problem(text)
+
+    assert (problem.path, problem.message, problem.line) == (
+        "terms",
+        f"unknown term 'consent_withdrwn' (known: {KNOWN_TERMS})",
+        line_of(text, "terms:"),
+    )
+
+
+def test_when_two_terms_are_unknown_then_one_problem_names_both() -> None:
+    problem = only_problem(with_terms("consent_withdrwn: 30 days", "ceese_demand: 10 days"))
+
+    assert problem.path == "terms"
+    assert "'consent_withdrwn'" in problem.message
+    assert "'ceese_demand'" in problem.message
