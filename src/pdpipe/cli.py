@@ -23,9 +23,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pdpipe.errors import BadInput, PdpipeError
+from pdpipe.execute.ledger_check import verify_ledgers
+from pdpipe.execute.runner import RunResult
 from pdpipe.policy import Policy, PolicyError, load_policy
 from pdpipe.policy.models import Policy as PolicyModel
 from pdpipe.report.plan_table import render_plan
+from pdpipe.report.run_table import render_run
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.stores.schema_check import store_problems
@@ -163,6 +166,101 @@ def _plan_with_progress(policy: Policy, as_of: AsOf, chunk_size: int, show: bool
             bar.update(tasks[label], completed=done)
 
         return build_plan(policy, as_of, chunk_size=chunk_size, progress=progress)
+
+
+@app.command()
+def run(
+    policy_file: PolicyArg,
+    as_of: AsOfOption = None,
+    max_fraction: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="refuse to touch more than this share of a table"),
+    ] = 0.25,
+    allow_large: Annotated[
+        bool, typer.Option("--allow-large", help="confirm a run beyond --max-fraction")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="records per transaction")] = 5_000,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="plan only; write nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
+) -> None:
+    """The nightly job: destroy, depersonalize or block what is due, with a ledger."""
+
+    def work() -> None:
+        result = _run_job(str(policy_file), as_of, max_fraction, allow_large, batch_size, dry_run)
+        if as_json:
+            from pdpipe.flows.retention import summary
+
+            sys.stdout.write(json.dumps(summary(result), indent=2) + "\n")
+        else:
+            out.print(render_run(result))
+
+    _run(work)
+
+
+def _run_job(
+    policy_path: str,
+    as_of: str | None,
+    max_fraction: float,
+    allow_large: bool,
+    batch_size: int,
+    dry_run: bool,
+) -> RunResult:
+    from pdpipe.flows.retention import progress_hook, retention_flow
+
+    columns = (
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[acted]:,} acted on"),
+        TextColumn("{task.completed} batches"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(label: str, acted: int, batches: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=None, acted=0)
+            bar.update(tasks[label], completed=batches, acted=acted)
+
+        token = progress_hook.set(progress)
+        try:
+            return retention_flow(
+                policy_path=policy_path,
+                as_of=as_of,
+                max_fraction=max_fraction,
+                allow_large=allow_large,
+                batch_size=batch_size,
+                dry_run=dry_run,
+            )
+        finally:
+            progress_hook.reset(token)
+
+
+ledger_app = typer.Typer(help="The ledger of what pdpipe did.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("verify")
+def ledger_verify(policy_file: PolicyArg) -> None:
+    """Check each store's ledger chain; exit 1 naming the first row that breaks it."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        broken = False
+        for store, result in verify_ledgers(policy):
+            if result is None:
+                out.print(f"{store}: no ledger yet")
+            elif result.ok:
+                out.print(f"[green]ok[/green] {store}: {result.rows:,} row(s), chain intact")
+            else:
+                broken = True
+                out.print(
+                    f"[red]broken[/red] {store}: {escape(str(result.problem))} "
+                    f"(first bad row: seq {result.first_bad_seq})"
+                )
+        if broken:
+            raise typer.Exit(1)
+
+    _run(work)
 
 
 @app.command()

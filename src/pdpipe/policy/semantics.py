@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from pdpipe.operators.options import OPTIONS
+from pdpipe.operators.registry import OPERATORS
 from pdpipe.policy.conditions import Exists, walk
 from pdpipe.policy.errors import Loc, Problem, format_loc
 from pdpipe.policy.models import (
@@ -129,10 +129,12 @@ def _operator(column_loc: Loc, name: str, spec: ColumnSpec) -> Iterator[Problem]
     assert spec.depersonalize is not None
     op_loc: Loc = (*column_loc, "depersonalize")
     op = spec.depersonalize
-    options_model = OPTIONS.get(op.name)
-    if options_model is None:
-        yield Problem(op_loc, f"unknown operator '{op.name}' (known: {', '.join(sorted(OPTIONS))})")
+    operator = OPERATORS.get(op.name)
+    if operator is None:
+        known = ", ".join(sorted(OPERATORS))
+        yield Problem(op_loc, f"unknown operator '{op.name}' (known: {known})")
         return
+    options_model = operator.options_model
     if op.name == "drop_key" and not ColumnRef(name).is_json_path:
         yield Problem(op_loc, "drop_key removes a key inside a JSON column: use it on column.key")
     try:
@@ -145,7 +147,7 @@ def _operator(column_loc: Loc, name: str, spec: ColumnSpec) -> Iterator[Problem]
 
 def _option_message(operator: str, error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
-        known = ", ".join(OPTIONS[operator].model_fields) or "none"
+        known = ", ".join(OPERATORS[operator].options_model.model_fields) or "none"
         return f"unknown option of '{operator}' (known: {known})"
     return str(error["msg"]).removeprefix("Value error, ")
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide
@@ -59,6 +60,8 @@ class TablePlan:
     purpose: str
     action: str
     rows_total: int = 0
+    blocked: int = 0  # records pdpipe blocked earlier: skipped until unblocked
+    depersonalized: int = 0  # records pdpipe depersonalized earlier: nothing more due
     reasons: dict[str, ReasonCount] = field(default_factory=dict)
 
     @property
@@ -107,6 +110,8 @@ class Plan:
                     "purpose": t.purpose,
                     "action": t.action,
                     "rows_total": t.rows_total,
+                    "blocked": t.blocked,
+                    "depersonalized": t.depersonalized,
                     "due": t.due,
                     "overdue": t.overdue,
                     "earliest_deadline": _iso(t.earliest_deadline),
@@ -176,11 +181,16 @@ def plan_table(
     purpose = policy.purpose(spec.purpose)
     plan = TablePlan(store.name, spec.name, purpose.id, purpose.on_end.value)
     total = count_rows(connection, spec.name)
+    plan.rows_total = total
+    state = tables.state if tables.has_state_table(connection) else None
+    if state is not None:
+        marked = marked_counts(connection, spec.name)
+        plan.blocked = marked.get(tables.BLOCKED, 0)
+        plan.depersonalized = marked.get(tables.DEPERSONALIZED, 0)
     label = f"{store.name}.{spec.name}"
     read = 0
-    for frame in read_decision_frames(connection, spec, chunk_size):
+    for frame in read_decision_frames(connection, spec, chunk_size, state=state):
         read += len(frame)
-        plan.rows_total += len(frame)
         decisions = decide(frame, spec, policy, as_of)
         for reason, group in decisions.groupby("reason", sort=False):
             reason_key = str(reason)
@@ -197,6 +207,16 @@ def plan_table(
     if progress is not None and read == 0:
         progress(label, 0, 0)
     return plan
+
+
+def marked_counts(connection: sa.Connection, table: str) -> dict[str, int]:
+    """How many records of `table` pdpipe has blocked or depersonalized."""
+    rows = connection.execute(
+        sa.select(tables.state.c.state, sa.func.count())
+        .where(tables.state.c.table_name == table)
+        .group_by(tables.state.c.state)
+    )
+    return {str(name): int(count) for name, count in rows}
 
 
 __all__ = ["PLAN_FORMAT", "Plan", "ReasonCount", "TablePlan", "build_plan"]

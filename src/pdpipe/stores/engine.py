@@ -30,9 +30,10 @@ _UNREACHABLE = re.compile(
 def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engine:
     """An engine for `store`; `read_only` opens SQLite files so that nothing can write."""
     url = make_url(store.url)
-    kwargs: dict[str, object] = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's message must not quote the values it carried.
+    kwargs: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.get_backend_name() == "sqlite":
-        kwargs = {}
+        kwargs = {"hide_parameters": True}
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             if not Path(database).exists():

@@ -3,12 +3,15 @@
 Only the key, the clock and each end rule's verdict (evaluated by the database from the
 compiled condition) and date are selected: no personal data leaves the store, and memory
 holds one chunk whatever the table's size. Chunks follow the key (keyset pagination), so
-each query is an index range scan rather than an ever-growing OFFSET.
+each query is an index range scan rather than an ever-growing OFFSET. Records pdpipe has
+already depersonalized or blocked (``pdpipe_state``) are left out: nothing more is due
+for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -26,12 +29,62 @@ def reflect(connection: sa.Connection, name: str, metadata: sa.MetaData) -> sa.T
     return sa.Table(name, metadata, autoload_with=connection)
 
 
-def decision_columns(
-    connection: sa.Connection, spec: TableSpec, metadata: sa.MetaData
-) -> tuple[sa.Table, list[sa.ColumnElement[object]]]:
-    table = reflect(connection, spec.name, metadata)
+class DecisionReader:
+    """The decision columns of one table, chunk by chunk in key order."""
+
+    def __init__(
+        self,
+        connection: sa.Connection,
+        spec: TableSpec,
+        metadata: sa.MetaData | None = None,
+        state: sa.Table | None = None,
+    ) -> None:
+        self.spec = spec
+        self.metadata = metadata or sa.MetaData()
+        self.table = reflect(connection, spec.name, self.metadata)
+        self.key = self.table.c[spec.key]
+        self.columns = _decision_columns(connection, spec, self.table, self.metadata)
+        self.names = [c.key for c in self.columns]
+        self.state = state
+
+    def statement(self, after: object, limit: int) -> sa.Select[Any]:
+        statement = sa.select(*self.columns).order_by(self.key).limit(limit)
+        if after is not None:
+            statement = statement.where(self.key > after)
+        if self.state is not None:
+            marked = sa.select(sa.literal(1)).where(
+                (self.state.c.table_name == self.spec.name)
+                & (self.state.c.record_key == sa.cast(self.key, self.state.c.record_key.type))
+            )
+            statement = statement.where(~sa.exists(marked))
+        return statement
+
+    def chunk(self, connection: sa.Connection, after: object, limit: int) -> pd.DataFrame:
+        """Up to `limit` rows with keys after `after` (None: from the start)."""
+        rows = connection.execute(self.statement(after, limit)).fetchall()
+        if not rows:
+            return pd.DataFrame({name: [] for name in self.names})
+        # Column-wise construction: DataFrame.from_records probes each Row object, which
+        # costs more than the query itself.
+        return pd.DataFrame(dict(zip(self.names, zip(*rows, strict=True), strict=True)))
+
+    def frames(self, connection: sa.Connection, chunk_size: int) -> Iterator[pd.DataFrame]:
+        after: object = None
+        while True:
+            frame = self.chunk(connection, after, chunk_size)
+            if frame.empty:
+                return
+            yield frame
+            if len(frame) < chunk_size:
+                return
+            after = python_value(frame[FrameColumns.KEY].iloc[-1])
+
+
+def _decision_columns(
+    connection: sa.Connection, spec: TableSpec, table: sa.Table, metadata: sa.MetaData
+) -> list[sa.ColumnElement[Any]]:
     instant = _instant_reader(connection)
-    columns: list[sa.ColumnElement[object]] = [
+    columns: list[sa.ColumnElement[Any]] = [
         table.c[spec.key].label(FrameColumns.KEY),
         instant(table.c[spec.clock]).label(FrameColumns.CLOCK),
     ]
@@ -45,12 +98,12 @@ def decision_columns(
             columns.append(sa.case((verdict, 1), else_=0).label(FrameColumns.match(index)))
         if rule.since is not None:
             columns.append(instant(table.c[rule.since]).label(FrameColumns.since(index)))
-    return table, columns
+    return columns
 
 
 def _instant_reader(
     connection: sa.Connection,
-) -> Callable[[sa.ColumnElement[object]], sa.ColumnElement[object]]:
+) -> Callable[[sa.ColumnElement[Any]], sa.ColumnElement[Any]]:
     """SQLite keeps timestamps as text, which SQLAlchemy parses one value at a time; taking
     the text as it is lets pandas parse a whole chunk at once (decide.as_utc)."""
     if connection.dialect.name != "sqlite":
@@ -59,27 +112,18 @@ def _instant_reader(
 
 
 def read_decision_frames(
-    connection: sa.Connection, spec: TableSpec, chunk_size: int = DEFAULT_CHUNK
+    connection: sa.Connection,
+    spec: TableSpec,
+    chunk_size: int = DEFAULT_CHUNK,
+    state: sa.Table | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Frames of at most `chunk_size` rows with FrameColumns, in key order."""
-    metadata = sa.MetaData()
-    table, columns = decision_columns(connection, spec, metadata)
-    key = table.c[spec.key]
-    names = [c.key for c in columns]
-    last: object = None
-    while True:
-        statement = sa.select(*columns).order_by(key).limit(chunk_size)
-        if last is not None:
-            statement = statement.where(key > last)
-        rows = connection.execute(statement).fetchall()
-        if not rows:
-            return
-        # Column-wise construction: DataFrame.from_records probes each Row object, which
-        # costs more than the query itself.
-        yield pd.DataFrame(dict(zip(names, zip(*rows, strict=True), strict=True)))
-        if len(rows) < chunk_size:
-            return
-        last = rows[-1][0]
+    return DecisionReader(connection, spec, state=state).frames(connection, chunk_size)
+
+
+def python_value(value: Any) -> Any:
+    """numpy scalars (from a frame) as plain Python values that every driver can bind."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def count_rows(connection: sa.Connection, name: str) -> int:

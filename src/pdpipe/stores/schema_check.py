@@ -14,11 +14,15 @@ import sqlalchemy as sa
 from pdpipe.errors import StoreError
 from pdpipe.policy.conditions import referenced_columns
 from pdpipe.policy.errors import Loc, Problem
-from pdpipe.policy.models import ColumnRef, Policy, StoreSpec, TableSpec
+from pdpipe.policy.models import ChildAction, ColumnRef, Policy, StoreSpec, TableSpec
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
-# MariaDB reflects JSON as LONGTEXT, and SQLite may store it in TEXT: both can hold it.
-_JSONISH = (sa.JSON, sa.Text)
+
+def _can_hold_json(kind: sa.types.TypeEngine[object]) -> bool:
+    """JSON, or unbounded text: MariaDB reflects JSON as LONGTEXT, SQLite may keep TEXT."""
+    if isinstance(kind, sa.JSON | sa.Text):
+        return True
+    return isinstance(kind, sa.String) and kind.length is None
 
 
 @dataclass
@@ -112,6 +116,7 @@ def _column_refs(
             yield _missing((*child_loc, "fk"), child.table, child.fk, child_columns)
         else:
             yield from _declared_fk(child_loc, table, child.table, child.fk, catalog)
+            yield from _child_action(child_loc, child.table, child.fk, child.on_destroy, catalog)
         yield from _pd_columns((*child_loc, "columns"), child.table, child.columns, child_columns)
 
 
@@ -125,11 +130,33 @@ def _pd_columns(
         ref = ColumnRef(name)
         if ref.column not in columns:
             yield _missing((*loc, name), table, ref.column, columns)
-        elif ref.is_json_path and not isinstance(columns[ref.column], _JSONISH):
+        elif ref.is_json_path and not _can_hold_json(columns[ref.column]):
             yield Problem(
                 (*loc, name),
                 f"'{name}' is a path inside column '{ref.column}', which is "
                 f"{columns[ref.column]!r}, not a JSON column",
+            )
+
+
+def _child_action(
+    loc: Loc, child: str, fk: str, action: ChildAction, catalog: _Catalog
+) -> Iterator[Problem]:
+    """Kept children need a nullable fk; depersonalize needs a primary key to write back."""
+    if action in (ChildAction.SET_NULL, ChildAction.DEPERSONALIZE):
+        # Both keep the child rows and detach them from the destroyed record.
+        nullable = {c["name"]: c["nullable"] for c in catalog.inspector.get_columns(child)}
+        if not nullable.get(fk, True):
+            yield Problem(
+                (*loc, "on_destroy"),
+                f"{action.value}: '{child}.{fk}' is NOT NULL, so its rows cannot outlive the "
+                "record; use delete, or allow NULL",
+            )
+    if action is ChildAction.DEPERSONALIZE:
+        primary_key = catalog.inspector.get_pk_constraint(child).get("constrained_columns")
+        if not primary_key:
+            yield Problem(
+                (*loc, "on_destroy"),
+                f"depersonalize: '{child}' has no primary key to write its rows back by",
             )
 
 

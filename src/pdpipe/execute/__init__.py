@@ -1,0 +1,1 @@
+"""Acting on the plan: batches in transactions, the ledger, locks, resumption."""

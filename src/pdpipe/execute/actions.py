@@ -1,0 +1,221 @@
+"""destroy, depersonalize and block: set-based statements for one batch of keys.
+
+Every function works inside the caller's transaction and joins against a temporary
+table of the batch's keys, so each table gets one statement per batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from pdpipe.execute import tables
+from pdpipe.execute.bulk import drop_temp, temp_table
+from pdpipe.execute.context import ChildContext, PdColumn, TableContext
+from pdpipe.operators.base import REMOVE_KEY, OperatorContext
+from pdpipe.stores.reader import python_value
+
+
+def _matching(column: sa.Column[Any], keys: sa.Table) -> sa.ColumnElement[bool]:
+    """Rows whose `column` is one of the batch's keys.
+
+    A join condition lets SQLAlchemy write DELETE ... USING / UPDATE ... FROM on
+    PostgreSQL and multi-table DELETE/UPDATE on MariaDB; SQLite has no multi-table DELETE,
+    so there it is an IN over the temporary table.
+    """
+    if _dialect_of(keys) == "sqlite":
+        return column.in_(sa.select(keys.c.k))
+    return column == keys.c.k
+
+
+def _dialect_of(keys: sa.Table) -> str:
+    return str(keys.info.get("dialect", ""))
+
+
+def destroy(
+    connection: sa.Connection, context: TableContext, keys: Sequence[Any], secret: bytes
+) -> None:
+    """Delete the records; first handle every child as the policy says."""
+    if not keys:
+        return
+    key_table = temp_table(connection, [("k", context.key.type)], [(k,) for k in keys])
+    for child in context.children:
+        fk = child.table.c[child.spec.fk]
+        action = child.spec.on_destroy.value
+        if action == "delete":
+            connection.execute(sa.delete(child.table).where(_matching(fk, key_table)))
+        elif action == "set_null":
+            connection.execute(
+                sa.update(child.table).where(_matching(fk, key_table)).values({fk.name: None})
+            )
+        else:
+            # Depersonalized rows outlive the record, detached from it: a reference to a
+            # destroyed record would itself say whose they were.
+            _depersonalize_children(connection, child, key_table, secret)
+            connection.execute(
+                sa.update(child.table).where(_matching(fk, key_table)).values({fk.name: None})
+            )
+    connection.execute(sa.delete(context.table).where(_matching(context.key, key_table)))
+    drop_temp(connection, key_table)
+
+
+def depersonalize(
+    connection: sa.Connection,
+    context: TableContext,
+    keys: Sequence[Any],
+    secret: bytes,
+) -> None:
+    """Apply every column's operator to the records and write the results back at once."""
+    if not keys:
+        return
+    key_table = temp_table(connection, [("k", context.key.type)], [(k,) for k in keys])
+    _rewrite(
+        connection, context.table, [context.key], context.columns, key_table, context.key, secret
+    )
+    drop_temp(connection, key_table)
+
+
+def _depersonalize_children(
+    connection: sa.Connection, child: ChildContext, key_table: sa.Table, secret: bytes
+) -> None:
+    fk = child.table.c[child.spec.fk]
+    _rewrite(connection, child.table, child.primary_key, child.columns, key_table, fk, secret)
+
+
+def _rewrite(
+    connection: sa.Connection,
+    table: sa.Table,
+    identity: list[sa.Column[Any]],
+    columns: list[PdColumn],
+    key_table: sa.Table,
+    link: sa.Column[Any],
+    secret: bytes,
+) -> None:
+    """Read the PD columns of the rows `link` ties to the batch, transform, write back."""
+    base_names = list(dict.fromkeys(c.ref.column for c in columns))
+    selected = [*identity, *(table.c[name] for name in base_names)]
+    rows = connection.execute(sa.select(*selected).where(_matching(link, key_table))).fetchall()
+    if not rows:
+        return
+    names = [c.name for c in identity] + base_names
+    frame = pd.DataFrame(dict(zip(names, zip(*rows, strict=True), strict=True)))
+    for column in columns:
+        assert column.operator is not None  # checked when the policy was loaded
+        context = OperatorContext(column.info, secret)
+        if column.ref.is_json_path:
+            _apply_at_path(frame, column, context)
+        else:
+            frame[column.ref.column] = column.operator.apply(frame[column.ref.column], context)
+    json_columns = {c.ref.column for c in columns if c.ref.is_json_path}
+    values = [
+        tuple(_cell(row[name], name in json_columns) for name in names)
+        for row in frame.to_dict("records")
+    ]
+    scratch = temp_table(
+        connection,
+        [(f"i{i}", c.type) for i, c in enumerate(identity)]
+        + [(f"v{i}", table.c[name].type) for i, name in enumerate(base_names)],
+        values,
+    )
+    match = sa.and_(*(c == scratch.c[f"i{i}"] for i, c in enumerate(identity)))
+    connection.execute(
+        sa.update(table)
+        .where(match)
+        .values({name: scratch.c[f"v{i}"] for i, name in enumerate(base_names)})
+    )
+    drop_temp(connection, scratch)
+
+
+def _apply_at_path(frame: pd.DataFrame, column: PdColumn, context: OperatorContext) -> None:
+    """The operator sees the values at the path; the documents are then edited in place."""
+    assert column.operator is not None
+    documents = frame[column.ref.column].map(_document)
+    path = column.ref.json_path
+    present = documents.map(lambda d: _get(d, path) is not _MISSING)
+    if not present.any():
+        frame[column.ref.column] = documents
+        return
+    values = documents[present].map(lambda d: _get(d, path))
+    results = column.operator.apply(values, context)
+    for index, result in zip(results.index, results.to_numpy(dtype=object), strict=True):
+        _set(documents.loc[index], path, result)
+    frame[column.ref.column] = documents
+
+
+_MISSING = object()
+
+
+def _document(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _get(document: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(document, dict) or part not in document:
+            return _MISSING
+        document = document[part]
+    return document
+
+
+def _set(document: Any, path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        document = document[part]
+    if value is REMOVE_KEY:
+        document.pop(path[-1], None)
+    else:
+        document[path[-1]] = None if _is_null(value) else python_value(value)
+
+
+def _is_null(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(value: Any, is_json: bool) -> Any:
+    if is_json:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+    if _is_null(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return python_value(value)
+
+
+def mark(
+    connection: sa.Connection,
+    context: TableContext,
+    keys: Sequence[Any],
+    reasons: Sequence[str],
+    state: str,
+    run_id: str,
+    now: dt.datetime,
+) -> None:
+    """Record that these records are depersonalized or blocked: later runs skip them."""
+    if not keys:
+        return
+    connection.execute(
+        tables.state.insert(),
+        [
+            {
+                "table_name": context.spec.name,
+                "record_key": str(key),
+                "state": state,
+                "reason": reason,
+                "run_id": run_id,
+                "since": now,
+            }
+            for key, reason in zip(keys, reasons, strict=True)
+        ],
+    )

@@ -1,0 +1,105 @@
+"""Everything a batch needs to know about one table, resolved once per run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from pdpipe.operators.base import ColumnInfo, Operator, OperatorError
+from pdpipe.operators.registry import build_operator
+from pdpipe.policy.models import ChildTable, ColumnRef, ColumnSpec, Policy, Purpose, TableSpec
+from pdpipe.stores.reader import reflect
+
+
+def column_kind(kind: sa.types.TypeEngine[Any]) -> str:
+    if isinstance(kind, sa.JSON):
+        return "json"
+    if isinstance(kind, sa.DateTime):
+        return "datetime"
+    if isinstance(kind, sa.Date):
+        return "date"
+    if isinstance(kind, sa.Integer):
+        return "integer"
+    if isinstance(kind, sa.Float | sa.Numeric):
+        return "float"
+    if isinstance(kind, sa.String):
+        return "text"
+    return "other"
+
+
+@dataclass(frozen=True)
+class PdColumn:
+    """A PD column (or JSON path) with the operator that depersonalizes it."""
+
+    ref: ColumnRef
+    spec: ColumnSpec
+    operator: Operator[Any] | None
+    info: ColumnInfo
+
+
+@dataclass
+class ChildContext:
+    spec: ChildTable
+    table: sa.Table
+    primary_key: list[sa.Column[Any]]
+    columns: list[PdColumn]
+
+
+@dataclass
+class TableContext:
+    store: str
+    spec: TableSpec
+    purpose: Purpose
+    table: sa.Table
+    columns: list[PdColumn]
+    children: list[ChildContext] = field(default_factory=list)
+
+    @property
+    def key(self) -> sa.Column[Any]:
+        return self.table.c[self.spec.key]
+
+    @property
+    def categories(self) -> str:
+        found = {c for column in self.columns for c in column.spec.data}
+        found |= {
+            c for child in self.children for column in child.columns for c in column.spec.data
+        }
+        return ",".join(sorted(found))
+
+
+def _pd_columns(table: sa.Table, specs: dict[str, ColumnSpec]) -> list[PdColumn]:
+    columns = []
+    for name, spec in specs.items():
+        ref = ColumnRef(name)
+        reflected = table.c[ref.column]
+        kind = "json_value" if ref.is_json_path else column_kind(reflected.type)
+        length = getattr(reflected.type, "length", None) if kind == "text" else None
+        info = ColumnInfo(table.name, name, kind, length, bool(reflected.nullable))
+        operator = None
+        if spec.depersonalize is not None:
+            operator = build_operator(spec.depersonalize.name, spec.depersonalize.options)
+        columns.append(PdColumn(ref, spec, operator, info))
+    return columns
+
+
+def table_context(
+    connection: sa.Connection, policy: Policy, store: str, spec: TableSpec, metadata: sa.MetaData
+) -> TableContext:
+    table = reflect(connection, spec.name, metadata)
+    context = TableContext(
+        store, spec, policy.purpose(spec.purpose), table, _pd_columns(table, spec.columns)
+    )
+    for child in spec.children:
+        child_table = reflect(connection, child.table, metadata)
+        primary_key = list(child_table.primary_key.columns)
+        if child.columns and not primary_key:
+            raise OperatorError(
+                f"{child.table}: on_destroy: depersonalize needs a primary key on the child "
+                "table to write the depersonalized rows back"
+            )
+        context.children.append(
+            ChildContext(child, child_table, primary_key, _pd_columns(child_table, child.columns))
+        )
+    return context

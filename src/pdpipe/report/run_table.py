@@ -1,0 +1,54 @@
+"""What a run did, for people: per table, records acted on by action and reason."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from pdpipe.execute.runner import RunResult
+from pdpipe.report.plan_table import render_plan
+
+
+def render_run(result: RunResult) -> Group:
+    if result.dry_run:
+        return Group(
+            Text("Dry run: nothing was written.", style="bold"), render_plan(result.before)
+        )
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+    for name, justify in (
+        ("store.table", "left"),
+        ("action", "left"),
+        ("reason", "left"),
+        ("records", "right"),
+        ("batches", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for outcome in result.tables:
+        label = f"{outcome.store}.{outcome.table}"
+        if not outcome.acted:
+            table.add_row(label, "—", "nothing due", "0", f"{outcome.batches:,}")
+        first = True
+        for action, reasons in sorted(outcome.acted.items()):
+            for reason, count in sorted(reasons.items()):
+                table.add_row(
+                    label if first else "",
+                    action,
+                    reason,
+                    f"{count:,}",
+                    f"{outcome.batches:,}" if first else "",
+                )
+                first = False
+    before = sum(t.overdue for t in result.before.tables)
+    after = sum(t.overdue for t in result.after.tables) if result.after else 0
+    heading = Text(
+        f"Run {result.run_id} as of {result.as_of.local_date.isoformat()}: {result.status}"
+        + (" (resumed)" if result.resumed else ""),
+        style="bold",
+    )
+    summary = Text(
+        f"{result.acted:,} record(s) acted on; overdue before: {before:,}, after: {after:,}. "
+        "Every action is in the ledger (pdpipe ledger verify)."
+    )
+    return Group(heading, table, summary)
