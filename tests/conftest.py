@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -44,6 +45,17 @@ def _fresh_database(admin_url: str, what: str) -> Iterator[str]:
             else:
                 connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_factory() -> Iterator[Callable[[], str]]:
+    """Makes as many fresh PostgreSQL databases as a test needs; drops them after."""
+    with ExitStack() as stack:
+
+        def make() -> str:
+            return stack.enter_context(contextmanager(_fresh_database)(PG_ADMIN_URL, "PostgreSQL"))
+
+        yield make
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -205,6 +206,7 @@ def _run_job(
     batch_size: int,
     dry_run: bool,
 ) -> RunResult:
+    _quiet_prefect_console()
     from pdpipe.flows.retention import progress_hook, retention_flow
 
     columns = (
@@ -233,6 +235,16 @@ def _run_job(
             )
         finally:
             progress_hook.reset(token)
+
+
+def _quiet_prefect_console() -> None:
+    """On a terminal the rich output says what happened; Prefect's own console lines and
+    tracebacks would bury it. Its API logs are untouched; PDPIPE_PREFECT_CONSOLE=1 keeps all."""
+    if os.environ.get("PDPIPE_PREFECT_CONSOLE"):
+        return
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 ledger_app = typer.Typer(help="The ledger of what pdpipe did.", no_args_is_help=True)
@@ -275,48 +287,79 @@ def demo(
         typer.Option(help="load both stores into this database instead of SQLite files"),
     ] = None,
     as_of: AsOfOption = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="build the stores anew even if the folder has them")
+    ] = False,
 ) -> None:
-    """Build realistic demo stores and a policy for them, then show the plan."""
-    from pdpipe.demo import build_demo
+    """Build realistic demo stores and their policy, then run the nightly job on them."""
+    from pdpipe.demo import build_demo, marker
 
     def work() -> None:
-        day = dt.date.fromisoformat(as_of) if as_of else None
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=err, transient=True) as bar:
-            tasks: dict[str, Any] = {}
-
-            def progress(stage: str, rows: int) -> None:
-                if stage not in tasks:
-                    total = subjects if stage == "subjects" else None
-                    tasks[stage] = bar.add_task(f"loading {stage}", total=total)
-                bar.update(tasks[stage], completed=rows)
-
-            result = build_demo(
-                directory, subjects=subjects, seed=seed, url=url, as_of=day, progress=progress
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        settings = marker.build_settings(subjects, seed, url, day.isoformat())
+        policy_path = directory / "policy.yaml"
+        if not rebuild and marker.already_built(directory, settings):
+            out.print(
+                f"demo stores in {escape(str(directory))} are already built: running the "
+                "nightly job on them again",
+                soft_wrap=True,
             )
-        built = Table(title="demo stores", title_justify="left", box=box.SIMPLE_HEAD)
-        built.add_column("store")
-        built.add_column("table")
-        built.add_column("rows", justify="right")
-        for store, tables in result.row_counts.items():
-            for table, rows in tables.items():
-                built.add_row(store, table, f"{rows:,}")
-        out.print(built)
-        out.print(f"policy: {escape(str(result.policy_path))}", soft_wrap=True)
-        policy = load_policy(result.policy_path)
-        plan_result = _plan_with_progress(policy, _as_of(as_of, policy), 50_000, True)
-        out.print(render_plan(plan_result))
+        else:
+            marker.forget(directory)
+            result = _build_demo_with_progress(build_demo, directory, subjects, seed, url, day)
+            marker.remember(directory, settings)
+            policy_path = result.policy_path
+        out.print(f"policy: {escape(str(policy_path))}", soft_wrap=True)
+        started = time.perf_counter()
+        run_result = _run_job(str(policy_path), day.isoformat(), 1.0, True, 5_000, dry_run=False)
+        out.print(render_run(run_result))
+        total = time.perf_counter() - started
         out.print(
-            f"next: [bold]pdpipe check {result.policy_path}[/bold], "
-            f"[bold]pdpipe plan {result.policy_path} --json[/bold]"
+            f"time taken: {run_result.seconds:.1f} s for the job, {total:.1f} s with Prefect's "
+            "start-up. The demo confirms runs beyond --max-fraction; a real `pdpipe run` "
+            "refuses them unless told --allow-large.",
+            soft_wrap=True,
+        )
+        out.print(
+            f"next: [bold]pdpipe plan {escape(str(policy_path))}[/bold], "
+            f"[bold]pdpipe ledger verify {escape(str(policy_path))}[/bold], "
+            "or run the demo again to see a no-op",
+            soft_wrap=True,
         )
 
     _run(work)
+
+
+def _build_demo_with_progress(
+    build: Any, directory: Path, subjects: int, seed: int, url: str | None, day: dt.date
+) -> Any:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, rows: int) -> None:
+            if stage not in tasks:
+                total = subjects if stage == "subjects" else None
+                tasks[stage] = bar.add_task(f"loading {stage}", total=total)
+            bar.update(tasks[stage], completed=rows)
+
+        result = build(
+            directory, subjects=subjects, seed=seed, url=url, as_of=day, progress=progress
+        )
+    built = Table(title="demo stores", title_justify="left", box=box.SIMPLE_HEAD)
+    built.add_column("store")
+    built.add_column("table")
+    built.add_column("rows", justify="right")
+    for store, tables in result.row_counts.items():
+        for table, rows in tables.items():
+            built.add_row(store, table, f"{rows:,}")
+    out.print(built)
+    return result
 
 
 if __name__ == "__main__":

@@ -9,7 +9,16 @@ import sqlalchemy as sa
 
 from pdpipe.operators.base import ColumnInfo, Operator, OperatorError
 from pdpipe.operators.registry import build_operator
-from pdpipe.policy.models import ChildTable, ColumnRef, ColumnSpec, Policy, Purpose, TableSpec
+from pdpipe.policy.models import (
+    Action,
+    ChildAction,
+    ChildTable,
+    ColumnRef,
+    ColumnSpec,
+    Policy,
+    Purpose,
+    TableSpec,
+)
 from pdpipe.stores.reader import reflect
 
 
@@ -59,6 +68,15 @@ class TableContext:
     @property
     def key(self) -> sa.Column[Any]:
         return self.table.c[self.spec.key]
+
+    def applied_columns(self) -> list[PdColumn]:
+        """The columns whose operators a run may apply: on depersonalize, or on children
+        depersonalized on destroy."""
+        applied = list(self.columns) if self.purpose.on_end is Action.DEPERSONALIZE else []
+        for child in self.children:
+            if child.spec.on_destroy is ChildAction.DEPERSONALIZE:
+                applied += child.columns
+        return applied
 
     @property
     def categories(self) -> str:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -79,6 +80,7 @@ class RunResult:
     before: Plan
     after: Plan | None
     tables: list[TableOutcome]
+    seconds: float = 0.0
 
     @property
     def acted(self) -> int:
@@ -106,6 +108,7 @@ def pseudonym_secret(policy: Policy) -> bytes:
 
 
 def run_policy(policy: Policy, options: RunOptions, progress: Progress | None = None) -> RunResult:
+    started = time.perf_counter()
     PolicyError.collect(store_problems(policy))  # refuse before writing anything
     secret = pseudonym_secret(policy)
     digest = policy_hash(policy)
@@ -141,7 +144,15 @@ def run_policy(policy: Policy, options: RunOptions, progress: Progress | None = 
                 )
             after = build_plan(policy, as_of)
             return RunResult(
-                run_id, as_of, COMPLETED, resumed is not None, False, before, after, outcomes
+                run_id,
+                as_of,
+                COMPLETED,
+                resumed is not None,
+                False,
+                before,
+                after,
+                outcomes,
+                time.perf_counter() - started,
             )
     finally:
         for engine in engines.values():
@@ -225,7 +236,7 @@ def _contexts(
         needs_key = any(
             column.operator is not None and column.operator.needs_secret
             for context in contexts[store.name]
-            for column in [*context.columns, *(c for ch in context.children for c in ch.columns)]
+            for column in context.applied_columns()
         )
         if needs_key and not secret:
             raise BadInput(

@@ -48,7 +48,8 @@ def render_run(result: RunResult) -> Group:
         style="bold",
     )
     summary = Text(
-        f"{result.acted:,} record(s) acted on; overdue before: {before:,}, after: {after:,}. "
+        f"{result.acted:,} record(s) acted on in {result.seconds:.1f} s; overdue before: "
+        f"{before:,}, after: {after:,}. "
         "Every action is in the ledger (pdpipe ledger verify)."
     )
     return Group(heading, table, summary)
