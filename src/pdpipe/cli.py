@@ -242,8 +242,7 @@ def _quiet_prefect_console() -> None:
     tracebacks would bury it. Its API logs are untouched; PDPIPE_PREFECT_CONSOLE=1 keeps all."""
     if os.environ.get("PDPIPE_PREFECT_CONSOLE"):
         return
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "CRITICAL")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
