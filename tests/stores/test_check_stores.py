@@ -68,6 +68,11 @@ def test_when_policy_matches_the_store_then_no_problem(store_url: str, tmp_path:
             "(has: id, person_id, state)",
         ),
         (
+            ("depersonalize: {mask: {keep_last: 2}}", "depersonalize: distort"),
+            f"{TABLE}.columns.phone.depersonalize: people.phone: operator 'distort' cannot be "
+            "applied to text columns (it handles: date, datetime, float, integer, json_value)",
+        ),
+        (
             ("key: id", "key: status"),
             f"{TABLE}.key: key 'status' is not unique in 'people': 2 value(s) occur more than "
             "once (a key must identify one record)",
@@ -85,6 +90,7 @@ def test_when_policy_matches_the_store_then_no_problem(store_url: str, tmp_path:
         "exists-column",
         "json-path",
         "child-fk",
+        "operator-kind",
         "key-unique",
         "key-not-the-fk-target",
     ],

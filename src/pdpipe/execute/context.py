@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pdpipe.operators.base import ColumnInfo, Operator, OperatorError
+from pdpipe.operators.columns import describe_column
 from pdpipe.operators.registry import build_operator
 from pdpipe.policy.models import (
     Action,
@@ -20,22 +21,6 @@ from pdpipe.policy.models import (
     TableSpec,
 )
 from pdpipe.stores.reader import reflect
-
-
-def column_kind(kind: sa.types.TypeEngine[Any]) -> str:
-    if isinstance(kind, sa.JSON):
-        return "json"
-    if isinstance(kind, sa.DateTime):
-        return "datetime"
-    if isinstance(kind, sa.Date):
-        return "date"
-    if isinstance(kind, sa.Integer):
-        return "integer"
-    if isinstance(kind, sa.Float | sa.Numeric):
-        return "float"
-    if isinstance(kind, sa.String):
-        return "text"
-    return "other"
 
 
 @dataclass(frozen=True)
@@ -92,9 +77,7 @@ def _pd_columns(table: sa.Table, specs: dict[str, ColumnSpec]) -> list[PdColumn]
     for name, spec in specs.items():
         ref = ColumnRef(name)
         reflected = table.c[ref.column]
-        kind = "json_value" if ref.is_json_path else column_kind(reflected.type)
-        length = getattr(reflected.type, "length", None) if kind == "text" else None
-        info = ColumnInfo(table.name, name, kind, length, bool(reflected.nullable))
+        info = describe_column(table.name, name, reflected.type, bool(reflected.nullable))
         operator = None
         if spec.depersonalize is not None:
             operator = build_operator(spec.depersonalize.name, spec.depersonalize.options)

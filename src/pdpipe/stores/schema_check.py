@@ -12,9 +12,19 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from pdpipe.errors import StoreError
+from pdpipe.operators.base import ColumnInfo, OperatorContext, OperatorError
+from pdpipe.operators.columns import describe_column
+from pdpipe.operators.registry import build_operator
 from pdpipe.policy.conditions import referenced_columns
 from pdpipe.policy.errors import Loc, Problem
-from pdpipe.policy.models import ChildAction, ColumnRef, Policy, StoreSpec, TableSpec
+from pdpipe.policy.models import (
+    ChildAction,
+    ColumnRef,
+    ColumnSpec,
+    Policy,
+    StoreSpec,
+    TableSpec,
+)
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
 
@@ -32,6 +42,9 @@ class _Catalog:
 
     def columns(self, table: str) -> dict[str, sa.types.TypeEngine[object]]:
         return {c["name"]: c["type"] for c in self.inspector.get_columns(table)}
+
+    def nullable(self, table: str) -> dict[str, bool]:
+        return {c["name"]: bool(c["nullable"]) for c in self.inspector.get_columns(table)}
 
 
 def store_problems(policy: Policy) -> list[Problem]:
@@ -93,7 +106,9 @@ def _column_refs(
     for where, column in singles:
         if column is not None and ColumnRef(column).column not in columns:
             yield _missing(where, table.name, ColumnRef(column).column, columns)
-    yield from _pd_columns((*loc, "columns"), table.name, table.columns, columns)
+    yield from _pd_columns(
+        (*loc, "columns"), table.name, table.columns, columns, catalog.nullable(table.name)
+    )
     for i, rule in enumerate(table.ends):
         if rule.when is None:
             continue
@@ -117,16 +132,23 @@ def _column_refs(
         else:
             yield from _declared_fk(child_loc, table, child.table, child.fk, catalog)
             yield from _child_action(child_loc, child.table, child.fk, child.on_destroy, catalog)
-        yield from _pd_columns((*child_loc, "columns"), child.table, child.columns, child_columns)
+        yield from _pd_columns(
+            (*child_loc, "columns"),
+            child.table,
+            child.columns,
+            child_columns,
+            catalog.nullable(child.table),
+        )
 
 
 def _pd_columns(
     loc: Loc,
     table: str,
-    specs: Mapping[str, object],
+    specs: Mapping[str, ColumnSpec],
     columns: dict[str, sa.types.TypeEngine[object]],
+    nullable: Mapping[str, bool],
 ) -> Iterator[Problem]:
-    for name in specs:
+    for name, spec in specs.items():
         ref = ColumnRef(name)
         if ref.column not in columns:
             yield _missing((*loc, name), table, ref.column, columns)
@@ -136,6 +158,23 @@ def _pd_columns(
                 f"'{name}' is a path inside column '{ref.column}', which is "
                 f"{columns[ref.column]!r}, not a JSON column",
             )
+        elif spec.depersonalize is not None:
+            yield from _operator_fits(
+                (*loc, name, "depersonalize"),
+                spec,
+                describe_column(table, name, columns[ref.column], nullable.get(ref.column, True)),
+            )
+
+
+def _operator_fits(loc: Loc, spec: ColumnSpec, info: ColumnInfo) -> Iterator[Problem]:
+    """The operator can write this column's type (the policy file alone cannot tell)."""
+    assert spec.depersonalize is not None
+    try:
+        operator = build_operator(spec.depersonalize.name, spec.depersonalize.options)
+        # The key is checked when a run needs it, not here: check runs without secrets.
+        operator.check(OperatorContext(info, secret=b"checked-at-run-time"))
+    except OperatorError as exc:
+        yield Problem(loc, str(exc))
 
 
 def _child_action(
