@@ -26,6 +26,7 @@ from rich.table import Table
 from pdpipe.errors import BadInput, PdpipeError
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunResult
+from pdpipe.execute.unblock import UnblockReason, unblock
 from pdpipe.policy import Policy, PolicyError, load_policy
 from pdpipe.policy.models import Policy as PolicyModel
 from pdpipe.report.plan_table import render_plan
@@ -244,6 +245,25 @@ def _quiet_prefect_console() -> None:
         return
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@app.command("unblock")
+def unblock_command(
+    policy_file: PolicyArg,
+    table: Annotated[str, typer.Argument(help="STORE.TABLE", show_default=False)],
+    keys: Annotated[list[str], typer.Argument(help="keys of the records", show_default=False)],
+    reason: Annotated[UnblockReason, typer.Option(help="why the block ends")] = (
+        UnblockReason.DATA_CLARIFIED
+    ),
+) -> None:
+    """Return blocked records to processing; the ledger records it."""
+
+    def work() -> None:
+        store, _, name = table.partition(".")
+        count = unblock(load_policy(policy_file), store, name, keys, reason)
+        out.print(f"unblocked {count} of {len(keys)} record(s) in {escape(table)}")
+
+    _run(work)
 
 
 ledger_app = typer.Typer(help="The ledger of what pdpipe did.", no_args_is_help=True)

@@ -14,6 +14,7 @@ from pdpipe.execute import tables
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.lock import StoreBusy, store_lock
 from pdpipe.execute.runner import RunOptions, RunResult, run_policy
+from pdpipe.execute.unblock import UnblockReason, unblock
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 from tests.execute.builders import (
@@ -220,3 +221,27 @@ def test_when_the_pseudonym_key_is_missing_then_nothing_is_written(
     with pytest.raises(BadInput, match="PDPIPE_TEST_PSEUDONYM_KEY"):
         run(policy)
     assert dump(store_url, leads) == before
+
+
+def test_when_unblocked_then_the_record_returns_to_processing_and_the_ledger_says_so(
+    policy: Policy, store_url: str
+) -> None:
+    run(policy)
+    blocked = sorted(r["record_key"] for r in ledger_rows(store_url) if r["action"] == "block")
+    key = blocked[0]
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:  # the subject withdrew the demand to cease
+        connection.execute(leads.update().where(leads.c.lead_id == key).values(status="active"))
+    engine.dispose()
+    assert unblock(policy, "store", "leads", [key, "L99999"], UnblockReason.DEMAND_WITHDRAWN) == 1
+    last = ledger_rows(store_url)[-1]
+    assert (last["record_key"], last["action"], last["reason"]) == (
+        key,
+        "unblock",
+        "demand_withdrawn",
+    )
+    assert run(policy).acted == 0  # no longer due, and no longer skipped
+    plan = run(policy, dry_run=True).before.tables[1]
+    assert plan.blocked == len(blocked) - 1
+    ((_, intact),) = verify_ledgers(policy)
+    assert intact is not None and intact.ok
