@@ -1,0 +1,62 @@
+"""`pdpipe run` and `pdpipe ledger verify` as a user types them: exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from pdpipe.execute import tables
+from tests.execute.builders import PSEUDONYM_KEY, dump, leads, people, populate, write_policy
+
+
+def pdpipe(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pdpipe.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY, "COLUMNS": "200"},
+        check=False,
+        timeout=300,
+    )
+
+
+def test_when_run_is_too_large_then_exit_2_and_nothing_is_written(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url)
+    before = (dump(url, people), dump(url, leads))
+    result = pdpipe("run", str(write_policy(tmp_path, url)), "--max-fraction", "0.1")
+    assert result.returncode == 2
+    assert "would touch more than 10% of a table" in result.stderr
+    assert "--allow-large" in result.stderr and "Traceback" not in result.stderr
+    assert (dump(url, people), dump(url, leads)) == before
+
+
+def test_when_run_as_json_then_counts_by_table_action_and_reason(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url)
+    policy = str(write_policy(tmp_path, url))
+    result = pdpipe("run", policy, "--as-of", "2026-11-25", "--allow-large", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "completed" and summary["overdue_after"] == 0
+    people_outcome = next(t for t in summary["tables"] if t["table"] == "people")
+    assert people_outcome["acted"] == {"destroy": {"consent_withdrawn": 80}}
+
+    verified = pdpipe("ledger", "verify", policy)
+    assert verified.returncode == 0
+    assert f"store: {summary['acted']:,} row(s), chain intact" in verified.stdout
+
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            tables.ledger.update().where(tables.ledger.c.seq == 7).values(record_key="999")
+        )
+    engine.dispose()
+    broken = pdpipe("ledger", "verify", policy)
+    assert broken.returncode == 1
+    assert "row 7 was altered after it was written (first bad row: seq 7)" in broken.stdout
