@@ -12,7 +12,6 @@ turns "the N-th working day after d" into a single ``searchsorted`` for a whole 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 import holidays
 import numpy as np
@@ -73,16 +72,26 @@ class WorkCalendar:
         return bool(self.working[self._index(np.array([day], dtype="datetime64[D]"))[0]])
 
 
-@lru_cache(maxsize=16)
-def _calendar(country: str | None, first_year: int, last_year: int) -> WorkCalendar:
-    return WorkCalendar(country, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+_CALENDARS: dict[str | None, WorkCalendar] = {}
 
 
 def calendar_for(country: str | None, first: np.datetime64, last: np.datetime64) -> WorkCalendar:
-    """A cached calendar spanning whole years around [first, last] plus the margin."""
+    """A calendar covering [first, last] plus the margin, reused while it covers them.
+
+    Chunks of a table span different years; rebuilding per span would ask `holidays` for
+    the same years again and again.
+    """
+    cached = _CALENDARS.get(country)
+    if cached is not None and cached.covers(first, last):
+        return cached
     first_year = int(str(first)[:4]) - 1
     last_year = int(str(last + _MARGIN_DAYS)[:4]) + 1
-    return _calendar(country, first_year, last_year)
+    if cached is not None:  # grow to the union, so alternating spans do not thrash
+        first_year = min(first_year, int(str(cached.first)[:4]))
+        last_year = max(last_year, int(str(cached.days[-1])[:4]))
+    calendar = WorkCalendar(country, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+    _CALENDARS[country] = calendar
+    return calendar
 
 
 def deadlines(ended_on: Days, term: Term, country: str | None) -> Days:
