@@ -20,6 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from pdpipe.execute import tables
+
 AS_OF_DAY = dt.date(2026, 11, 25)
 PSEUDONYM_KEY = "test-pseudonym-key-0123456789"
 
@@ -194,3 +196,13 @@ def dump(url: str, table: sa.Table) -> dict[Any, dict[str, Any]]:
         rows = connection.execute(sa.select(table).order_by(key)).mappings().all()
     engine.dispose()
     return {row[key.name]: dict(row) for row in rows}
+
+
+def ledger_rows(url: str) -> list[dict[str, Any]]:
+    """The ledger of the store at `url`, in order."""
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(tables.ledger).order_by(tables.ledger.c.seq))
+        result = [dict(row) for row in rows.mappings()]
+    engine.dispose()
+    return result

@@ -26,6 +26,7 @@ from tests.execute.builders import (
     dump,
     events,
     leads,
+    ledger_rows,
     notes,
     people,
     populate,
@@ -89,15 +90,6 @@ def _wait_for_batches(url: str, process: subprocess.Popen[str], count: int) -> N
         time.sleep(0.01)
 
 
-def _ledger(url: str) -> list[dict[str, Any]]:
-    engine = sa.create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(sa.select(tables.ledger).order_by(tables.ledger.c.seq))
-        result = [dict(row) for row in rows.mappings()]
-    engine.dispose()
-    return result
-
-
 def _data(url: str) -> dict[str, Any]:
     return {t.name: dump(url, t) for t in (people, events, notes, leads)}
 
@@ -120,13 +112,13 @@ def test_when_killed_mid_run_and_started_again_then_same_as_uninterrupted(
     _wait_for_batches(killed_url, process, 12)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    interrupted = _ledger(killed_url)
+    interrupted = ledger_rows(killed_url)
     assert 0 < len(interrupted) < reference.acted, "the kill must land mid-run"
 
     resumed = run_policy(load_policy(killed_path), RunOptions(batch_size=BATCH, allow_large=True))
     assert resumed.resumed and resumed.as_of == reference.as_of
     assert _data(killed_url) == _data(reference_url)
-    killed_ledger, reference_ledger = _ledger(killed_url), _ledger(reference_url)
+    killed_ledger, reference_ledger = ledger_rows(killed_url), ledger_rows(reference_url)
     assert [tuple(r[f] for f in LEDGER_FIELDS) for r in killed_ledger] == [
         tuple(r[f] for f in LEDGER_FIELDS) for r in reference_ledger
     ]

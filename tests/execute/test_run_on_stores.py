@@ -23,6 +23,7 @@ from tests.execute.builders import (
     dump,
     events,
     leads,
+    ledger_rows,
     memberships,
     notes,
     people,
@@ -48,15 +49,6 @@ def run(policy: Policy, **options: Any) -> RunResult:
     settings: dict[str, Any] = {"as_of": AS_OF, "batch_size": 64, "allow_large": True}
     settings.update(options)
     return run_policy(policy, RunOptions(**settings))
-
-
-def ledger_rows(url: str) -> list[dict[str, Any]]:
-    engine = sa.create_engine(url)
-    with engine.connect() as connection:
-        rows = connection.execute(sa.select(tables.ledger).order_by(tables.ledger.c.seq))
-        result = [dict(row) for row in rows.mappings()]
-    engine.dispose()
-    return result
 
 
 def test_when_run_then_every_action_is_done_and_nothing_else_changes(
