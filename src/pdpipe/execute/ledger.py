@@ -53,12 +53,26 @@ def row_hash(prev_hash: str, canonical: str) -> str:
 
 
 def _tail(connection: sa.Connection) -> tuple[int, str]:
+    """The chain's end, locked until the caller's transaction ends.
+
+    Partitions of one run append from parallel transactions; the row lock on the head
+    orders them, so each row chains to the one committed before it.
+    """
+    head = connection.execute(
+        sa.select(tables.ledger_head.c.seq, tables.ledger_head.c.row_hash)
+        .where(tables.ledger_head.c.id == 1)
+        .with_for_update()
+    ).first()
+    if head is not None:
+        return int(head[0]), str(head[1])
     last = connection.execute(
         sa.select(tables.ledger.c.seq, tables.ledger.c.row_hash)
         .order_by(tables.ledger.c.seq.desc())
         .limit(1)
     ).first()
-    return (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
+    seq, digest = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
+    connection.execute(tables.ledger_head.insert().values(id=1, seq=seq, row_hash=digest))
+    return seq, digest
 
 
 def append(
@@ -97,6 +111,11 @@ def append(
         )
         prev = digest
     connection.execute(tables.ledger.insert(), rows)
+    connection.execute(
+        tables.ledger_head.update()
+        .where(tables.ledger_head.c.id == 1)
+        .values(seq=seq, row_hash=prev)
+    )
     return len(rows)
 
 

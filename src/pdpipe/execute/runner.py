@@ -1,11 +1,18 @@
-"""run_policy(): the nightly job without Prefect — plan, refuse or act, batch by batch.
+"""The nightly job without Prefect: prepare, process partitions, finish.
 
-For every store: take the store's lock, check the policy against the schema, then for
-every table read key-ordered batches and, in ONE transaction per batch, decide, act
-(destroy / depersonalize / block), write the ledger rows and the checkpoint. A run killed
-at any point leaves whole batches only; started again with the same policy it resumes
-the unfinished run (same run id, same as-of) after its last committed batch, and ends as
-one uninterrupted run would have.
+    prepare()            under the stores' locks: check the policy against the schema,
+                         resume an unfinished run or register a new one, plan, refuse a
+                         run that is too large, split each table into key-range partitions
+    process_partition()  key-ordered batches within one partition; ONE transaction per
+                         batch holds the decision, the changes, the ledger rows and the
+                         checkpoint. Opens its own engine, so it can run in a thread, a
+                         Dask worker, or again after a failure (it is idempotent)
+    finish()             marks the run completed or failed, plans again
+
+``run_policy`` does the three in order; the Prefect flow maps ``process_partition`` over
+the partitions with its task runner. A run killed at any point leaves whole batches only;
+started again with the same policy it resumes the unfinished run (same run id, same
+as-of, same partitions) after each partition's last committed batch.
 """
 
 from __future__ import annotations
@@ -17,8 +24,8 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,12 +37,12 @@ from pdpipe.execute import actions, ledger, tables
 from pdpipe.execute.context import TableContext, table_context
 from pdpipe.execute.lock import store_lock
 from pdpipe.policy.errors import PolicyError
-from pdpipe.policy.models import Policy, StoreSpec
+from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.stores.reader import DecisionReader, python_value
+from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
 from pdpipe.stores.schema_check import store_problems
 
 log = logging.getLogger("pdpipe.execute")
@@ -52,6 +59,22 @@ class RunOptions:
     allow_large: bool = False
     batch_size: int = 5_000
     dry_run: bool = False
+    partitions: int = 1  # key ranges per table (SQLite: always 1, it has one writer)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Keys after `low` (None: from the start) through `high` (None: to the end)."""
+
+    store: str
+    table: str
+    index: int
+    low: Any = None
+    high: Any = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.store}.{self.table}#{self.index}"
 
 
 @dataclass
@@ -65,9 +88,29 @@ class TableOutcome:
         by_reason = self.acted.setdefault(action, {})
         by_reason[reason] = by_reason.get(reason, 0) + count
 
+    def merge(self, other: TableOutcome) -> None:
+        self.batches += other.batches
+        for action, reasons in other.acted.items():
+            for reason, count in reasons.items():
+                self.add(action, reason, count)
+
     @property
     def total(self) -> int:
         return sum(n for reasons in self.acted.values() for n in reasons.values())
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    run_id: str | None  # None for a dry run
+    as_of: AsOf
+    resumed: bool
+    before: Plan
+    partitions: list[Partition]
+    started: float
+
+    @property
+    def dry_run(self) -> bool:
+        return self.run_id is None
 
 
 @dataclass
@@ -96,71 +139,62 @@ def _now() -> dt.datetime:
 
 
 def pseudonym_secret(policy: Policy) -> bytes:
-    """The key named by `secrets.pseudonym_key` (env:VAR), or b"" when there is none."""
+    """The key named by `secrets.pseudonym_key`: env:VAR or prefect:block; b"" if none."""
     reference = policy.secrets.get("pseudonym_key")
     if reference is None:
         return b""
     kind, _, name = reference.partition(":")
-    if kind != "env":
-        raise BadInput(f"secrets.pseudonym_key: {kind}: secrets are read by the Prefect flows")
-    value = os.environ.get(name, "")
-    return value.encode()
+    if kind == "prefect":
+        from prefect.blocks.system import Secret
+
+        try:
+            return str(Secret.load(name).get()).encode()  # type: ignore[union-attr]
+        except ValueError:
+            raise BadInput(f"secrets.pseudonym_key: no Prefect Secret block '{name}'") from None
+    return os.environ.get(name, "").encode()
+
+
+# -- the whole run, in one process ------------------------------------------------------
 
 
 def run_policy(policy: Policy, options: RunOptions, progress: Progress | None = None) -> RunResult:
-    started = time.perf_counter()
-    PolicyError.collect(store_problems(policy))  # refuse before writing anything
-    secret = pseudonym_secret(policy)
-    digest = policy_hash(policy)
-    engines = {store.name: create_store_engine(store) for store in policy.stores}
-    try:
-        with ExitStack() as held:
-            if not options.dry_run:
-                # One lock per database: two stores of a policy may share one.
-                for store in {s.url: s for s in policy.stores}.values():
-                    held.enter_context(_mapped(store, store_lock(engines[store.name], store.name)))
-            resumed = None if options.dry_run else _unfinished_run(policy, engines, digest, options)
-            as_of = resumed[1] if resumed else options.as_of or _as_of_now(policy)
-            before = build_plan(policy, as_of)
-            if options.dry_run:
-                return RunResult(None, as_of, "dry_run", False, True, before, None, [])
-            _refuse_large(before, options)
-            run_id = resumed[0] if resumed else str(uuid.uuid4())
-            contexts = _contexts(policy, engines, secret)
-            outcomes = []
-            for store in policy.stores:
-                outcomes += _run_store(
-                    policy,
-                    store,
-                    engines[store.name],
-                    contexts[store.name],
-                    run_id,
-                    as_of,
-                    digest,
-                    options,
-                    secret,
-                    progress,
-                    resumed is not None,
+    with held_stores(policy, options):
+        prepared = prepare(policy, options)
+        if prepared.dry_run:
+            return finish(policy, prepared, [])
+        outcomes = []
+        try:
+            for partition in prepared.partitions:
+                outcomes.append(
+                    process_partition(
+                        policy,
+                        partition,
+                        prepared.run_id or "",
+                        prepared.as_of,
+                        options.batch_size,
+                        progress,
+                    )
                 )
-            after = build_plan(policy, as_of)
-            return RunResult(
-                run_id,
-                as_of,
-                COMPLETED,
-                resumed is not None,
-                False,
-                before,
-                after,
-                outcomes,
-                time.perf_counter() - started,
-            )
-    finally:
-        for engine in engines.values():
-            engine.dispose()
+        except BaseException:
+            finish(policy, prepared, outcomes, FAILED)
+            raise
+        return finish(policy, prepared, outcomes)
 
 
-def _as_of_now(policy: Policy) -> AsOf:
-    return AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
+@contextmanager
+def held_stores(policy: Policy, options: RunOptions) -> Iterator[None]:
+    """Check the policy against the stores, then hold each database's lock (not for a dry
+    run, which writes nothing)."""
+    PolicyError.collect(store_problems(policy))  # refuse before writing anything
+    if options.dry_run:
+        yield
+        return
+    with ExitStack() as held:
+        for store in {s.url: s for s in policy.stores}.values():  # one lock per database
+            engine = create_store_engine(store)
+            held.callback(engine.dispose)
+            held.enter_context(_mapped(store, store_lock(engine, store.name)))
+        yield
 
 
 class _mapped:
@@ -177,6 +211,49 @@ class _mapped:
 
     def __exit__(self, *exc: Any) -> Any:
         return self.inner.__exit__(*exc)
+
+
+# -- prepare ---------------------------------------------------------------------------
+
+
+def prepare(policy: Policy, options: RunOptions) -> PreparedRun:
+    """Plan the run and lay out its partitions; the caller holds the stores (held_stores)."""
+    started = time.perf_counter()
+    digest = policy_hash(policy)
+    resumed = None if options.dry_run else _unfinished_run(policy, digest, options)
+    as_of = (
+        resumed[1]
+        if resumed
+        else options.as_of or AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
+    )
+    before = build_plan(policy, as_of)
+    if options.dry_run:
+        return PreparedRun(None, as_of, False, before, [], started)
+    _refuse_large(before, options)
+    _require_secret(policy)
+    run_id = resumed[0] if resumed else str(uuid.uuid4())
+    partitions: list[Partition] = []
+    for store in policy.stores:
+        with _store_connection(store) as connection:
+            with connection.begin():
+                tables.ensure_tables(connection)
+                _register_run(connection, run_id, as_of, digest)
+            for spec in store.tables:
+                with connection.begin():
+                    partitions += _partitions(connection, store, spec, run_id, options)
+    return PreparedRun(run_id, as_of, resumed is not None, before, partitions, started)
+
+
+@contextmanager
+def _store_connection(store: StoreSpec) -> Iterator[sa.Connection]:
+    engine = create_store_engine(store)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except sa.exc.DBAPIError as exc:
+        raise describe_store_error(store, exc) from None
+    finally:
+        engine.dispose()
 
 
 def too_large(plan: Plan, max_fraction: float) -> list[str]:
@@ -199,12 +276,32 @@ def _refuse_large(plan: Plan, options: RunOptions) -> None:
         )
 
 
-def _unfinished_run(
-    policy: Policy, engines: dict[str, sa.Engine], digest: str, options: RunOptions
-) -> tuple[str, AsOf] | None:
+def _require_secret(policy: Policy) -> None:
+    """A run that would apply a keyed operator without its key stops before writing."""
+    contexts = []
+    for store in policy.stores:
+        with _store_connection(store) as connection:
+            metadata = sa.MetaData()
+            contexts += [
+                table_context(connection, policy, store.name, spec, metadata)
+                for spec in store.tables
+            ]
+    needs_key = any(
+        column.operator is not None and column.operator.needs_secret
+        for context in contexts
+        for column in context.applied_columns()
+    )
+    if needs_key and not pseudonym_secret(policy):
+        raise BadInput(
+            "the policy's operators need the pseudonym key: set the environment variable "
+            f"named by secrets.pseudonym_key ({policy.secrets.get('pseudonym_key', 'none')})"
+        )
+
+
+def _unfinished_run(policy: Policy, digest: str, options: RunOptions) -> tuple[str, AsOf] | None:
     """An earlier run of this same policy that did not finish: it is continued."""
     for store in policy.stores:
-        with engines[store.name].connect() as connection:
+        with _store_connection(store) as connection:
             if not sa.inspect(connection).has_table(tables.runs.name):
                 continue
             row = connection.execute(
@@ -220,67 +317,6 @@ def _unfinished_run(
             continue  # the user asked for another day: a new run
         return str(row.run_id), as_of
     return None
-
-
-def _contexts(
-    policy: Policy, engines: dict[str, sa.Engine], secret: bytes
-) -> dict[str, list[TableContext]]:
-    contexts: dict[str, list[TableContext]] = {}
-    for store in policy.stores:
-        metadata = sa.MetaData()
-        with engines[store.name].connect() as connection:
-            contexts[store.name] = [
-                table_context(connection, policy, store.name, spec, metadata)
-                for spec in store.tables
-            ]
-        needs_key = any(
-            column.operator is not None and column.operator.needs_secret
-            for context in contexts[store.name]
-            for column in context.applied_columns()
-        )
-        if needs_key and not secret:
-            raise BadInput(
-                "the policy's operators need the pseudonym key: set the environment variable "
-                f"named by secrets.pseudonym_key ({policy.secrets.get('pseudonym_key', 'none')})"
-            )
-    return contexts
-
-
-def _run_store(
-    policy: Policy,
-    store: StoreSpec,
-    engine: sa.Engine,
-    contexts: list[TableContext],
-    run_id: str,
-    as_of: AsOf,
-    digest: str,
-    options: RunOptions,
-    secret: bytes,
-    progress: Progress | None,
-    resumed: bool,
-) -> list[TableOutcome]:
-    outcomes = []
-    try:
-        with engine.connect() as connection:
-            with connection.begin():
-                tables.ensure_tables(connection)
-                _register_run(connection, run_id, as_of, digest)
-            try:
-                for context in contexts:
-                    outcomes.append(
-                        _run_table(
-                            policy, connection, context, run_id, as_of, options, secret, progress
-                        )
-                    )
-            except BaseException:
-                with connection.begin():
-                    _finish(connection, run_id, FAILED, outcomes)
-                raise
-            with connection.begin():
-                _finish(connection, run_id, COMPLETED, outcomes)
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    return outcomes
 
 
 def _register_run(connection: sa.Connection, run_id: str, as_of: AsOf, digest: str) -> None:
@@ -304,78 +340,141 @@ def _register_run(connection: sa.Connection, run_id: str, as_of: AsOf, digest: s
         )
 
 
-def _finish(
-    connection: sa.Connection, run_id: str, status: str, outcomes: list[TableOutcome]
-) -> None:
-    counts = {f"{o.table}": o.acted for o in outcomes}
+def _partitions(
+    connection: sa.Connection, store: StoreSpec, spec: TableSpec, run_id: str, options: RunOptions
+) -> list[Partition]:
+    """The table's key ranges: as recorded for a resumed run, else cut now and recorded."""
+    where = (tables.progress.c.run_id == run_id) & (tables.progress.c.table_name == spec.name)
+    recorded = connection.execute(
+        sa.select(tables.progress.c.part, tables.progress.c.low, tables.progress.c.high)
+        .where(where)
+        .order_by(tables.progress.c.part)
+    ).all()
+    if recorded:
+        return [
+            Partition(store.name, spec.name, int(part), _load(low), _load(high))
+            for part, low, high in recorded
+        ]
+    parts = 1 if connection.dialect.name == "sqlite" else max(1, options.partitions)
+    uppers = key_ranges(connection, spec, parts) if parts > 1 else []
+    lows: list[Any] = [None, *uppers[:-1]]
+    highs: list[Any] = [*uppers[:-1], None]  # the last range stays open for new rows
+    if not uppers:
+        lows, highs = [None], [None]
+    partitions = [
+        Partition(store.name, spec.name, index, low, high)
+        for index, (low, high) in enumerate(zip(lows, highs, strict=True))
+    ]
     connection.execute(
-        tables.runs.update()
-        .where(tables.runs.c.run_id == run_id)
-        .values(status=status, finished_at=_now(), counts=json.dumps(counts, sort_keys=True))
+        tables.progress.insert(),
+        [
+            {
+                "run_id": run_id,
+                "table_name": spec.name,
+                "part": p.index,
+                "low": _dump(p.low),
+                "high": _dump(p.high),
+                "last_key": None,
+                "batches": 0,
+                "done": False,
+            }
+            for p in partitions
+        ],
     )
+    return partitions
 
 
-def _checkpoint(connection: sa.Connection, run_id: str, table: str) -> tuple[Any, int, bool]:
+def _dump(key: Any) -> str | None:
+    return None if key is None else json.dumps(key)
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+# -- process ---------------------------------------------------------------------------
+
+
+def process_partition(
+    policy: Policy,
+    partition: Partition,
+    run_id: str,
+    as_of: AsOf,
+    batch_size: int,
+    progress: Progress | None = None,
+) -> TableOutcome:
+    """Every batch of one partition, each in its own transaction; safe to run again."""
+    store = next(s for s in policy.stores if s.name == partition.store)
+    spec = next(t for t in store.tables if t.name == partition.table)
+    secret = pseudonym_secret(policy)
+    with _store_connection(store) as connection:
+        metadata = sa.MetaData()
+        with connection.begin():
+            context = table_context(connection, policy, store.name, spec, metadata)
+            reader = DecisionReader(connection, spec, metadata, state=tables.state)
+            after, batches, done = _checkpoint(connection, run_id, partition)
+        outcome = TableOutcome(store.name, spec.name)
+        if done:
+            return outcome
+        after = partition.low if after is None else after
+        while True:
+            with connection.begin():
+                frame = reader.chunk(connection, after, batch_size, partition.high)
+                if frame.empty:
+                    _save_checkpoint(connection, run_id, partition, after, batches, True)
+                    break
+                decisions = decide(frame, spec, policy, as_of)
+                _act(connection, policy, context, decisions, run_id, secret, outcome)
+                after = python_value(frame["key"].iloc[-1])
+                batches += 1
+                _save_checkpoint(connection, run_id, partition, after, batches, False)
+            outcome.batches += 1
+            log.info(
+                "%s batch %d: %d read, %d acted on",
+                partition.label,
+                batches,
+                len(frame),
+                len(decisions),
+            )
+            if progress is not None:
+                progress(f"{store.name}.{spec.name}", outcome.total, outcome.batches)
+    return outcome
+
+
+def _checkpoint(
+    connection: sa.Connection, run_id: str, partition: Partition
+) -> tuple[Any, int, bool]:
     row = connection.execute(
         sa.select(
             tables.progress.c.last_key, tables.progress.c.batches, tables.progress.c.done
-        ).where((tables.progress.c.run_id == run_id) & (tables.progress.c.table_name == table))
+        ).where(_progress_row(run_id, partition))
     ).first()
     if row is None:
         return None, 0, False
-    last = None if row.last_key is None else json.loads(row.last_key)
-    return last, int(row.batches), bool(row.done)
+    return _load(row.last_key), int(row.batches), bool(row.done)
+
+
+def _progress_row(run_id: str, partition: Partition) -> sa.ColumnElement[bool]:
+    return (
+        (tables.progress.c.run_id == run_id)
+        & (tables.progress.c.table_name == partition.table)
+        & (tables.progress.c.part == partition.index)
+    )
 
 
 def _save_checkpoint(
-    connection: sa.Connection, run_id: str, table: str, last: Any, batches: int, done: bool
-) -> None:
-    values = {
-        "last_key": None if last is None else json.dumps(last),
-        "batches": batches,
-        "done": done,
-    }
-    where = (tables.progress.c.run_id == run_id) & (tables.progress.c.table_name == table)
-    if connection.execute(tables.progress.update().where(where).values(values)).rowcount == 0:
-        connection.execute(
-            tables.progress.insert().values(run_id=run_id, table_name=table, **values)
-        )
-
-
-def _run_table(
-    policy: Policy,
     connection: sa.Connection,
-    context: TableContext,
     run_id: str,
-    as_of: AsOf,
-    options: RunOptions,
-    secret: bytes,
-    progress: Progress | None,
-) -> TableOutcome:
-    spec = context.spec
-    outcome = TableOutcome(context.store, spec.name)
-    with connection.begin():
-        after, batches, done = _checkpoint(connection, run_id, spec.name)
-        reader = DecisionReader(connection, spec, state=tables.state)
-    if done:
-        return outcome
-    label = f"{context.store}.{spec.name}"
-    while True:
-        with connection.begin():
-            frame = reader.chunk(connection, after, options.batch_size)
-            if frame.empty:
-                _save_checkpoint(connection, run_id, spec.name, after, batches, True)
-                break
-            decisions = decide(frame, spec, policy, as_of)
-            _act(connection, policy, context, decisions, run_id, secret, outcome)
-            after = python_value(frame["key"].iloc[-1])
-            batches += 1
-            _save_checkpoint(connection, run_id, spec.name, after, batches, False)
-        outcome.batches += 1
-        log.info("%s batch %d: %d read, %d acted on", label, batches, len(frame), len(decisions))
-        if progress is not None:
-            progress(label, outcome.total, outcome.batches)
-    return outcome
+    partition: Partition,
+    last: Any,
+    batches: int,
+    done: bool,
+) -> None:
+    connection.execute(
+        tables.progress.update()
+        .where(_progress_row(run_id, partition))
+        .values(last_key=_dump(last), batches=batches, done=done)
+    )
 
 
 def _act(
@@ -416,3 +515,44 @@ def _act(
         for reason in sorted(set(reasons)):
             outcome.add(str(action), reason, reasons.count(reason))
     ledger.append(connection, run_id, context.store, entries, now)
+
+
+# -- finish ----------------------------------------------------------------------------
+
+
+def finish(
+    policy: Policy, prepared: PreparedRun, outcomes: list[TableOutcome], status: str = COMPLETED
+) -> RunResult:
+    """Merge the partitions' outcomes per table, close the run, plan again."""
+    if prepared.dry_run:
+        return RunResult(None, prepared.as_of, "dry_run", False, True, prepared.before, None, [])
+    by_table: dict[tuple[str, str], TableOutcome] = {}
+    for store in policy.stores:
+        for spec in store.tables:
+            by_table[(store.name, spec.name)] = TableOutcome(store.name, spec.name)
+    for outcome in outcomes:
+        by_table[(outcome.store, outcome.table)].merge(outcome)
+    merged = list(by_table.values())
+    for store in policy.stores:
+        with _store_connection(store) as connection, connection.begin():
+            sharing = {s.name for s in policy.stores if s.url == store.url}
+            counts = {f"{o.store}.{o.table}": o.acted for o in merged if o.store in sharing}
+            connection.execute(
+                tables.runs.update()
+                .where(tables.runs.c.run_id == prepared.run_id)
+                .values(
+                    status=status, finished_at=_now(), counts=json.dumps(counts, sort_keys=True)
+                )
+            )
+    after = build_plan(policy, prepared.as_of) if status == COMPLETED else None
+    return RunResult(
+        prepared.run_id,
+        prepared.as_of,
+        status,
+        prepared.resumed,
+        False,
+        prepared.before,
+        after,
+        merged,
+        time.perf_counter() - prepared.started,
+    )

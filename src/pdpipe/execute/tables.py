@@ -3,7 +3,8 @@
     pdpipe_runs      one row per run: as-of, policy hash, status, counts
     pdpipe_ledger    one row per record acted on, hash-chained (see ledger.py)
     pdpipe_state     records depersonalized or blocked: later runs skip them
-    pdpipe_progress  per run and table: the last key of the last committed batch
+    pdpipe_progress  per run, table and partition: its key range and last committed key
+    pdpipe_ledger_head  the ledger's last seq and hash: one row, locked by each append
     pdpipe_lock      SQLite only: the row that says a run holds the store
 
 Keys of processed records are kept as text so one table serves integer and text keys.
@@ -66,9 +67,20 @@ progress = sa.Table(
     metadata,
     sa.Column("run_id", RUN_ID, primary_key=True),
     sa.Column("table_name", NAME, primary_key=True),
+    sa.Column("part", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("low", sa.Text),  # JSON of the key the partition starts after; NULL: the start
+    sa.Column("high", sa.Text),  # JSON of the last key it covers; NULL: to the end
     sa.Column("last_key", sa.Text),
     sa.Column("batches", sa.Integer, nullable=False),
     sa.Column("done", sa.Boolean, nullable=False),
+)
+
+ledger_head = sa.Table(
+    "pdpipe_ledger_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("row_hash", sa.String(64), nullable=False),
 )
 
 lock = sa.Table(
@@ -84,8 +96,15 @@ BLOCKED = "blocked"
 
 
 def ensure_tables(connection: sa.Connection) -> None:
-    """Create pdpipe's tables where missing (idempotent, inside the caller's transaction)."""
+    """Create pdpipe's tables where missing (idempotent, inside the caller's transaction),
+    and the ledger's head row, before any partition can race to create it."""
     metadata.create_all(connection, checkfirst=True)
+    if connection.execute(sa.select(ledger_head.c.id)).first() is None:
+        last = connection.execute(
+            sa.select(ledger.c.seq, ledger.c.row_hash).order_by(ledger.c.seq.desc()).limit(1)
+        ).first()
+        seq, digest = (0, "0" * 64) if last is None else (int(last[0]), str(last[1]))
+        connection.execute(ledger_head.insert().values(id=1, seq=seq, row_hash=digest))
 
 
 def has_state_table(connection: sa.Connection) -> bool:

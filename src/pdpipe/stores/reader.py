@@ -47,10 +47,12 @@ class DecisionReader:
         self.names = [c.key for c in self.columns]
         self.state = state
 
-    def statement(self, after: object, limit: int) -> sa.Select[Any]:
+    def statement(self, after: object, limit: int, through: object = None) -> sa.Select[Any]:
         statement = sa.select(*self.columns).order_by(self.key).limit(limit)
         if after is not None:
             statement = statement.where(self.key > after)
+        if through is not None:
+            statement = statement.where(self.key <= through)
         if self.state is not None:
             marked = sa.select(sa.literal(1)).where(
                 (self.state.c.table_name == self.spec.name)
@@ -59,9 +61,12 @@ class DecisionReader:
             statement = statement.where(~sa.exists(marked))
         return statement
 
-    def chunk(self, connection: sa.Connection, after: object, limit: int) -> pd.DataFrame:
-        """Up to `limit` rows with keys after `after` (None: from the start)."""
-        rows = connection.execute(self.statement(after, limit)).fetchall()
+    def chunk(
+        self, connection: sa.Connection, after: object, limit: int, through: object = None
+    ) -> pd.DataFrame:
+        """Up to `limit` rows with keys after `after` (None: from the start) and up to
+        `through` (None: to the end)."""
+        rows = connection.execute(self.statement(after, limit, through)).fetchall()
         if not rows:
             return pd.DataFrame({name: [] for name in self.names})
         # Column-wise construction: DataFrame.from_records probes each Row object, which
@@ -124,6 +129,16 @@ def read_decision_frames(
 def python_value(value: Any) -> Any:
     """numpy scalars (from a frame) as plain Python values that every driver can bind."""
     return value.item() if hasattr(value, "item") else value
+
+
+def key_ranges(connection: sa.Connection, spec: TableSpec, parts: int) -> list[object]:
+    """Upper keys splitting the table into `parts` ranges of about equal rows (NTILE)."""
+    table = reflect(connection, spec.name, sa.MetaData())
+    key = table.c[spec.key]
+    tiles = sa.select(key.label("k"), sa.func.ntile(parts).over(order_by=key).label("part"))
+    tiled = tiles.subquery()
+    query = sa.select(sa.func.max(tiled.c.k)).group_by(tiled.c.part).order_by(tiled.c.part)
+    return [python_value(value) for value in connection.execute(query).scalars()]
 
 
 def count_rows(connection: sa.Connection, name: str) -> int:

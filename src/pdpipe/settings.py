@@ -1,0 +1,36 @@
+"""Every environment variable pdpipe reads, in one place, with what it is for.
+
+docs/environment.md is generated from this table's content (and a test keeps the two,
+and docker-compose.yml, in agreement): a variable pdpipe reads is listed here, and a
+variable listed here is read somewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PSEUDONYM_KEY = "PDPIPE_PSEUDONYM_KEY"
+DASK_ADDRESS = "PDPIPE_DASK_ADDRESS"
+OUTPUT_DIR = "PDPIPE_OUTPUT_DIR"
+PREFECT_CONSOLE = "PDPIPE_PREFECT_CONSOLE"
+DEBUG = "PDPIPE_DEBUG"
+
+ENVIRONMENT: dict[str, str] = {
+    PSEUDONYM_KEY: "the key of the keyed operators (pseudonym, fake, shuffle, distort), when "
+    "the policy says secrets: {pseudonym_key: env:PDPIPE_PSEUDONYM_KEY}; never in the policy",
+    DASK_ADDRESS: "address of a running Dask scheduler (tcp://host:8786): partitions run on "
+    "its workers instead of threads; 'local' starts a LocalCluster",
+    OUTPUT_DIR: "folder for run outputs (summary.json per run); default: runs/ beside the policy",
+    PREFECT_CONSOLE: "1 keeps Prefect's own console logging on the terminal",
+    DEBUG: "1 shows tracebacks of internal errors",
+    "PDPIPE_MAILING_URL": "demo policy: the mailing store's SQLAlchemy URL",
+    "PDPIPE_CRM_URL": "demo policy: the CRM store's SQLAlchemy URL",
+    "PDPIPE_DEMO_PASSWORD": "demo policy with --url: the database password",
+}
+"""Store URLs of your own policy are whatever ${VAR}s it names; the demo's are listed."""
+
+
+def output_dir(policy_path: Path) -> Path:
+    configured = os.environ.get(OUTPUT_DIR)
+    return Path(configured) if configured else policy_path.parent / "runs"
