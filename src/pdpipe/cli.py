@@ -27,8 +27,10 @@ from pdpipe.errors import BadInput, PdpipeError
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunResult
 from pdpipe.execute.unblock import UnblockReason, unblock
+from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.policy import Policy, PolicyError, load_policy
 from pdpipe.policy.models import Policy as PolicyModel
+from pdpipe.report import run_summary
 from pdpipe.report.plan_table import render_plan
 from pdpipe.report.run_table import render_run
 from pdpipe.retention.decide import AsOf
@@ -170,6 +172,16 @@ def _plan_with_progress(policy: Policy, as_of: AsOf, chunk_size: int, show: bool
         return build_plan(policy, as_of, chunk_size=chunk_size, progress=progress)
 
 
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        help="run partitions on Dask: a scheduler address (tcp://host:8786) or 'local'; "
+        "default: threads, or PDPIPE_DASK_ADDRESS",
+    ),
+]
+
+
 @app.command()
 def run(
     policy_file: PolicyArg,
@@ -182,33 +194,47 @@ def run(
         bool, typer.Option("--allow-large", help="confirm a run beyond --max-fraction")
     ] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="records per transaction")] = 5_000,
+    partitions: Annotated[
+        int, typer.Option(min=1, max=64, help="key ranges per table, processed in parallel")
+    ] = 4,
+    dask: DaskOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="plan only; write nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """The nightly job: destroy, depersonalize or block what is due, with a ledger."""
 
     def work() -> None:
-        result = _run_job(str(policy_file), as_of, max_fraction, allow_large, batch_size, dry_run)
+        day = _parse_day(as_of)
+        parameters = RetentionParameters(
+            policy_path=str(policy_file.resolve()),
+            as_of=day,
+            max_fraction=max_fraction,
+            allow_large=allow_large,
+            batch_size=batch_size,
+            partitions=partitions,
+            dry_run=dry_run,
+        )
+        result = _run_job(parameters, dask)
         if as_json:
-            from pdpipe.flows.retention import summary
-
-            sys.stdout.write(json.dumps(summary(result), indent=2) + "\n")
+            sys.stdout.write(json.dumps(run_summary.summary(result), indent=2) + "\n")
         else:
             out.print(render_run(result))
 
     _run(work)
 
 
-def _run_job(
-    policy_path: str,
-    as_of: str | None,
-    max_fraction: float,
-    allow_large: bool,
-    batch_size: int,
-    dry_run: bool,
-) -> RunResult:
+def _parse_day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _run_job(parameters: RetentionParameters, dask: str | None = None) -> RunResult:
     _quiet_prefect_console()
-    from pdpipe.flows.retention import progress_hook, retention_flow
+    from pdpipe.flows.retention import progress_hook, retention_flow_with
 
     columns = (
         TextColumn("{task.description}"),
@@ -222,18 +248,13 @@ def _run_job(
         def progress(label: str, acted: int, batches: int) -> None:
             if label not in tasks:
                 tasks[label] = bar.add_task(label, total=None, acted=0)
-            bar.update(tasks[label], completed=batches, acted=acted)
+            done = bar.tasks[tasks[label]].fields["acted"]
+            bar.update(tasks[label], advance=batches, acted=done + acted)
 
         token = progress_hook.set(progress)
         try:
-            return retention_flow(
-                policy_path=policy_path,
-                as_of=as_of,
-                max_fraction=max_fraction,
-                allow_large=allow_large,
-                batch_size=batch_size,
-                dry_run=dry_run,
-            )
+            result: RunResult = retention_flow_with(dask)(parameters=parameters)
+            return result
         finally:
             progress_hook.reset(token)
 
@@ -245,6 +266,19 @@ def _quiet_prefect_console() -> None:
         return
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@app.command()
+def serve(policy_file: PolicyArg, dask: DaskOption = None) -> None:
+    """Serve the deployments (nightly retention, weekly integrity) with their schedules."""
+
+    def work() -> None:
+        load_policy(policy_file)  # a bad policy is refused before Prefect starts
+        from pdpipe.flows.serve import serve_all
+
+        serve_all(policy_file, dask)
+
+    _run(work)
 
 
 @app.command("unblock")
@@ -330,7 +364,14 @@ def demo(
             policy_path = result.policy_path
         out.print(f"policy: {escape(str(policy_path))}", soft_wrap=True)
         started = time.perf_counter()
-        run_result = _run_job(str(policy_path), day.isoformat(), 1.0, True, 5_000, dry_run=False)
+        run_result = _run_job(
+            RetentionParameters(
+                policy_path=str(policy_path.resolve()),
+                as_of=day,
+                max_fraction=1.0,
+                allow_large=True,
+            )
+        )
         out.print(render_run(run_result))
         total = time.perf_counter() - started
         out.print(

@@ -5,7 +5,8 @@
     │   └── PolicyError          a policy file with one or more problems, each with its path
     └── RunFailed                exit 1: the work ran and something failed
         └── StoreError           a store could not be reached or answered with an error
-            └── StoreUnavailable transient (connection refused/reset): worth retrying
+            ├── StoreUnavailable transient: connection refused/reset; worth retrying
+            └── StoreContention  transient: deadlock or lock timeout; worth retrying
 
 Messages never carry personal data: they name stores, tables, columns and paths, and
 count rows; they never quote a value read from a store.
@@ -42,3 +43,14 @@ class StoreUnavailable(StoreError):
     """A store could not be reached; retrying later may help."""
 
     transient = True
+
+
+class StoreContention(StoreError):
+    """A deadlock or lock timeout; the statement can succeed when tried again."""
+
+    transient = True
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying: a store that was briefly away or busy. Never bad input."""
+    return bool(getattr(exc, "transient", False))

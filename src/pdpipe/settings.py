@@ -15,6 +15,7 @@ DASK_ADDRESS = "PDPIPE_DASK_ADDRESS"
 OUTPUT_DIR = "PDPIPE_OUTPUT_DIR"
 PREFECT_CONSOLE = "PDPIPE_PREFECT_CONSOLE"
 DEBUG = "PDPIPE_DEBUG"
+RETRY_DELAYS = "PDPIPE_RETRY_DELAYS"
 
 ENVIRONMENT: dict[str, str] = {
     PSEUDONYM_KEY: "the key of the keyed operators (pseudonym, fake, shuffle, distort), when "
@@ -24,6 +25,10 @@ ENVIRONMENT: dict[str, str] = {
     OUTPUT_DIR: "folder for run outputs (summary.json per run); default: runs/ beside the policy",
     PREFECT_CONSOLE: "1 keeps Prefect's own console logging on the terminal",
     DEBUG: "1 shows tracebacks of internal errors",
+    RETRY_DELAYS: "seconds between retries of a task that met a transient store error "
+    "(unreachable, deadlock, lock timeout), comma-separated; default 2,10,30",
+    "PDPIPE_POLICY": "prefect.yaml: the policy path as the worker sees it",
+    "PDPIPE_PROJECT_DIR": "prefect.yaml: the folder a worker runs the flows from (this repo)",
     "PDPIPE_MAILING_URL": "demo policy: the mailing store's SQLAlchemy URL",
     "PDPIPE_CRM_URL": "demo policy: the CRM store's SQLAlchemy URL",
     "PDPIPE_DEMO_PASSWORD": "demo policy with --url: the database password",
@@ -34,3 +39,11 @@ ENVIRONMENT: dict[str, str] = {
 def output_dir(policy_path: Path) -> Path:
     configured = os.environ.get(OUTPUT_DIR)
     return Path(configured) if configured else policy_path.parent / "runs"
+
+
+def retry_delays() -> list[float]:
+    text = os.environ.get(RETRY_DELAYS, "2,10,30")
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        return [2.0, 10.0, 30.0]

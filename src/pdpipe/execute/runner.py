@@ -41,7 +41,7 @@ from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.engine import create_store_engine, describe_store_error, probe_stores
 from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
 from pdpipe.stores.schema_check import store_problems
 
@@ -49,7 +49,9 @@ log = logging.getLogger("pdpipe.execute")
 
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
 
-Progress = Callable[[str, int, int], None]  # (store.table, records acted on, batches)
+# (store.table, records acted on, batches) since the last call: partitions of one table
+# report from parallel tasks, so the receiver adds them up.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def run_policy(policy: Policy, options: RunOptions, progress: Progress | None = 
 def held_stores(policy: Policy, options: RunOptions) -> Iterator[None]:
     """Check the policy against the stores, then hold each database's lock (not for a dry
     run, which writes nothing)."""
+    probe_stores(policy.stores)  # a store that is down: transient, worth retrying
     PolicyError.collect(store_problems(policy))  # refuse before writing anything
     if options.dry_run:
         yield
@@ -437,7 +440,7 @@ def process_partition(
                 len(decisions),
             )
             if progress is not None:
-                progress(f"{store.name}.{spec.name}", outcome.total, outcome.batches)
+                progress(f"{store.name}.{spec.name}", len(decisions), 1)
     return outcome
 
 

@@ -1,5 +1,9 @@
-"""Prefect flows: thin wrappers that call the library (deployments: ../../flows/)."""
+"""Prefect flows: thin wrappers that call the library.
 
-from pdpipe.flows.retention import retention_flow
+    pdpipe.flows.retention   the nightly retention job (retention_flow)
+    pdpipe.flows.integrity   the weekly integrity check (integrity_flow)
+    pdpipe.flows.serve       all deployments with their schedules (pdpipe serve)
 
-__all__ = ["retention_flow"]
+Deployment entrypoints for `prefect deploy` live in the project's top-level flows/.
+Nothing is imported here, so `import pdpipe.flows.parameters` does not load Prefect.
+"""

@@ -1,55 +1,168 @@
-"""The nightly retention job as a Prefect flow.
+"""The nightly retention job as a Prefect flow: thin wiring over ``execute.runner``.
 
-The flow only wires the library: load the policy, run it (``execute.runner``), log the
-counts. Values never reach a log line: the runner reports counts and table names only.
+    plan            task: check, resume or register the run, plan, cut partitions
+    process         task, mapped over partitions; retried with backoff on transient
+                    store errors only (unreachable, deadlock, lock timeout)
+    finish          task: close the run, plan again
+    report          summary.json in the run's output folder; table and markdown artifacts
+
+The flow process holds the stores' locks for the whole run; partitions run on the flow's
+task runner (threads, or Dask). Logs and artifacts carry counts only.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.futures import wait
 
-from pdpipe.errors import BadInput
-from pdpipe.execute.runner import Progress, RunOptions, RunResult, run_policy
-from pdpipe.policy import load_policy
+from pdpipe.errors import RunFailed, is_transient
+from pdpipe.execute.runner import (
+    FAILED,
+    Partition,
+    PreparedRun,
+    Progress,
+    RunOptions,
+    RunResult,
+    TableOutcome,
+    finish,
+    held_stores,
+    prepare,
+    process_partition,
+)
+from pdpipe.flows.parameters import RetentionParameters
+from pdpipe.flows.runners import task_runner
+from pdpipe.policy import Policy, load_policy
+from pdpipe.report import run_summary
 from pdpipe.retention.decide import AsOf
+from pdpipe.settings import output_dir, retry_delays
+from pdpipe.stores.engine import probe_stores
+
+SUMMARY_ARTIFACT = "pdpipe-retention-summary"
+REPORT_ARTIFACT = "pdpipe-retention-report"
 
 # The CLI's progress bar: not a flow parameter, since parameters must be serializable.
 progress_hook: ContextVar[Progress | None] = ContextVar("pdpipe_progress_hook", default=None)
 
 
+def _transient(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry a store that was briefly away or busy; never bad input or a real failure."""
+    try:
+        state.result()
+    except Exception as exc:  # the task's own exception, re-raised by result()
+        return is_transient(exc)
+    return False
+
+
+def retrying(work: Any) -> Any:
+    """The task retried with backoff on transient store errors only (PDPIPE_RETRY_DELAYS,
+    read when the flow runs)."""
+    delays = retry_delays()
+    return work.with_options(
+        retries=len(delays), retry_delay_seconds=delays, retry_condition_fn=_transient
+    )
+
+
 def _run_name() -> str:
+    """`retention-2026-11-25`: the as-of date, or the day the run was scheduled for."""
     from prefect.runtime import flow_run
 
-    as_of = flow_run.parameters.get("as_of") or dt.date.today().isoformat()
-    suffix = "-dry-run" if flow_run.parameters.get("dry_run") else ""
-    return f"retention-{as_of}{suffix}"
+    parameters = flow_run.parameters.get("parameters")
+    if isinstance(parameters, dict):
+        parameters = RetentionParameters.model_validate(parameters)
+    as_of = getattr(parameters, "as_of", None)
+    day = as_of.isoformat() if as_of else flow_run.scheduled_start_time.strftime("%Y-%m-%d")
+    return f"retention-{day}" + ("-dry-run" if getattr(parameters, "dry_run", False) else "")
 
 
-@flow(name="pdpipe-retention", flow_run_name=_run_name, log_prints=False)
-def retention_flow(
-    policy_path: str,
-    as_of: str | None = None,
-    max_fraction: float = 0.25,
-    allow_large: bool = False,
-    batch_size: int = 5_000,
-    dry_run: bool = False,
+def _options(parameters: RetentionParameters, policy: Policy) -> RunOptions:
+    as_of = parameters.as_of
+    return RunOptions(
+        as_of=AsOf.end_of_day(as_of, policy.operator.timezone) if as_of else None,
+        max_fraction=parameters.max_fraction,
+        allow_large=parameters.allow_large,
+        batch_size=parameters.batch_size,
+        dry_run=parameters.dry_run,
+        partitions=parameters.partitions,
+    )
+
+
+@task(name="plan")
+def plan_task(policy_path: str, options: RunOptions) -> PreparedRun:
+    return prepare(load_policy(policy_path), options)
+
+
+@task(
+    name="process-partition",
+    task_run_name="process {partition.store}.{partition.table} part {partition.index}",
+)
+def process_task(
+    policy_path: str, partition: Partition, run_id: str, as_of: AsOf, batch_size: int
+) -> TableOutcome:
+    return process_partition(
+        load_policy(policy_path), partition, run_id, as_of, batch_size, progress_hook.get()
+    )
+
+
+@task(name="finish")
+def finish_task(
+    policy_path: str, prepared: PreparedRun, outcomes: list[TableOutcome], status: str
 ) -> RunResult:
+    return finish(load_policy(policy_path), prepared, outcomes, status)
+
+
+@task(name="connect")
+def connect_task(policy_path: str) -> None:
+    """Reach every store first: one that refuses connections is retried with backoff."""
+    probe_stores(load_policy(policy_path).stores)
+
+
+def _run(parameters: RetentionParameters) -> tuple[RunResult, list[str]]:
+    policy = load_policy(parameters.policy_path)
+    options = _options(parameters, policy)
+    logger = get_run_logger()
+    retrying(connect_task)(parameters.policy_path)
+    with held_stores(policy, options):
+        prepared = retrying(plan_task)(parameters.policy_path, options)
+        if prepared.dry_run:
+            return finish(policy, prepared, []), []
+        logger.info("run %s: %d partition(s)", prepared.run_id, len(prepared.partitions))
+        futures = [
+            retrying(process_task).submit(
+                parameters.policy_path,
+                partition,
+                prepared.run_id or "",
+                prepared.as_of,
+                parameters.batch_size,
+            )
+            for partition in prepared.partitions
+        ]
+        wait(futures)
+        outcomes: list[TableOutcome] = []
+        errors: list[str] = []
+        for partition, future in zip(prepared.partitions, futures, strict=True):
+            state = future.state
+            if state.is_completed():
+                outcomes.append(future.result())
+            else:
+                exc = future.result(raise_on_failure=False)
+                errors.append(f"{partition.label}: {type(exc).__name__}: {exc}")
+        status = FAILED if errors else "completed"
+        return retrying(finish_task)(parameters.policy_path, prepared, outcomes, status), errors
+
+
+@flow(name="pdpipe-retention", flow_run_name=_run_name, task_runner=task_runner())
+def retention_flow(parameters: RetentionParameters) -> RunResult:
     """Destroy, depersonalize or block what the policy says is due; record it in the ledger."""
     logger = get_run_logger()
-    policy = load_policy(policy_path)
-    day = _parse_day(as_of)
-    options = RunOptions(
-        as_of=AsOf.end_of_day(day, policy.operator.timezone) if day else None,
-        max_fraction=max_fraction,
-        allow_large=allow_large,
-        batch_size=batch_size,
-        dry_run=dry_run,
-    )
-    result = run_policy(policy, options, progress=progress_hook.get())
+    result, errors = _run(parameters)
+    folder = _write_outputs(parameters, result, errors)
+    _publish(result, folder, errors)
     logger.info(
         "run %s as of %s: %s; %d record(s) acted on; overdue before %d, after %s",
         result.run_id or "(dry run)",
@@ -59,43 +172,40 @@ def retention_flow(
         sum(t.overdue for t in result.before.tables),
         "-" if result.after is None else sum(t.overdue for t in result.after.tables),
     )
-    for outcome in result.tables:
-        for action, reasons in sorted(outcome.acted.items()):
-            for reason, count in sorted(reasons.items()):
-                logger.info(
-                    "%s.%s: %s %d (%s)", outcome.store, outcome.table, action, count, reason
-                )
+    if errors:
+        raise RunFailed(f"{len(errors)} partition(s) failed: " + "; ".join(errors))
     return result
 
 
-def _parse_day(text: str | None) -> dt.date | None:
-    if text is None:
+def _write_outputs(
+    parameters: RetentionParameters, result: RunResult, errors: list[str]
+) -> Path | None:
+    if result.dry_run:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"as_of: expected a date YYYY-MM-DD, got {text!r}") from None
+    folder = output_dir(Path(parameters.policy_path)) / (
+        f"{result.as_of.local_date.isoformat()}-{result.run_id}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(
+        json.dumps(run_summary.summary(result, errors), indent=2), encoding="utf-8"
+    )
+    return folder.resolve()
 
 
-def summary(result: RunResult) -> dict[str, Any]:
-    """Counts only: what the CLI prints as JSON and the artifacts will carry."""
-    return {
-        "run_id": result.run_id,
-        "as_of": result.as_of.local_date.isoformat(),
-        "status": result.status,
-        "resumed": result.resumed,
-        "acted": result.acted,
-        "tables": [
-            {
-                "store": o.store,
-                "table": o.table,
-                "batches": o.batches,
-                "acted": o.acted,
-            }
-            for o in result.tables
-        ],
-        "overdue_before": sum(t.overdue for t in result.before.tables),
-        "overdue_after": None
-        if result.after is None
-        else sum(t.overdue for t in result.after.tables),
-    }
+def _publish(result: RunResult, folder: Path | None, errors: list[str]) -> None:
+    link = folder.as_uri() if folder else None
+    create_table_artifact(
+        key=SUMMARY_ARTIFACT,
+        table=run_summary.table_rows(result, errors),
+        description=f"Retention run {result.as_of.local_date.isoformat()}: counts per table",
+    )
+    create_markdown_artifact(
+        key=REPORT_ARTIFACT,
+        markdown=run_summary.markdown(result, link, errors),
+        description="Retention run report: deadlines met or missed",
+    )
+
+
+def retention_flow_with(dask: str | None) -> Any:
+    """The flow with its task runner chosen now (threads, a Dask address, or 'local')."""
+    return retention_flow.with_options(task_runner=task_runner(dask))

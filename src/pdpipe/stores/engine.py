@@ -16,8 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from pdpipe.errors import StoreError, StoreUnavailable
+from pdpipe.errors import StoreContention, StoreError, StoreUnavailable
 from pdpipe.policy.models import StoreSpec
+
+# Deadlocks and lock timeouts (PostgreSQL 40P01/55P03, MySQL 1213/1205) pass on retry.
+_CONTENTION = re.compile(
+    r"deadlock detected|deadlock found|lock wait timeout|could not obtain lock|"
+    r"lock timeout|database is locked|serialization failure|could not serialize",
+    re.IGNORECASE,
+)
 
 _UNREACHABLE = re.compile(
     r"connection refused|could not connect|can't connect|unable to open database|"
@@ -73,6 +80,8 @@ def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError:
         first_line
     ):
         return StoreUnavailable(f"{where} is unreachable: {first_line}")
+    if _CONTENTION.search(first_line):
+        return StoreContention(f"{where} failed: {type(original).__name__}: {first_line}")
     return StoreError(f"{where} failed: {type(original).__name__}: {first_line}")
 
 
@@ -84,3 +93,14 @@ def store_connection(store: StoreSpec, engine: sa.Engine) -> Iterator[sa.Connect
             yield connection
     except sa.exc.DBAPIError as exc:
         raise describe_store_error(store, exc) from None
+
+
+def probe_stores(stores: list[StoreSpec]) -> None:
+    """Connect to each store once: raises StoreUnavailable (transient) for one that is down."""
+    for store in stores:
+        engine = create_store_engine(store, read_only=True)
+        try:
+            with store_connection(store, engine) as connection:
+                connection.execute(sa.text("SELECT 1"))
+        finally:
+            engine.dispose()

@@ -1,0 +1,31 @@
+"""Flow parameters as pydantic models: the Prefect UI shows them as a form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RetentionParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy_path: str = Field(description="path of policy.yaml, as the worker sees it")
+    as_of: dt.date | None = Field(
+        default=None, description="decide as of this date (operator's timezone); empty: now"
+    )
+    max_fraction: float = Field(
+        default=0.25, ge=0, le=1, description="refuse to touch more than this share of a table"
+    )
+    allow_large: bool = Field(default=False, description="confirm a run beyond max_fraction")
+    batch_size: int = Field(default=5_000, ge=1, description="records per transaction")
+    partitions: int = Field(
+        default=4, ge=1, le=64, description="key ranges per table processed in parallel"
+    )
+    dry_run: bool = Field(default=False, description="plan only; write nothing")
+
+
+class IntegrityParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy_path: str = Field(description="path of policy.yaml, as the worker sees it")

@@ -1,0 +1,25 @@
+"""Where a flow's tasks run: threads by default, or Dask.
+
+`--dask ADDRESS` / PDPIPE_DASK_ADDRESS: `tcp://host:8786` uses a running scheduler,
+`local` starts a LocalCluster (two workers) for the flow run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from pdpipe.settings import DASK_ADDRESS
+
+
+def task_runner(dask: str | None = None) -> Any:
+    address = dask or os.environ.get(DASK_ADDRESS) or None
+    if address is None:
+        return ThreadPoolTaskRunner(max_workers=4)
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    if address == "local":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1})
+    return DaskTaskRunner(address=address)

@@ -1,0 +1,99 @@
+"""What a run did, as plain data: the CLI's --json, summary.json and the artifacts.
+
+Counts, dates, table names and keys of the policy only — never a value from a store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pdpipe.execute.runner import RunResult
+
+ACTIONS = ("destroy", "depersonalize", "block")
+
+
+def summary(result: RunResult, errors: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "format": "pdpipe.run/1",
+        "run_id": result.run_id,
+        "as_of": result.as_of.local_date.isoformat(),
+        "status": result.status,
+        "resumed": result.resumed,
+        "seconds": round(result.seconds, 3),
+        "acted": result.acted,
+        "tables": [
+            {"store": o.store, "table": o.table, "batches": o.batches, "acted": o.acted}
+            for o in result.tables
+        ],
+        "overdue_before": sum(t.overdue for t in result.before.tables),
+        "overdue_after": None
+        if result.after is None
+        else sum(t.overdue for t in result.after.tables),
+        "plan_before": result.before.to_json(),
+        "plan_after": None if result.after is None else result.after.to_json(),
+        "errors": errors or [],
+    }
+
+
+def table_rows(result: RunResult, errors: list[str] | None = None) -> list[dict[str, Any]]:
+    """One row per store table: the review table artifact."""
+    after = {(t.store, t.table): t for t in result.after.tables} if result.after else {}
+    outcomes = {(o.store, o.table): o for o in result.tables}
+    rows = []
+    for planned in result.before.tables:
+        key = (planned.store, planned.table)
+        outcome = outcomes.get(key)
+        acted = outcome.acted if outcome else {}
+        later = after.get(key)
+        failed = [e for e in errors or [] if e.startswith(f"{planned.store}.{planned.table}#")]
+        rows.append(
+            {
+                "store": planned.store,
+                "table": planned.table,
+                "rows": planned.rows_total,
+                "due": planned.due,
+                **{a: sum(acted.get(a, {}).values()) for a in ACTIONS},
+                "reasons": ", ".join(
+                    f"{reason} {count}"
+                    for reasons in acted.values()
+                    for reason, count in sorted(reasons.items())
+                ),
+                "overdue_before": planned.overdue,
+                "overdue_after": later.overdue if later else None,
+                "blocked": later.blocked if later else planned.blocked,
+                "errors": len(failed),
+            }
+        )
+    return rows
+
+
+def markdown(result: RunResult, output: str | None, errors: list[str] | None = None) -> str:
+    """The review report: summary, deadlines met or missed, where the outputs are."""
+    overdue_before = sum(t.overdue for t in result.before.tables)
+    overdue_after = sum(t.overdue for t in result.after.tables) if result.after else None
+    lines = [
+        f"# Retention run {result.as_of.local_date.isoformat()}: {result.status}",
+        "",
+        f"- run id: `{result.run_id or 'dry run'}`" + (" (resumed)" if result.resumed else ""),
+        f"- records acted on: **{result.acted:,}** in {result.seconds:.1f} s",
+        f"- past the statutory deadline before the run: **{overdue_before:,}**",
+    ]
+    if overdue_after is not None:
+        verdict = "all deadlines met" if overdue_after == 0 else "deadlines MISSED"
+        lines.append(f"- past the deadline after the run: **{overdue_after:,}** ({verdict})")
+    if errors:
+        lines.append(f"- failed partitions: **{len(errors)}**")
+        lines += [f"  - {error}" for error in errors]
+    if output:
+        lines.append(f"- outputs: [{output}]({output})")
+    lines += [
+        "",
+        "| store.table | due | destroy | depersonalize | block | overdue after |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in table_rows(result, errors):
+        lines.append(
+            f"| {row['store']}.{row['table']} | {row['due']:,} | {row['destroy']:,} | "
+            f"{row['depersonalize']:,} | {row['block']:,} | {row['overdue_after']} |"
+        )
+    return "\n".join(lines) + "\n"
