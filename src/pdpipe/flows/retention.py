@@ -13,7 +13,6 @@ task runner (threads, or Dask). Logs and artifacts carry counts only.
 from __future__ import annotations
 
 import json
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from pdpipe.execute.runner import (
     FAILED,
     Partition,
     PreparedRun,
-    Progress,
     RunOptions,
     RunResult,
     TableOutcome,
@@ -35,6 +33,7 @@ from pdpipe.execute.runner import (
     prepare,
     process_partition,
 )
+from pdpipe.flows import progress
 from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.flows.runners import task_runner
 from pdpipe.policy import Policy, load_policy
@@ -46,8 +45,7 @@ from pdpipe.stores.engine import probe_stores
 SUMMARY_ARTIFACT = "pdpipe-retention-summary"
 REPORT_ARTIFACT = "pdpipe-retention-report"
 
-# The CLI's progress bar: not a flow parameter, since parameters must be serializable.
-progress_hook: ContextVar[Progress | None] = ContextVar("pdpipe_progress_hook", default=None)
+progress_hook = progress.hook  # the CLI sets it; see flows/progress.py
 
 
 def _transient(_task: Any, _run: Any, state: Any) -> bool:
@@ -105,7 +103,7 @@ def process_task(
     policy_path: str, partition: Partition, run_id: str, as_of: AsOf, batch_size: int
 ) -> TableOutcome:
     return process_partition(
-        load_policy(policy_path), partition, run_id, as_of, batch_size, progress_hook.get()
+        load_policy(policy_path), partition, run_id, as_of, batch_size, progress.hook.get()
     )
 
 
