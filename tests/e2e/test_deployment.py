@@ -112,7 +112,9 @@ def test_when_served_and_triggered_then_the_run_completes_with_artifacts(
                     "partitions": 2,
                 }
             }
-            run = run_deployment("pdpipe-retention/nightly", parameters=parameters, timeout=240)
+            run: Any = run_deployment(
+                "pdpipe-retention/nightly", parameters=parameters, timeout=240
+            )
             assert run.state is not None and run.state.is_completed(), run.state
             assert run.name == "retention-2026-11-25"
             table, report = asyncio.run(_artifacts())
@@ -133,7 +135,12 @@ def _deployment_when_ready(serve: subprocess.Popen[bytes]) -> Any:
             return await client.read_deployment_by_name("pdpipe-retention/nightly")
 
     found: list[Any] = []
-    _wait_until(lambda: found.append(asyncio.run(read())) or True, 120, "pdpipe serve", serve)
+
+    def ready() -> bool:
+        found.append(asyncio.run(read()))
+        return True
+
+    _wait_until(ready, 120, "pdpipe serve", serve)
     return found[-1]
 
 
@@ -145,6 +152,6 @@ async def _artifacts() -> tuple[list[dict[str, Any]], str]:
         report = await client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["pdpipe-retention-report"]))
         )
-    data = table[0].data
-    rows = json.loads(data) if isinstance(data, str) else data
+    data: Any = table[0].data
+    rows: list[dict[str, Any]] = json.loads(data) if isinstance(data, str) else data
     return rows, str(report[0].data)
