@@ -1,7 +1,7 @@
 """Every environment variable pdpipe reads, in one place, with what it is for.
 
-docs/environment.md is generated from this table's content (and a test keeps the two,
-and docker-compose.yml, in agreement): a variable pdpipe reads is listed here, and a
+docs/environment.md documents this table (a test keeps the two, and docker-compose.yml
+and prefect.yaml, in agreement): a variable pdpipe reads is listed here, and a
 variable listed here is read somewhere.
 """
 

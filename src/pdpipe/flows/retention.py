@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -74,8 +75,18 @@ def _run_name() -> str:
     if isinstance(parameters, dict):
         parameters = RetentionParameters.model_validate(parameters)
     as_of = getattr(parameters, "as_of", None)
-    day = as_of.isoformat() if as_of else flow_run.scheduled_start_time.strftime("%Y-%m-%d")
+    day = as_of.isoformat() if as_of else _scheduled_day(flow_run.scheduled_start_time, parameters)
     return f"retention-{day}" + ("-dry-run" if getattr(parameters, "dry_run", False) else "")
+
+
+def _scheduled_day(scheduled: Any, parameters: Any) -> str:
+    """The day the run was scheduled for, in the operator's timezone (02:00 in Almaty is
+    the evening before in UTC)."""
+    try:
+        timezone = load_policy(parameters.policy_path).operator.timezone
+        return str(scheduled.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d"))
+    except Exception:  # a bad policy fails the run itself, with its own message
+        return str(scheduled.strftime("%Y-%m-%d"))
 
 
 def _options(parameters: RetentionParameters, policy: Policy) -> RunOptions:

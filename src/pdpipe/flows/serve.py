@@ -9,16 +9,19 @@ a work pool. The schedules' timezone is the policy's operator timezone.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from prefect import serve
 from prefect.schedules import Cron
+from prefect.types.entrypoint import EntrypointType
 
 from pdpipe.flows.integrity import integrity_flow
 from pdpipe.flows.parameters import IntegrityParameters, RetentionParameters
 from pdpipe.flows.retention import retention_flow_with
 from pdpipe.policy import load_policy
+from pdpipe.settings import DASK_ADDRESS
 
 RETENTION_CRON = "0 2 * * *"
 INTEGRITY_CRON = "0 3 * * 0"
@@ -30,6 +33,8 @@ def deployments(policy_path: Path, dask: str | None = None) -> list[Any]:
     timezone = policy.operator.timezone
     retention = retention_flow_with(dask).to_deployment(
         name="nightly",
+        # Loaded by module path, so Dask workers can import the flow's tasks too.
+        entrypoint_type=EntrypointType.MODULE_PATH,
         schedules=[Cron(RETENTION_CRON, timezone=timezone)],
         parameters={"parameters": RetentionParameters(policy_path=path).model_dump(mode="json")},
         description="Destroy, depersonalize or block what the policy says is due.",
@@ -37,6 +42,7 @@ def deployments(policy_path: Path, dask: str | None = None) -> list[Any]:
     )
     integrity = integrity_flow.to_deployment(
         name="weekly",
+        entrypoint_type=EntrypointType.MODULE_PATH,
         schedules=[Cron(INTEGRITY_CRON, timezone=timezone)],
         parameters={"parameters": IntegrityParameters(policy_path=path).model_dump(mode="json")},
         description="Check the policy against the stores and verify every ledger.",
@@ -46,4 +52,8 @@ def deployments(policy_path: Path, dask: str | None = None) -> list[Any]:
 
 
 def serve_all(policy_path: Path, dask: str | None = None) -> None:
+    if dask:
+        # Each scheduled run loads the flow anew in its own process: it reads the address
+        # from the environment, not from this process's objects.
+        os.environ[DASK_ADDRESS] = dask
     serve(*deployments(policy_path, dask))
