@@ -1,10 +1,11 @@
 """The nightly retention job as a Prefect flow: thin wiring over ``execute.runner``.
 
+    connect         task: reach every store (retried while one refuses connections)
     plan            task: check, resume or register the run, plan, cut partitions
     process         task, mapped over partitions; retried with backoff on transient
                     store errors only (unreachable, deadlock, lock timeout)
     finish          task: close the run, plan again
-    report          summary.json in the run's output folder; table and markdown artifacts
+    report          task: summary.json in the run's output folder; the artifacts
 
 The flow process holds the stores' locks for the whole run; partitions run on the flow's
 task runner (threads, or Dask). Logs and artifacts carry counts only.
@@ -170,8 +171,7 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
     """Destroy, depersonalize or block what the policy says is due; record it in the ledger."""
     logger = get_run_logger()
     result, errors = _run(parameters)
-    folder = _write_outputs(parameters, result, errors)
-    _publish(result, folder, errors)
+    report_task(parameters, result, errors)
     logger.info(
         "run %s as of %s: %s; %d record(s) acted on; overdue before %d, after %s",
         result.run_id or "(dry run)",
@@ -184,6 +184,12 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
     if errors:
         raise RunFailed(f"{len(errors)} partition(s) failed: " + "; ".join(errors))
     return result
+
+
+@task(name="report")
+def report_task(parameters: RetentionParameters, result: RunResult, errors: list[str]) -> None:
+    """summary.json in the run's output folder, and the two artifacts (counts only)."""
+    _publish(result, _write_outputs(parameters, result, errors), errors)
 
 
 def _write_outputs(

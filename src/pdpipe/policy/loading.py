@@ -19,7 +19,12 @@ from pydantic_core import ErrorDetails
 
 from pdpipe.policy.conditions import ConditionSyntaxError
 from pdpipe.policy.errors import Loc, PolicyError, Problem
-from pdpipe.policy.interpolation import MissingVariable, anchor_sqlite_path, interpolate
+from pdpipe.policy.interpolation import (
+    MissingSecretBlock,
+    MissingVariable,
+    anchor_sqlite_path,
+    interpolate,
+)
 from pdpipe.policy.models import CATEGORY, NAME, SLUG, Policy
 from pdpipe.policy.semantics import policy_problems
 from pdpipe.policy.yaml_lines import line_of, value_lines
@@ -75,7 +80,7 @@ def _interpolate_urls(raw: dict[str, Any], environ: Mapping[str, str], base: Pat
             continue
         try:
             url = interpolate(store["url"], environ)
-        except MissingVariable as exc:
+        except (MissingVariable, MissingSecretBlock) as exc:
             problems.append(Problem(("stores", index, "url"), str(exc)))
             store["url"] = _placeholder(index)
             continue
