@@ -7,12 +7,19 @@ the server is truly absent, except in CI (CI=true), where that is a failure.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 import pytest
 import sqlalchemy as sa
+
+# Each test process (and each xdist worker) gets a Prefect home of its own, set before
+# anything imports Prefect: CLI runs in parallel would otherwise share ~/.prefect's SQLite
+# database and trip over its lock.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="pdpipe-test-prefect-")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 PG_ADMIN_URL = os.environ.get(
     "PDPIPE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -155,3 +155,45 @@ async def _artifacts() -> tuple[list[dict[str, Any]], str]:
     data: Any = table[0].data
     rows: list[dict[str, Any]] = json.loads(data) if isinstance(data, str) else data
     return rows, str(report[0].data)
+
+
+def test_when_deployed_to_a_work_pool_then_a_worker_runs_it(
+    prefect_server: str, pg_url: str, tmp_path: Path
+) -> None:
+    populate(pg_url)
+    policy = write_policy(tmp_path, pg_url)
+    project = Path(__file__).parents[2]
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_server,
+        "PDPIPE_PROJECT_DIR": str(project),
+        "PDPIPE_POLICY": str(policy),
+        "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY,
+        "PDPIPE_OUTPUT_DIR": str(tmp_path / "runs"),
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+    def prefect(*args: str, timeout: float = 120) -> str:
+        done = subprocess.run(
+            [str(VENV_BIN / "prefect"), *args],
+            env=env,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    prefect("work-pool", "create", "pdpipe", "--type", "process")
+    prefect("--no-prompt", "deploy", "--all")
+    listed = prefect("deployment", "ls")
+    assert "pdpipe-retention/nightly" in listed and "pdpipe-integrity/weekly" in listed
+    parameters = {
+        "parameters": {"policy_path": str(policy), "as_of": "2026-11-25", "allow_large": True}
+    }
+    prefect("deployment", "run", "pdpipe-retention/nightly", "--params", json.dumps(parameters))
+    prefect("worker", "start", "--pool", "pdpipe", "--run-once", timeout=240)
+    assert list((tmp_path / "runs").glob("2026-11-25-*/summary.json"))
+    assert not [r for r in dump(pg_url, people).values() if r["status"] == "withdrawn"]
