@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +207,19 @@ def ledger_rows(url: str) -> list[dict[str, Any]]:
         result = [dict(row) for row in rows.mappings()]
     engine.dispose()
     return result
+
+
+LEDGER_CONTENT = (
+    "store",
+    "table_name",
+    "record_key",
+    "action",
+    "reason",
+    "legal_basis",
+    "categories",
+)
+
+
+def ledger_content(url: str) -> Counter[tuple[Any, ...]]:
+    """What the ledger says was done, in any order: runs in parallel append in any order."""
+    return Counter(tuple(row[f] for f in LEDGER_CONTENT) for row in ledger_rows(url))

@@ -4,7 +4,6 @@ identical stores and identical ledger contents."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,18 +19,12 @@ from tests.execute.builders import (
     dump,
     events,
     leads,
-    ledger_rows,
+    ledger_content,
     notes,
     people,
     populate,
     write_policy,
 )
-
-CONTENT = ("store", "table_name", "record_key", "action", "reason", "legal_basis", "categories")
-
-
-def _content(url: str) -> Counter[tuple[Any, ...]]:
-    return Counter(tuple(row[f] for f in CONTENT) for row in ledger_rows(url))
 
 
 def test_when_run_on_dask_then_same_as_on_threads(
@@ -65,4 +58,4 @@ def test_when_run_on_dask_then_same_as_on_threads(
     assert results["dask"].acted == results["threads"].acted > 0
     for table in (people, events, notes, leads):
         assert dump(urls["dask"], table) == dump(urls["threads"], table), table.name
-    assert _content(urls["dask"]) == _content(urls["threads"])
+    assert ledger_content(urls["dask"]) == ledger_content(urls["threads"])
