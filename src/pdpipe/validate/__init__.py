@@ -1,0 +1,1 @@
+"""Validation of a run's result: SQL-level checks built from the policy (GX suites)."""

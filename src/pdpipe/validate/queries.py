@@ -1,0 +1,113 @@
+"""The checks' SQL, built from the policy with SQLAlchemy — the same end rules the engine
+uses, stated again independently as set-based queries.
+
+Each query selects the KEYS of rows that break a rule (never another column), so a
+failing check can name records without copying personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from pdpipe.execute import tables
+from pdpipe.policy.conditions import compile_condition
+from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.policy.reasons import EndReason
+from pdpipe.retention.calendar import deadlines
+from pdpipe.retention.decide import AsOf
+
+_LOOKBACK_DAYS = 800  # the longest term (months, holidays) ends well within this
+
+
+def latest_overdue_end(policy: Policy, reason: EndReason, as_of: AsOf) -> dt.date:
+    """The last end date whose statutory deadline is already behind `as_of`.
+
+    Deadlines never decrease as the end date grows, so every end on or before this date
+    is overdue, and every later one is not yet.
+    """
+    today = np.datetime64(as_of.local_date, "D")
+    days = today - np.arange(_LOOKBACK_DAYS)[::-1].astype("timedelta64[D]")
+    late = deadlines(days, policy.term(reason), policy.calendar_country) < today
+    return pd.Timestamp(days[late][-1]).date()
+
+
+def _end_of_day_utc(day: dt.date, timezone: str) -> dt.datetime:
+    instant = AsOf.end_of_day(day, timezone).instant
+    return instant.tz_convert("UTC").tz_localize(None).to_pydatetime()
+
+
+def overdue_rows(
+    connection: sa.Connection, policy: Policy, spec: TableSpec, as_of: AsOf
+) -> sa.Select[Any]:
+    """Keys of records whose purpose ended and whose deadline has passed, still un-acted:
+    present, not depersonalized, not blocked. After a good run: none."""
+    metadata = sa.MetaData()
+    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    purpose = policy.purpose(spec.purpose)
+    key, clock = table.c[spec.key], table.c[spec.clock]
+    zone = policy.operator.timezone
+    fired: list[sa.ColumnElement[bool]] = []
+    for rule in spec.ends:
+        cutoff = _end_of_day_utc(latest_overdue_end(policy, rule.reason, as_of), zone)
+        if rule.when is None:
+            assert rule.since is not None
+            fired.append(table.c[rule.since] <= cutoff)
+            continue
+        verdict = compile_condition(
+            rule.when,
+            table,
+            spec.key,
+            lambda name: sa.Table(name, metadata, autoload_with=connection),
+        )
+        dated = clock if rule.since is None else sa.func.coalesce(table.c[rule.since], clock)
+        # An end that cannot be dated counts as overdue, as the engine counts it.
+        fired.append(sa.and_(verdict, sa.or_(dated.is_(None), dated <= cutoff)))
+    if purpose.keep_for is not None:
+        cutoff = _end_of_day_utc(
+            latest_overdue_end(policy, EndReason.RETENTION_ELAPSED, as_of), zone
+        )
+        fired.append(clock <= (pd.Timestamp(cutoff) - purpose.keep_for.offset()).to_pydatetime())
+    if purpose.consent_valid_for is not None:
+        cutoff = _end_of_day_utc(latest_overdue_end(policy, EndReason.CONSENT_EXPIRED, as_of), zone)
+        given = (
+            clock
+            if spec.consent_given is None
+            else sa.func.coalesce(table.c[spec.consent_given], clock)
+        )
+        fired.append(
+            given <= (pd.Timestamp(cutoff) - purpose.consent_valid_for.offset()).to_pydatetime()
+        )
+    marked = sa.select(sa.literal(1)).where(
+        (tables.state.c.table_name == spec.name)
+        & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
+    )
+    statement = sa.select(key.label("key"))
+    if not fired:
+        return statement.where(sa.false())
+    statement = statement.where(sa.or_(*fired))
+    if sa.inspect(connection).has_table(tables.state.name):
+        statement = statement.where(~sa.exists(marked))
+    return statement
+
+
+def orphaned_children(
+    connection: sa.Connection, spec: TableSpec, child_name: str, fk: str
+) -> sa.Select[Any]:
+    """Rows of a child whose reference points at no parent (NULL is allowed: set_null)."""
+    metadata = sa.MetaData()
+    parent = sa.Table(spec.name, metadata, autoload_with=connection)
+    child = sa.Table(child_name, metadata, autoload_with=connection)
+    identity = list(child.primary_key.columns) or [child.c[fk]]
+    missing = ~sa.exists(sa.select(sa.literal(1)).where(parent.c[spec.key] == child.c[fk]))
+    return sa.select(identity[0].label("key")).where(child.c[fk].is_not(None), missing)
+
+
+def as_sql(statement: sa.Select[Any], connection: sa.Connection) -> str:
+    """The statement as literal SQL for the connection's dialect (GX takes SQL text)."""
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    return str(compiled)

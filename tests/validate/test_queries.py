@@ -1,0 +1,71 @@
+"""The validation SQL restates the engine's end rules independently: before a run it finds
+exactly the records the plan calls overdue; after a run, none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.policy import load_policy, parse_policy
+from pdpipe.policy.reasons import EndReason
+from pdpipe.retention.decide import AsOf
+from pdpipe.retention.plan import build_plan
+from pdpipe.validate.queries import (
+    as_sql,
+    latest_overdue_end,
+    orphaned_children,
+    overdue_rows,
+)
+from tests.execute.builders import AS_OF_DAY, POLICY, PSEUDONYM_KEY, populate, write_policy
+
+AS_OF = AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty")
+
+
+def _count(url: str, sql: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = len(connection.execute(sa.text(sql)).fetchall())
+    engine.dispose()
+    return found
+
+
+def test_when_before_and_after_a_run_then_overdue_sql_agrees_with_the_plan(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    populate(store_url, people_count=600, leads_count=600)
+    policy = load_policy(write_policy(tmp_path, store_url))
+    plan = {t.table: t for t in build_plan(policy, AS_OF).tables}
+    engine = sa.create_engine(store_url)
+    with engine.connect() as connection:
+        queries = {
+            spec.name: as_sql(overdue_rows(connection, policy, spec, AS_OF), connection)
+            for spec in policy.stores[0].tables
+        }
+    engine.dispose()
+    for table, sql in queries.items():
+        assert _count(store_url, sql) == plan[table].overdue > 0, table
+    run_policy(policy, RunOptions(as_of=AS_OF, allow_large=True))
+    engine = sa.create_engine(store_url)
+    with engine.connect() as connection:
+        for spec in policy.stores[0].tables:
+            sql = as_sql(overdue_rows(connection, policy, spec, AS_OF), connection)
+            assert _count(store_url, sql) == 0, spec.name
+            for child in spec.children:
+                orphans = as_sql(
+                    orphaned_children(connection, spec, child.table, child.fk), connection
+                )
+                assert _count(store_url, orphans) == 0, child.table
+    engine.dispose()
+
+
+def test_latest_overdue_end_follows_the_production_calendar() -> None:
+    policy = parse_policy(POLICY.format(url="sqlite://"), Path("policy.yaml"), {})
+    # 30 days: an end on Oct 25 has its deadline on Nov 24, before Nov 25; one on Oct 26
+    # is due on Nov 25 itself, so not overdue yet.
+    assert str(latest_overdue_end(policy, EndReason.CONSENT_WITHDRAWN, AS_OF)) == "2026-10-25"
+    # 10 working days (Russia): Nov 10 + 10 working days = Nov 24; Nov 11 -> Nov 25.
+    assert str(latest_overdue_end(policy, EndReason.CEASE_DEMAND, AS_OF)) == "2026-11-10"
