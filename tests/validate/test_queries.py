@@ -18,6 +18,7 @@ from pdpipe.validate.queries import (
     latest_overdue_end,
     orphaned_children,
     overdue_rows,
+    personal_data_left,
 )
 from tests.execute.builders import AS_OF_DAY, POLICY, PSEUDONYM_KEY, populate, write_policy
 
@@ -69,3 +70,44 @@ def test_latest_overdue_end_follows_the_production_calendar() -> None:
     assert str(latest_overdue_end(policy, EndReason.CONSENT_WITHDRAWN, AS_OF)) == "2026-10-25"
     # 10 working days (Russia): Nov 10 + 10 working days = Nov 24; Nov 11 -> Nov 25.
     assert str(latest_overdue_end(policy, EndReason.CEASE_DEMAND, AS_OF)) == "2026-11-10"
+
+
+def test_when_depersonalization_left_pd_then_the_check_names_the_records(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    populate(store_url, people_count=100, leads_count=120)
+    policy = load_policy(write_policy(tmp_path, store_url))
+    run_policy(policy, RunOptions(as_of=AS_OF, allow_large=True))
+    leads_spec = policy.stores[0].tables[1]
+
+    def leaks() -> list[str]:
+        engine = sa.create_engine(store_url)
+        with engine.connect() as connection:
+            sql = as_sql(personal_data_left(connection, policy, leads_spec), connection)
+            found = sorted(str(k) for (k,) in connection.execute(sa.text(sql)))
+        engine.dispose()
+        return found
+
+    assert leaks() == []  # the operators did their job
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:  # a broken operator would have left these
+        depersonalized = sorted(
+            connection.execute(
+                sa.text("SELECT record_key FROM pdpipe_state WHERE state = 'depersonalized'")
+            ).scalars()
+        )
+        first, second, third = depersonalized[:3]
+        connection.execute(
+            sa.text("UPDATE leads SET email = 'canary.left@mail.ru' WHERE lead_id = :k"),
+            {"k": first},
+        )
+        connection.execute(
+            sa.text("UPDATE leads SET phone = '+7 916 123-45-67' WHERE lead_id = :k"),
+            {"k": second},
+        )
+        connection.execute(
+            sa.text("UPDATE leads SET last_name = 'Иванов Пётр' WHERE lead_id = :k"), {"k": third}
+        )
+    engine.dispose()
+    assert leaks() == sorted([first, second, third])

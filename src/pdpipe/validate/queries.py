@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from pdpipe.execute import tables
 from pdpipe.policy.conditions import compile_condition
-from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.policy.models import ColumnRef, Policy, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.calendar import deadlines
 from pdpipe.retention.decide import AsOf
@@ -105,6 +105,57 @@ def orphaned_children(
     identity = list(child.primary_key.columns) or [child.c[fk]]
     missing = ~sa.exists(sa.select(sa.literal(1)).where(parent.c[spec.key] == child.c[fk]))
     return sa.select(identity[0].label("key")).where(child.c[fk].is_not(None), missing)
+
+
+# Portable patterns: PostgreSQL (~), MariaDB (REGEXP, PCRE) and SQLite (SQLAlchemy
+# registers Python's re as REGEXP) all read them the same way.
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+PHONE = r"(\+7|8)[ (-]*[0-9]{3}[ )-]*[0-9]{3}[ -]*[0-9]{2}[ -]*[0-9]{2}|\+[0-9]{9,15}"
+FULL_NAME = r"[А-ЯЁ][а-яё]+ +[А-ЯЁ][а-яё]+|[A-Z][a-z]+ +[A-Z][a-z]+"
+
+
+def personal_data_left(
+    connection: sa.Connection, policy: Policy, spec: TableSpec
+) -> sa.Select[Any]:
+    """Keys of DEPERSONALIZED records where a PD column (or JSON path) still holds
+    something shaped like an email, a phone number or a full name.
+
+    A pseudonymous email in its own domain (u_<hex>@anon.invalid) is the operator's output,
+    not a leak; `fake` writes realistic names on purpose, so names are not looked for there.
+    """
+    metadata = sa.MetaData()
+    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    key = table.c[spec.key]
+    leaks: list[sa.ColumnElement[bool]] = []
+    for name, column in spec.columns.items():
+        ref = ColumnRef(name)
+        value: sa.ColumnElement[Any] = table.c[ref.column]
+        if ref.is_json_path:
+            value = sa.type_coerce(value, sa.JSON)[ref.json_path].as_string()
+        else:
+            value = sa.cast(value, sa.String)
+        spec_op = column.depersonalize
+        operator = spec_op.name if spec_op else None
+        email = value.regexp_match(EMAIL)
+        if spec_op is not None and operator == "pseudonym_email":
+            domain = str(spec_op.options.get("domain", "anon.invalid"))
+            email = sa.and_(email, ~value.like(f"%@{domain}"))
+        checks = [email, value.regexp_match(PHONE)]
+        if operator != "fake":
+            checks.append(value.regexp_match(FULL_NAME))
+        leaks.append(sa.and_(value.is_not(None), sa.or_(*checks)))
+    if not leaks or not sa.inspect(connection).has_table(tables.state.name):
+        return sa.select(key.label("key")).where(sa.false())
+    depersonalized = (
+        (tables.state.c.table_name == spec.name)
+        & (tables.state.c.state == tables.DEPERSONALIZED)
+        & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
+    )
+    return (
+        sa.select(key.label("key"))
+        .where(sa.exists(sa.select(sa.literal(1)).where(depersonalized)))
+        .where(sa.or_(*leaks))
+    )
 
 
 def as_sql(statement: sa.Select[Any], connection: sa.Connection) -> str:
