@@ -300,6 +300,35 @@ def unblock_command(
     _run(work)
 
 
+@app.command()
+def validate(
+    policy_file: PolicyArg,
+    as_of: AsOfOption = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the Data Docs")] = Path(
+        "pdpipe-validation"
+    ),
+) -> None:
+    """Check the stores as a run leaves them (Great Expectations); exit 1 on a failure."""
+
+    def work() -> None:
+        from pdpipe.validate.checks import require_success, validate_policy
+
+        policy = load_policy(policy_file)
+        report = validate_policy(policy, _as_of(as_of, policy), out_dir)
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+        for name in ("store.table", "check", "result", "records"):
+            table.add_column(name)
+        for check in report.checks:
+            verdict = "[green]ok[/green]" if check.success else "[red]FAILED[/red]"
+            count = "" if check.unexpected is None else f"{check.unexpected:,}"
+            table.add_row(f"{check.store}.{check.table}", escape(check.check), verdict, count)
+        out.print(table)
+        out.print(f"Data Docs: {escape(str(report.data_docs))}", soft_wrap=True)
+        require_success(report)
+
+    _run(work)
+
+
 ledger_app = typer.Typer(help="The ledger of what pdpipe did.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 

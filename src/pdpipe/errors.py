@@ -4,6 +4,7 @@
     ├── BadInput                 exit 2: the user must fix something before anything runs
     │   └── PolicyError          a policy file with one or more problems, each with its path
     └── RunFailed                exit 1: the work ran and something failed
+        ├── ValidationFailed     the run's result failed its checks (validate/)
         └── StoreError           a store could not be reached or answered with an error
             ├── StoreUnavailable transient: connection refused/reset; worth retrying
             └── StoreContention  transient: deadlock or lock timeout; worth retrying
@@ -54,3 +55,7 @@ class StoreContention(StoreError):
 def is_transient(exc: BaseException) -> bool:
     """Worth retrying: a store that was briefly away or busy. Never bad input."""
     return bool(getattr(exc, "transient", False))
+
+
+class ValidationFailed(RunFailed):
+    """A check of the run's result failed: the run is not done."""

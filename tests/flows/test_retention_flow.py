@@ -68,6 +68,8 @@ def test_when_the_flow_runs_then_outputs_and_artifacts_hold_counts_only(
     assert result.acted > 0 and result.status == "completed"
 
     (summary_file,) = (tmp_path / "out").glob("2026-11-24-*/summary.json")
+    docs = summary_file.parent / "validation" / "data-docs" / "index.html"
+    assert docs.exists()  # the run's Great Expectations checks, next to its summary
     summary = json.loads(summary_file.read_text())
     assert summary["format"] == "pdpipe.run/1" and summary["acted"] == result.acted
     assert summary["overdue_after"] == 0
@@ -84,7 +86,13 @@ def test_when_the_flow_runs_then_outputs_and_artifacts_hold_counts_only(
     assert "all deadlines met" in str(report.data) and summary_file.parent.name in str(report.data)
 
     assert len(asyncio.run(_flow_runs("retention-2026-11-24"))) == 1
-    published = str(table.data) + str(report.data) + summary_file.read_text()
+    published = (
+        str(table.data)
+        + str(report.data)
+        + "".join(
+            p.read_text(errors="replace") for p in summary_file.parent.rglob("*") if p.is_file()
+        )
+    )
     assert sorted(c for c in canaries if c in published) == []
 
 

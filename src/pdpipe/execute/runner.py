@@ -48,6 +48,7 @@ from pdpipe.stores.schema_check import store_problems
 log = logging.getLogger("pdpipe.execute")
 
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+FAILED_VALIDATION = "failed_validation"
 
 # (store.table, records acted on, batches) since the last call: partitions of one table
 # report from parallel tasks, so the receiver adds them up.
@@ -559,3 +560,12 @@ def finish(
         merged,
         time.perf_counter() - prepared.started,
     )
+
+
+def mark_run(policy: Policy, run_id: str, status: str) -> None:
+    """Set a finished run's status (e.g. failed_validation) in every store."""
+    for store in {s.url: s for s in policy.stores}.values():
+        with _store_connection(store) as connection, connection.begin():
+            connection.execute(
+                tables.runs.update().where(tables.runs.c.run_id == run_id).values(status=status)
+            )

@@ -5,6 +5,8 @@
     process         task, mapped over partitions; retried with backoff on transient
                     store errors only (unreachable, deadlock, lock timeout)
     finish          task: close the run, plan again
+    validate        task: Great Expectations checks of the result (validate/); a failed
+                    check marks the run failed_validation and fails the flow run
     report          task: summary.json in the run's output folder; the artifacts
 
 The flow process holds the stores' locks for the whole run; partitions run on the flow's
@@ -25,6 +27,7 @@ from prefect.futures import wait
 from pdpipe.errors import RunFailed, is_transient
 from pdpipe.execute.runner import (
     FAILED,
+    FAILED_VALIDATION,
     Partition,
     PreparedRun,
     RunOptions,
@@ -32,6 +35,7 @@ from pdpipe.execute.runner import (
     TableOutcome,
     finish,
     held_stores,
+    mark_run,
     prepare,
     process_partition,
 )
@@ -43,6 +47,7 @@ from pdpipe.report import run_summary
 from pdpipe.retention.decide import AsOf
 from pdpipe.settings import output_dir, retry_delays
 from pdpipe.stores.engine import probe_stores
+from pdpipe.validate.checks import ValidationReport, require_success, validate_policy
 
 SUMMARY_ARTIFACT = "pdpipe-retention-summary"
 REPORT_ARTIFACT = "pdpipe-retention-report"
@@ -171,6 +176,13 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
     """Destroy, depersonalize or block what the policy says is due; record it in the ledger."""
     logger = get_run_logger()
     result, errors = _run(parameters)
+    folder = _output_folder(parameters, result)
+    validation = None
+    if not result.dry_run and not errors:
+        validation = validate_task(parameters.policy_path, result.as_of, folder / "validation")
+        if not validation.success:
+            mark_run(load_policy(parameters.policy_path), result.run_id or "", FAILED_VALIDATION)
+            result.status = FAILED_VALIDATION
     report_task(parameters, result, errors)
     logger.info(
         "run %s as of %s: %s; %d record(s) acted on; overdue before %d, after %s",
@@ -183,7 +195,21 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
     )
     if errors:
         raise RunFailed(f"{len(errors)} partition(s) failed: " + "; ".join(errors))
+    if validation is not None:
+        require_success(validation)
     return result
+
+
+@task(name="validate")
+def validate_task(policy_path: str, as_of: AsOf, folder: Path) -> ValidationReport:
+    """Great Expectations checks of the result; Data Docs into the run's folder."""
+    return validate_policy(load_policy(policy_path), as_of, folder)
+
+
+def _output_folder(parameters: RetentionParameters, result: RunResult) -> Path:
+    return output_dir(Path(parameters.policy_path)) / (
+        f"{result.as_of.local_date.isoformat()}-{result.run_id}"
+    )
 
 
 @task(name="report")
@@ -197,9 +223,7 @@ def _write_outputs(
 ) -> Path | None:
     if result.dry_run:
         return None
-    folder = output_dir(Path(parameters.policy_path)) / (
-        f"{result.as_of.local_date.isoformat()}-{result.run_id}"
-    )
+    folder = _output_folder(parameters, result)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(
         json.dumps(run_summary.summary(result, errors), indent=2), encoding="utf-8"
