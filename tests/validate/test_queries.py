@@ -16,6 +16,7 @@ from pdpipe.retention.plan import build_plan
 from pdpipe.validate.queries import (
     as_sql,
     latest_overdue_end,
+    ledger_disagrees,
     orphaned_children,
     overdue_rows,
     personal_data_left,
@@ -111,3 +112,40 @@ def test_when_depersonalization_left_pd_then_the_check_names_the_records(
         )
     engine.dispose()
     assert leaks() == sorted([first, second, third])
+
+
+def test_when_store_and_ledger_disagree_then_the_keys_are_named(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    populate(store_url, people_count=50, leads_count=60)
+    policy = load_policy(write_policy(tmp_path, store_url))
+    run_id = run_policy(policy, RunOptions(as_of=AS_OF, allow_large=True)).run_id or ""
+    people_spec, leads_spec = policy.stores[0].tables
+
+    def disagreements(spec: object) -> list[str]:
+        engine = sa.create_engine(store_url)
+        with engine.connect() as connection:
+            sql = as_sql(ledger_disagrees(connection, spec, run_id), connection)  # type: ignore[arg-type]
+            found = sorted(str(k) for (k,) in connection.execute(sa.text(sql)))
+        engine.dispose()
+        return found
+
+    assert disagreements(people_spec) == [] and disagreements(leads_spec) == []
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:
+        connection.execute(  # a destroyed record comes back (a restore from backup, say)
+            sa.text(
+                "INSERT INTO people (id, email, full_name, status, created_at) "
+                "VALUES (5, 'x@example.org', 'X', 'active', '2024-01-01 00:00:00')"
+            )
+        )
+        marked = connection.execute(
+            sa.text("SELECT MIN(record_key) FROM pdpipe_state WHERE table_name = 'leads'")
+        ).scalar_one()
+        connection.execute(  # a mark lost
+            sa.text("DELETE FROM pdpipe_state WHERE record_key = :k"), {"k": marked}
+        )
+    engine.dispose()
+    assert disagreements(people_spec) == ["5"]
+    assert disagreements(leads_spec) == [marked]

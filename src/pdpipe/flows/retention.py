@@ -179,7 +179,9 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
     folder = _output_folder(parameters, result)
     validation = None
     if not result.dry_run and not errors:
-        validation = validate_task(parameters.policy_path, result.as_of, folder / "validation")
+        validation = validate_task(
+            parameters.policy_path, result.as_of, folder / "validation", result.run_id
+        )
         if not validation.success:
             mark_run(load_policy(parameters.policy_path), result.run_id or "", FAILED_VALIDATION)
             result.status = FAILED_VALIDATION
@@ -201,9 +203,11 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
 
 
 @task(name="validate")
-def validate_task(policy_path: str, as_of: AsOf, folder: Path) -> ValidationReport:
+def validate_task(
+    policy_path: str, as_of: AsOf, folder: Path, run_id: str | None
+) -> ValidationReport:
     """Great Expectations checks of the result; Data Docs into the run's folder."""
-    return validate_policy(load_policy(policy_path), as_of, folder)
+    return validate_policy(load_policy(policy_path), as_of, folder, run_id)
 
 
 def _output_folder(parameters: RetentionParameters, result: RunResult) -> Path:

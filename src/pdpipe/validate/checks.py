@@ -71,7 +71,12 @@ def _key_in(table: str, key: str, statement_sql: str) -> str:
 
 
 def _suite_for(
-    connection: sa.Connection, policy: Policy, spec: TableSpec, as_of: AsOf, name: str
+    connection: sa.Connection,
+    policy: Policy,
+    spec: TableSpec,
+    as_of: AsOf,
+    name: str,
+    run_id: str | None,
 ) -> Any:
     import great_expectations as gx
 
@@ -101,6 +106,17 @@ def _suite_for(
                 unexpected_rows_query=sql, description=description
             )
         )
+    if run_id is not None:
+        disagreements = queries.as_sql(
+            queries.ledger_disagrees(connection, spec, run_id), connection
+        )
+        suite.add_expectation(
+            gx.expectations.UnexpectedRowsExpectation(
+                unexpected_rows_query=f"SELECT q.key FROM ({_braced(disagreements)}) q "
+                f"WHERE EXISTS (SELECT 1 FROM {{batch}})",
+                description="the run's ledger rows equal the changes made",
+            )
+        )
     for child in spec.children:
         orphans = queries.as_sql(
             queries.orphaned_children(connection, spec, child.table, child.fk), connection
@@ -115,7 +131,9 @@ def _suite_for(
     return suite
 
 
-def validate_policy(policy: Policy, as_of: AsOf, folder: Path) -> ValidationReport:
+def validate_policy(
+    policy: Policy, as_of: AsOf, folder: Path, run_id: str | None = None
+) -> ValidationReport:
     """Run every table's suite; the Data Docs go under `folder`."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -141,12 +159,12 @@ def validate_policy(policy: Policy, as_of: AsOf, folder: Path) -> ValidationRepo
     )
     report = ValidationReport(data_docs=docs / "index.html")
     for store in policy.stores:
-        report.checks += _validate_store(context, policy, store, as_of)
+        report.checks += _validate_store(context, policy, store, as_of, run_id)
     return report
 
 
 def _validate_store(
-    context: Any, policy: Policy, store: StoreSpec, as_of: AsOf
+    context: Any, policy: Policy, store: StoreSpec, as_of: AsOf, run_id: str | None
 ) -> list[CheckResult]:
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
@@ -167,7 +185,9 @@ def _validate_store(
                 name = f"pdpipe-{store.name}-{spec.name}"
                 batch = source.add_table_asset(name=spec.name, table_name=spec.name)
                 definition = batch.add_batch_definition_whole_table("whole")
-                suite = context.suites.add(_suite_for(connection, policy, spec, as_of, name))
+                suite = context.suites.add(
+                    _suite_for(connection, policy, spec, as_of, name, run_id)
+                )
                 validation = context.validation_definitions.add(
                     gx.ValidationDefinition(name=name, data=definition, suite=suite)
                 )

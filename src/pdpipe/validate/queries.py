@@ -185,7 +185,39 @@ def personal_data_left(
     )
 
 
-def as_sql(statement: sa.Select[Any], connection: sa.Connection) -> str:
+def ledger_disagrees(connection: sa.Connection, spec: TableSpec, run_id: str) -> sa.Select[Any]:
+    """Keys where the run's ledger and the store disagree: a record the ledger says was
+    destroyed is still there; one it says was depersonalized or blocked is not marked so;
+    one marked by the run has no ledger row."""
+    metadata = sa.MetaData()
+    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    ledger, state = tables.ledger, tables.state
+    as_text = sa.cast(table.c[spec.key], state.c.record_key.type)
+    of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
+    still_there = sa.select(ledger.c.record_key.label("key")).where(
+        of_run,
+        ledger.c.action == "destroy",
+        sa.exists(sa.select(sa.literal(1)).where(as_text == ledger.c.record_key)),
+    )
+    unmarked = sa.select(ledger.c.record_key.label("key")).where(
+        of_run,
+        ledger.c.action.in_(["depersonalize", "block"]),
+        ~sa.exists(
+            sa.select(sa.literal(1)).where(
+                (state.c.table_name == spec.name) & (state.c.record_key == ledger.c.record_key)
+            )
+        ),
+    )
+    unrecorded = sa.select(state.c.record_key.label("key")).where(
+        (state.c.run_id == run_id) & (state.c.table_name == spec.name),
+        ~sa.exists(
+            sa.select(sa.literal(1)).where(of_run & (ledger.c.record_key == state.c.record_key))
+        ),
+    )
+    return sa.union_all(still_there, unmarked, unrecorded)  # type: ignore[return-value]
+
+
+def as_sql(statement: sa.Select[Any] | sa.CompoundSelect[Any], connection: sa.Connection) -> str:
     """The statement as literal SQL for the connection's dialect (GX takes SQL text)."""
     compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     return str(compiled)
