@@ -80,10 +80,12 @@ def test_when_the_flow_runs_then_outputs_and_artifacts_hold_counts_only(
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     people_row = next(r for r in rows if r["table"] == "people")
     assert people_row["destroy"] == 80 and people_row["overdue_after"] == 0
+    assert people_row["checks failed"] == 0 and people_row["checks passed"] >= 6
     leads_row = next(r for r in rows if r["table"] == "leads")
     assert leads_row["depersonalize"] > 0 and leads_row["block"] > 0
     (report,) = [a for a in asyncio.run(_artifacts(REPORT_ARTIFACT)) if "2026-11-24" in str(a.data)]
     assert "all deadlines met" in str(report.data) and summary_file.parent.name in str(report.data)
+    assert "validation (Great Expectations): **passed**" in str(report.data)
 
     assert len(asyncio.run(_flow_runs("retention-2026-11-24"))) == 1
     published = (

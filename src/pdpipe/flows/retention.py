@@ -185,7 +185,7 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
         if not validation.success:
             mark_run(load_policy(parameters.policy_path), result.run_id or "", FAILED_VALIDATION)
             result.status = FAILED_VALIDATION
-    report_task(parameters, result, errors)
+    report_task(parameters, result, errors, validation)
     logger.info(
         "run %s as of %s: %s; %d record(s) acted on; overdue before %d, after %s",
         result.run_id or "(dry run)",
@@ -217,34 +217,47 @@ def _output_folder(parameters: RetentionParameters, result: RunResult) -> Path:
 
 
 @task(name="report")
-def report_task(parameters: RetentionParameters, result: RunResult, errors: list[str]) -> None:
+def report_task(
+    parameters: RetentionParameters,
+    result: RunResult,
+    errors: list[str],
+    validation: ValidationReport | None,
+) -> None:
     """summary.json in the run's output folder, and the two artifacts (counts only)."""
-    _publish(result, _write_outputs(parameters, result, errors), errors)
+    _publish(result, _write_outputs(parameters, result, errors, validation), errors, validation)
 
 
 def _write_outputs(
-    parameters: RetentionParameters, result: RunResult, errors: list[str]
+    parameters: RetentionParameters,
+    result: RunResult,
+    errors: list[str],
+    validation: ValidationReport | None,
 ) -> Path | None:
     if result.dry_run:
         return None
     folder = _output_folder(parameters, result)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(
-        json.dumps(run_summary.summary(result, errors), indent=2), encoding="utf-8"
+        json.dumps(run_summary.summary(result, errors, validation), indent=2), encoding="utf-8"
     )
     return folder.resolve()
 
 
-def _publish(result: RunResult, folder: Path | None, errors: list[str]) -> None:
+def _publish(
+    result: RunResult,
+    folder: Path | None,
+    errors: list[str],
+    validation: ValidationReport | None,
+) -> None:
     link = folder.as_uri() if folder else None
     create_table_artifact(
         key=SUMMARY_ARTIFACT,
-        table=run_summary.table_rows(result, errors),
+        table=run_summary.table_rows(result, errors, validation),
         description=f"Retention run {result.as_of.local_date.isoformat()}: counts per table",
     )
     create_markdown_artifact(
         key=REPORT_ARTIFACT,
-        markdown=run_summary.markdown(result, link, errors),
+        markdown=run_summary.markdown(result, link, errors, validation),
         description="Retention run report: deadlines met or missed",
     )
 

@@ -8,11 +8,31 @@ from __future__ import annotations
 from typing import Any
 
 from pdpipe.execute.runner import RunResult
+from pdpipe.validate.checks import ValidationReport
 
 ACTIONS = ("destroy", "depersonalize", "block")
 
 
-def summary(result: RunResult, errors: list[str] | None = None) -> dict[str, Any]:
+def checks(validation: ValidationReport | None) -> list[dict[str, Any]]:
+    if validation is None:
+        return []
+    return [
+        {
+            "store": c.store,
+            "table": c.table,
+            "check": c.check,
+            "success": c.success,
+            "unexpected": c.unexpected,
+        }
+        for c in validation.checks
+    ]
+
+
+def summary(
+    result: RunResult,
+    errors: list[str] | None = None,
+    validation: ValidationReport | None = None,
+) -> dict[str, Any]:
     return {
         "format": "pdpipe.run/1",
         "run_id": result.run_id,
@@ -32,10 +52,15 @@ def summary(result: RunResult, errors: list[str] | None = None) -> dict[str, Any
         "plan_before": result.before.to_json(),
         "plan_after": None if result.after is None else result.after.to_json(),
         "errors": errors or [],
+        "validation": checks(validation),
     }
 
 
-def table_rows(result: RunResult, errors: list[str] | None = None) -> list[dict[str, Any]]:
+def table_rows(
+    result: RunResult,
+    errors: list[str] | None = None,
+    validation: ValidationReport | None = None,
+) -> list[dict[str, Any]]:
     """One row per store table: the review table artifact."""
     after = {(t.store, t.table): t for t in result.after.tables} if result.after else {}
     outcomes = {(o.store, o.table): o for o in result.tables}
@@ -62,12 +87,27 @@ def table_rows(result: RunResult, errors: list[str] | None = None) -> list[dict[
                 "overdue_after": later.overdue if later else None,
                 "blocked": later.blocked if later else planned.blocked,
                 "errors": len(failed),
+                "checks passed": sum(
+                    1
+                    for c in (validation.checks if validation else [])
+                    if (c.store, c.table) == key and c.success
+                ),
+                "checks failed": sum(
+                    1
+                    for c in (validation.checks if validation else [])
+                    if (c.store, c.table) == key and not c.success
+                ),
             }
         )
     return rows
 
 
-def markdown(result: RunResult, output: str | None, errors: list[str] | None = None) -> str:
+def markdown(
+    result: RunResult,
+    output: str | None,
+    errors: list[str] | None = None,
+    validation: ValidationReport | None = None,
+) -> str:
     """The review report: summary, deadlines met or missed, where the outputs are."""
     overdue_before = sum(t.overdue for t in result.before.tables)
     overdue_after = sum(t.overdue for t in result.after.tables) if result.after else None
@@ -84,6 +124,15 @@ def markdown(result: RunResult, output: str | None, errors: list[str] | None = N
     if errors:
         lines.append(f"- failed partitions: **{len(errors)}**")
         lines += [f"  - {error}" for error in errors]
+    if validation is not None:
+        verdict = "passed" if validation.success else f"FAILED ({len(validation.failed)} check(s))"
+        lines.append(f"- validation (Great Expectations): **{verdict}**")
+        lines += [f"  - {c.store}.{c.table}: {c.check}" for c in validation.failed]
+        if output:
+            lines.append(
+                f"- Data Docs: [{output}/validation/data-docs/index.html]"
+                f"({output}/validation/data-docs/index.html)"
+            )
     if output:
         lines.append(f"- outputs: [{output}]({output})")
     lines += [
@@ -91,7 +140,7 @@ def markdown(result: RunResult, output: str | None, errors: list[str] | None = N
         "| store.table | due | destroy | depersonalize | block | overdue after |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for row in table_rows(result, errors):
+    for row in table_rows(result, errors, validation):
         lines.append(
             f"| {row['store']}.{row['table']} | {row['due']:,} | {row['destroy']:,} | "
             f"{row['depersonalize']:,} | {row['block']:,} | {row['overdue_after']} |"
