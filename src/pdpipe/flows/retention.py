@@ -47,9 +47,11 @@ from pdpipe.report import run_summary
 from pdpipe.retention.decide import AsOf
 from pdpipe.settings import output_dir, retry_delays
 from pdpipe.stores.engine import probe_stores
+from pdpipe.validate import snapshot
 from pdpipe.validate.checks import ValidationReport, require_success, validate_policy
 
 SUMMARY_ARTIFACT = "pdpipe-retention-summary"
+SNAPSHOT_FILE = "snapshot.sqlite"
 REPORT_ARTIFACT = "pdpipe-retention-report"
 
 progress_hook = progress.hook  # the CLI sets it; see flows/progress.py
@@ -147,6 +149,8 @@ def _run(parameters: RetentionParameters) -> tuple[RunResult, list[str]]:
         if prepared.dry_run:
             return finish(policy, prepared, []), []
         logger.info("run %s: %d partition(s)", prepared.run_id, len(prepared.partitions))
+        if not prepared.resumed:  # a resumed run's rows already changed: no fair baseline
+            retrying(snapshot_task)(parameters.policy_path, _snapshot_file(parameters, prepared))
         futures = [
             retrying(process_task).submit(
                 parameters.policy_path,
@@ -180,7 +184,11 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
     validation = None
     if not result.dry_run and not errors:
         validation = validate_task(
-            parameters.policy_path, result.as_of, folder / "validation", result.run_id
+            parameters.policy_path,
+            result.as_of,
+            folder / "validation",
+            result.run_id,
+            folder / SNAPSHOT_FILE,
         )
         if not validation.success:
             mark_run(load_policy(parameters.policy_path), result.run_id or "", FAILED_VALIDATION)
@@ -204,10 +212,21 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
 
 @task(name="validate")
 def validate_task(
-    policy_path: str, as_of: AsOf, folder: Path, run_id: str | None
+    policy_path: str, as_of: AsOf, folder: Path, run_id: str | None, snapshot_file: Path
 ) -> ValidationReport:
     """Great Expectations checks of the result; Data Docs into the run's folder."""
-    return validate_policy(load_policy(policy_path), as_of, folder, run_id)
+    return validate_policy(load_policy(policy_path), as_of, folder, run_id, snapshot_file)
+
+
+@task(name="snapshot")
+def snapshot_task(policy_path: str, path: Path) -> None:
+    """Digests of every row before the run, to prove afterwards that the rest is unchanged."""
+    snapshot.take(load_policy(policy_path), path)
+
+
+def _snapshot_file(parameters: RetentionParameters, prepared: PreparedRun) -> Path:
+    day = prepared.as_of.local_date.isoformat()
+    return output_dir(Path(parameters.policy_path)) / f"{day}-{prepared.run_id}" / SNAPSHOT_FILE
 
 
 def _output_folder(parameters: RetentionParameters, result: RunResult) -> Path:

@@ -26,7 +26,7 @@ from pdpipe.errors import ValidationFailed
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores.engine import create_store_engine
-from pdpipe.validate import queries
+from pdpipe.validate import queries, snapshot
 
 # Counts only: no partial_unexpected_list, no values (checked per expectation type in
 # tests/validate, Data Docs included).
@@ -132,7 +132,11 @@ def _suite_for(
 
 
 def validate_policy(
-    policy: Policy, as_of: AsOf, folder: Path, run_id: str | None = None
+    policy: Policy,
+    as_of: AsOf,
+    folder: Path,
+    run_id: str | None = None,
+    snapshot_file: Path | None = None,
 ) -> ValidationReport:
     """Run every table's suite; the Data Docs go under `folder`."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -160,6 +164,13 @@ def validate_policy(
     report = ValidationReport(data_docs=docs / "index.html")
     for store in policy.stores:
         report.checks += _validate_store(context, policy, store, as_of, run_id)
+    if run_id is not None and snapshot_file is not None and snapshot_file.exists():
+        for (store_name, table), count in snapshot.changed_rows(
+            policy, snapshot_file, run_id
+        ).items():
+            report.checks.append(
+                CheckResult(store_name, table, "rows not acted on are unchanged", count == 0, count)
+            )
     return report
 
 

@@ -1,0 +1,41 @@
+"""Rows the run did not act on are byte-for-byte what they were: proven by digests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.policy import load_policy
+from pdpipe.retention.decide import AsOf
+from pdpipe.validate import snapshot
+from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
+
+
+def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    populate(store_url, people_count=120, leads_count=90)
+    policy = load_policy(write_policy(tmp_path, store_url))
+    before = tmp_path / "snapshot.sqlite"
+    snapshot.take(policy, before)
+    result = run_policy(
+        policy, RunOptions(as_of=AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty"), allow_large=True)
+    )
+    run_id = result.run_id or ""
+    assert snapshot.changed_rows(policy, before, run_id) == {
+        ("store", "people"): 0,
+        ("store", "leads"): 0,
+    }
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:  # an untouched record changed behind the run's back
+        connection.execute(sa.text("UPDATE people SET full_name = 'X' WHERE id = 1"))
+        connection.execute(sa.text("DELETE FROM leads WHERE lead_id = 'L00003'"))
+    engine.dispose()
+    assert snapshot.changed_rows(policy, before, run_id) == {
+        ("store", "people"): 1,
+        ("store", "leads"): 1,
+    }
