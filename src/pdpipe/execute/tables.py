@@ -49,6 +49,8 @@ ledger = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("row_hash", sa.String(64), nullable=False),
     sa.Index("ix_pdpipe_ledger_run", "run_id"),
+    # Validation looks records up in the ledger by table and key.
+    sa.Index("ix_pdpipe_ledger_record", "table_name", "record_key"),
 )
 
 state = sa.Table(

@@ -192,12 +192,14 @@ def ledger_disagrees(connection: sa.Connection, spec: TableSpec, run_id: str) ->
     metadata = sa.MetaData()
     table = sa.Table(spec.name, metadata, autoload_with=connection)
     ledger, state = tables.ledger, tables.state
-    as_text = sa.cast(table.c[spec.key], state.c.record_key.type)
+    key = table.c[spec.key]
     of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
+    # The ledger's text key is cast to the table's key type, not the other way round, so
+    # the lookup uses the table's primary key index.
     still_there = sa.select(ledger.c.record_key.label("key")).where(
         of_run,
         ledger.c.action == "destroy",
-        sa.exists(sa.select(sa.literal(1)).where(as_text == ledger.c.record_key)),
+        sa.exists(sa.select(sa.literal(1)).where(key == sa.cast(ledger.c.record_key, key.type))),
     )
     unmarked = sa.select(ledger.c.record_key.label("key")).where(
         of_run,
