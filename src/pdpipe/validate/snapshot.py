@@ -43,6 +43,34 @@ def _rows(connection: sa.Connection, spec: TableSpec) -> Iterator[tuple[str, byt
         after = python_value(rows[-1]._mapping[spec.key])
 
 
+LOOKUP = 5_000  # keys per snapshot lookup, well under SQLite's limit of bound variables
+
+
+def _chunks(rows: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
+    chunk: list[tuple[str, bytes]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _digests(
+    snapshot: sqlite3.Connection, store: str, table: str, keys: list[str]
+) -> dict[str, bytes]:
+    """The snapshot's digests of `keys`, in one query."""
+    if not keys:
+        return {}
+    marks = ",".join("?" * len(keys))
+    found = snapshot.execute(
+        f"SELECT k, digest FROM rows WHERE store=? AND tbl=? AND k IN ({marks})",
+        (store, table, *keys),
+    )
+    return dict(found.fetchall())
+
+
 def _each_table(policy: Policy) -> Iterator[tuple[StoreSpec, TableSpec]]:
     for store in policy.stores:
         for spec in store.tables:
@@ -92,15 +120,11 @@ def changed_rows(policy: Policy, path: Path, run_id: str) -> dict[tuple[str, str
                         ).scalars()
                     }
                     changed, untouched_after = 0, 0
-                    for key, digest in _rows(connection, spec):
-                        if key in acted:
-                            continue
-                        untouched_after += 1
-                        before = snapshot.execute(
-                            "SELECT digest FROM rows WHERE store=? AND tbl=? AND k=?",
-                            (store.name, spec.name, key),
-                        ).fetchone()
-                        changed += before is None or before[0] != digest
+                    for chunk in _chunks(_rows(connection, spec), LOOKUP):
+                        current = {k: d for k, d in chunk if k not in acted}
+                        untouched_after += len(current)
+                        before = _digests(snapshot, store.name, spec.name, list(current))
+                        changed += sum(before.get(k) != d for k, d in current.items())
                     untouched_before = sum(
                         1
                         for (key,) in snapshot.execute(
