@@ -7,6 +7,7 @@ edit must match exactly once, so a test cannot silently stop testing what it say
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pdpipe.policy import Policy, PolicyError, Problem, parse_policy
@@ -63,3 +64,25 @@ def only_problem(text: str, environ: Mapping[str, str] | None = None) -> Problem
     found = problems(text, environ)
     assert len(found) == 1, [p.render() for p in found]
     return found[0]
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A broken variant of the good policy and the one problem it must produce."""
+
+    name: str
+    edits: tuple[Edit, ...]
+    path: str
+    message: str
+    at: str  # text found only on the line the problem points at
+
+
+def assert_the_one_problem(bad: Bad) -> None:
+    """The broken variant yields exactly `bad`'s problem: path, message and line."""
+    text = edited(GOOD, *bad.edits)
+    problem = only_problem(text)
+    assert (problem.path, problem.message, problem.line) == (
+        bad.path,
+        bad.message,
+        line_of(text, bad.at),
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,19 +17,16 @@ from pdpipe.policy import (
     PolicyError,
 )
 from pdpipe.policy.conditions import Compare, Exists, Not
-from tests.policy.builders import GOOD, Edit, edited, line_of, only_problem, parse
-
-
-@dataclass(frozen=True)
-class Bad:
-    """A broken variant of the good policy and the one problem it must produce."""
-
-    name: str
-    edits: tuple[Edit, ...]
-    path: str
-    message: str
-    at: str  # text found only on the line the problem points at
-
+from tests.policy.builders import (
+    GOOD,
+    Bad,
+    Edit,
+    assert_the_one_problem,
+    edited,
+    line_of,
+    only_problem,
+    parse,
+)
 
 TABLE = "stores[0].tables[0]"
 PURPOSE_KEYS = (
@@ -235,15 +231,7 @@ STRUCTURE = [
 def test_when_a_part_has_the_wrong_shape_then_its_path_line_and_message_are_exact(
     bad: Bad,
 ) -> None:
-    text = edited(GOOD, *bad.edits)
-
-    problem = only_problem(text)
-
-    assert (problem.path, problem.message, problem.line) == (
-        bad.path,
-        bad.message,
-        line_of(text, bad.at),
-    )
+    assert_the_one_problem(bad)
 
 
 def test_when_a_block_condition_is_wrong_deep_inside_then_path_and_line_reach_that_spot() -> None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from pdpipe.policy import Problem
 from tests.policy.builders import (
     GOOD,
     MARKETING,
+    Bad,
     Edit,
+    assert_the_one_problem,
     edited,
     line_of,
-    only_problem,
     parse,
     problems,
 )
@@ -33,15 +32,6 @@ def with_store(block: str) -> Edit:
 
 def with_purpose(block: str) -> Edit:
     return "stores:\n", block + "stores:\n"
-
-
-@dataclass(frozen=True)
-class Bad:
-    name: str
-    edits: tuple[Edit, ...]
-    path: str
-    message: str
-    at: str  # text found only on the line the problem points at
 
 
 CROSS_REFERENCES = [
@@ -248,15 +238,7 @@ CROSS_REFERENCES = [
 def test_when_parts_of_a_policy_disagree_then_the_problem_has_its_exact_path_line_and_message(
     bad: Bad,
 ) -> None:
-    text = edited(GOOD, *bad.edits)
-
-    problem = only_problem(text)
-
-    assert (problem.path, problem.message, problem.line) == (
-        bad.path,
-        bad.message,
-        line_of(text, bad.at),
-    )
+    assert_the_one_problem(bad)
 
 
 def test_when_incompatible_purposes_live_in_different_databases_then_all_is_well() -> None:
