@@ -36,6 +36,7 @@ from pdpipe.report.run_table import render_run
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.stores.schema_check import store_problems
+from pdpipe.validate import suites
 
 app = typer.Typer(
     name="pdpipe",
@@ -125,6 +126,7 @@ def check(
         policy = load_policy(policy_file)
         if not offline:
             PolicyError.collect(store_problems(policy), policy_file)
+            suites.verify(policy)
         stores = ", ".join(s.name for s in policy.stores)
         tables = sum(len(s.tables) for s in policy.stores)
         where = "file checked" if offline else f"stores checked: {stores}"
@@ -307,6 +309,10 @@ def validate(
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the Data Docs")] = Path(
         "pdpipe-validation"
     ),
+    run_id: Annotated[
+        str | None,
+        typer.Option("--run", help="also check this run's ledger against the stores"),
+    ] = None,
 ) -> None:
     """Check the stores as a run leaves them (Great Expectations); exit 1 on a failure."""
 
@@ -314,7 +320,7 @@ def validate(
         from pdpipe.validate.checks import require_success, validate_policy
 
         policy = load_policy(policy_file)
-        report = validate_policy(policy, _as_of(as_of, policy), out_dir)
+        report = validate_policy(policy, _as_of(as_of, policy), out_dir, run_id)
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for name in ("store.table", "check", "result", "records"):
             table.add_column(name)
@@ -325,6 +331,34 @@ def validate(
         out.print(table)
         out.print(f"Data Docs: {escape(str(report.data_docs))}", soft_wrap=True)
         require_success(report)
+
+    _run(work)
+
+
+@app.command()
+def expectations(
+    policy_file: PolicyArg,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="folder for the suites [default: expectations/ beside the policy]"
+        ),
+    ] = None,
+) -> None:
+    """Write the Great Expectations suites the policy gives, to review and commit.
+
+    Once the folder exists, a run refuses to start while it is out of date with the policy.
+    """
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        folder = out_dir or suites.folder_for(policy) or Path(suites.FOLDER)
+        written = suites.write(policy, folder)
+        checks = sum(len(json.loads(p.read_text())["expectations"]) for p in written)
+        out.print(
+            f"wrote {len(written)} suite(s), {checks} check(s), into {escape(str(folder))}",
+            soft_wrap=True,
+        )
 
     _run(work)
 

@@ -20,13 +20,15 @@ def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
     monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
     populate(store_url, people_count=120, leads_count=90)
     policy = load_policy(write_policy(tmp_path, store_url))
-    before = tmp_path / "snapshot.sqlite"
-    snapshot.take(policy, before)
     result = run_policy(
-        policy, RunOptions(as_of=AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty"), allow_large=True)
+        policy,
+        RunOptions(
+            as_of=AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty"), allow_large=True, snapshot=True
+        ),
     )
     run_id = result.run_id or ""
-    assert snapshot.changed_rows(policy, before, run_id) == {
+    assert result.acted > 0
+    assert snapshot.changed_rows(policy, run_id) == {
         ("store", "people"): 0,
         ("store", "leads"): 0,
     }
@@ -34,8 +36,16 @@ def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
     with engine.begin() as connection:  # an untouched record changed behind the run's back
         connection.execute(sa.text("UPDATE people SET full_name = 'X' WHERE id = 1"))
         connection.execute(sa.text("DELETE FROM leads WHERE lead_id = 'L00003'"))
+        connection.execute(  # and one appeared
+            sa.text(
+                "INSERT INTO leads (lead_id, email, status, updated_at) "
+                "VALUES ('L99999', 'new@example.org', 'new', '2026-11-20 10:00:00')"
+            )
+        )
     engine.dispose()
-    assert snapshot.changed_rows(policy, before, run_id) == {
+    assert snapshot.changed_rows(policy, run_id) == {
         ("store", "people"): 1,
-        ("store", "leads"): 1,
+        ("store", "leads"): 2,
     }
+    snapshot.drop(policy, run_id)
+    assert snapshot.changed_rows(policy, run_id) == {}

@@ -44,6 +44,7 @@ from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.stores.engine import create_store_engine, describe_store_error, probe_stores
 from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
 from pdpipe.stores.schema_check import store_problems
+from pdpipe.validate import snapshot, suites
 
 log = logging.getLogger("pdpipe.execute")
 
@@ -63,6 +64,7 @@ class RunOptions:
     batch_size: int = 5_000
     dry_run: bool = False
     partitions: int = 1  # key ranges per table (SQLite: always 1, it has one writer)
+    snapshot: bool = False  # digest every row first, for validation (the flow does)
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ def run_policy(policy: Policy, options: RunOptions, progress: Progress | None = 
         prepared = prepare(policy, options)
         if prepared.dry_run:
             return finish(policy, prepared, [])
+        if options.snapshot and not prepared.resumed:
+            snapshot.take(policy, prepared.run_id or "")
         outcomes = []
         try:
             for partition in prepared.partitions:
@@ -190,6 +194,7 @@ def held_stores(policy: Policy, options: RunOptions) -> Iterator[None]:
     run, which writes nothing)."""
     probe_stores(policy.stores)  # a store that is down: transient, worth retrying
     PolicyError.collect(store_problems(policy))  # refuse before writing anything
+    suites.verify(policy)  # and before checks nobody reviewed could pass it
     if options.dry_run:
         yield
         return

@@ -6,6 +6,8 @@
     pdpipe_progress  per run, table and partition: its key range and last committed key
     pdpipe_ledger_head  the ledger's last seq and hash: one row, locked by each append
     pdpipe_lock      SQLite only: the row that says a run holds the store
+    pdpipe_snapshot  per run, a digest of every row before it (validate/snapshot.py);
+                     deleted once the run is validated
 
 Keys of processed records are kept as text so one table serves integer and text keys.
 """
@@ -49,8 +51,9 @@ ledger = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("row_hash", sa.String(64), nullable=False),
     sa.Index("ix_pdpipe_ledger_run", "run_id"),
-    # Validation looks records up in the ledger by table and key.
-    sa.Index("ix_pdpipe_ledger_record", "table_name", "record_key"),
+    # Validation looks records up in the ledger by table, key and run (all three: SQLite,
+    # without statistics, would otherwise scan the run's rows once per record).
+    sa.Index("ix_pdpipe_ledger_record_run", "table_name", "record_key", "run_id"),
 )
 
 state = sa.Table(
@@ -93,6 +96,15 @@ lock = sa.Table(
     sa.Column("acquired_at", sa.DateTime, nullable=False),
 )
 
+snapshot = sa.Table(
+    "pdpipe_snapshot",
+    metadata,
+    sa.Column("run_id", RUN_ID, primary_key=True),
+    sa.Column("table_name", NAME, primary_key=True),
+    sa.Column("record_key", KEY, primary_key=True),
+    sa.Column("digest", sa.String(32), nullable=False),
+)
+
 DEPERSONALIZED = "depersonalized"
 BLOCKED = "blocked"
 
@@ -101,6 +113,9 @@ def ensure_tables(connection: sa.Connection) -> None:
     """Create pdpipe's tables where missing (idempotent, inside the caller's transaction),
     and the ledger's head row, before any partition can race to create it."""
     metadata.create_all(connection, checkfirst=True)
+    for table in metadata.sorted_tables:  # indexes added since a store's tables were made
+        for index in table.indexes:
+            index.create(connection, checkfirst=True)
     if connection.execute(sa.select(ledger_head.c.id)).first() is None:
         last = connection.execute(
             sa.select(ledger.c.seq, ledger.c.row_hash).order_by(ledger.c.seq.desc()).limit(1)

@@ -2,11 +2,13 @@
 
     connect         task: reach every store (retried while one refuses connections)
     plan            task: check, resume or register the run, plan, cut partitions
+    snapshot        task: a digest of every row, kept in the store, before anything changes
     process         task, mapped over partitions; retried with backoff on transient
                     store errors only (unreachable, deadlock, lock timeout)
     finish          task: close the run, plan again
-    validate        task: Great Expectations checks of the result (validate/); a failed
-                    check marks the run failed_validation and fails the flow run
+    validate        task: Great Expectations checks of the result (validate/), still under
+                    the locks; a failed check marks the run failed_validation and fails
+                    the flow run; then the snapshot is deleted
     report          task: summary.json in the run's output folder; the artifacts
 
 The flow process holds the stores' locks for the whole run; partitions run on the flow's
@@ -51,7 +53,6 @@ from pdpipe.validate import snapshot
 from pdpipe.validate.checks import ValidationReport, require_success, validate_policy
 
 SUMMARY_ARTIFACT = "pdpipe-retention-summary"
-SNAPSHOT_FILE = "snapshot.sqlite"
 REPORT_ARTIFACT = "pdpipe-retention-report"
 
 progress_hook = progress.hook  # the CLI sets it; see flows/progress.py
@@ -139,7 +140,9 @@ def connect_task(policy_path: str) -> None:
     probe_stores(load_policy(policy_path).stores)
 
 
-def _run(parameters: RetentionParameters) -> tuple[RunResult, list[str]]:
+def _run(
+    parameters: RetentionParameters,
+) -> tuple[RunResult, list[str], ValidationReport | None]:
     policy = load_policy(parameters.policy_path)
     options = _options(parameters, policy)
     logger = get_run_logger()
@@ -147,17 +150,14 @@ def _run(parameters: RetentionParameters) -> tuple[RunResult, list[str]]:
     with held_stores(policy, options):
         prepared = retrying(plan_task)(parameters.policy_path, options)
         if prepared.dry_run:
-            return finish(policy, prepared, []), []
+            return finish(policy, prepared, []), [], None
         logger.info("run %s: %d partition(s)", prepared.run_id, len(prepared.partitions))
-        if not prepared.resumed:  # a resumed run's rows already changed: no fair baseline
-            retrying(snapshot_task)(parameters.policy_path, _snapshot_file(parameters, prepared))
+        run_id = prepared.run_id or ""
+        if not prepared.resumed:  # a resumed run keeps the snapshot of its first attempt
+            retrying(snapshot_task)(parameters.policy_path, run_id)
         futures = [
             retrying(process_task).submit(
-                parameters.policy_path,
-                partition,
-                prepared.run_id or "",
-                prepared.as_of,
-                parameters.batch_size,
+                parameters.policy_path, partition, run_id, prepared.as_of, parameters.batch_size
             )
             for partition in prepared.partitions
         ]
@@ -172,27 +172,28 @@ def _run(parameters: RetentionParameters) -> tuple[RunResult, list[str]]:
                 exc = future.result(raise_on_failure=False)
                 errors.append(f"{partition.label}: {type(exc).__name__}: {exc}")
         status = FAILED if errors else "completed"
-        return retrying(finish_task)(parameters.policy_path, prepared, outcomes, status), errors
+        result = retrying(finish_task)(parameters.policy_path, prepared, outcomes, status)
+        if errors:  # the snapshot stays for the run's resumption
+            return result, errors, None
+        # Still under the stores' locks: no other run can change what is being checked.
+        validation = validate_task(
+            parameters.policy_path,
+            result.as_of,
+            _output_folder(parameters, result) / "validation",
+            result.run_id,
+        )
+        if not validation.success:
+            mark_run(policy, run_id, FAILED_VALIDATION)
+            result.status = FAILED_VALIDATION
+        snapshot.drop(policy, run_id)
+        return result, errors, validation
 
 
 @flow(name="pdpipe-retention", flow_run_name=_run_name, task_runner=task_runner())
 def retention_flow(parameters: RetentionParameters) -> RunResult:
     """Destroy, depersonalize or block what the policy says is due; record it in the ledger."""
     logger = get_run_logger()
-    result, errors = _run(parameters)
-    folder = _output_folder(parameters, result)
-    validation = None
-    if not result.dry_run and not errors:
-        validation = validate_task(
-            parameters.policy_path,
-            result.as_of,
-            folder / "validation",
-            result.run_id,
-            folder / SNAPSHOT_FILE,
-        )
-        if not validation.success:
-            mark_run(load_policy(parameters.policy_path), result.run_id or "", FAILED_VALIDATION)
-            result.status = FAILED_VALIDATION
+    result, errors, validation = _run(parameters)
     report_task(parameters, result, errors, validation)
     logger.info(
         "run %s as of %s: %s; %d record(s) acted on; overdue before %d, after %s",
@@ -212,21 +213,16 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
 
 @task(name="validate")
 def validate_task(
-    policy_path: str, as_of: AsOf, folder: Path, run_id: str | None, snapshot_file: Path
+    policy_path: str, as_of: AsOf, folder: Path, run_id: str | None
 ) -> ValidationReport:
     """Great Expectations checks of the result; Data Docs into the run's folder."""
-    return validate_policy(load_policy(policy_path), as_of, folder, run_id, snapshot_file)
+    return validate_policy(load_policy(policy_path), as_of, folder, run_id)
 
 
 @task(name="snapshot")
-def snapshot_task(policy_path: str, path: Path) -> None:
+def snapshot_task(policy_path: str, run_id: str) -> None:
     """Digests of every row before the run, to prove afterwards that the rest is unchanged."""
-    snapshot.take(load_policy(policy_path), path)
-
-
-def _snapshot_file(parameters: RetentionParameters, prepared: PreparedRun) -> Path:
-    day = prepared.as_of.local_date.isoformat()
-    return output_dir(Path(parameters.policy_path)) / f"{day}-{prepared.run_id}" / SNAPSHOT_FILE
+    snapshot.take(load_policy(policy_path), run_id)
 
 
 def _output_folder(parameters: RetentionParameters, result: RunResult) -> Path:

@@ -67,6 +67,7 @@ def parse_policy(text: str, file: Path, environ: Mapping[str, str]) -> Policy:
         raise PolicyError(_with_lines(problems, lines), file) from None
     problems += policy_problems(policy)
     PolicyError.collect(_with_lines(problems, lines), file)
+    policy._file = file
     return policy
 
 

@@ -8,6 +8,7 @@ that every problem in a file is reported at once.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -285,6 +287,12 @@ class Policy(Strict):
 
     purposes: list[Purpose] = Field(min_length=1)
     stores: list[StoreSpec] = Field(min_length=1)
+    _file: Path | None = PrivateAttr(default=None)
+
+    @property
+    def file(self) -> Path | None:
+        """The file the policy was read from (None when built in memory)."""
+        return self._file
 
     def term(self, key: TermKey) -> Term:
         return self.terms.get(key.value) or PROFILES[self.operator.jurisdiction].terms[key]

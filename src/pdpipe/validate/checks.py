@@ -1,32 +1,30 @@
-"""Great Expectations checks of a run's result, built from the policy.
+"""Great Expectations checks of a run's result: the suites of ``suites.py``, run in the
+database (no table is loaded into memory), with PD-safe results.
 
-Per processed table, one suite (`pdpipe-<store>-<table>`):
-
-    key unique, key not null                      ExpectColumnValuesToBe{Unique,NotNull}
-    no record past its deadline remains un-acted  UnexpectedRowsExpectation (queries.py)
-    no PD left in depersonalized records          UnexpectedRowsExpectation
-    children reference existing parents           UnexpectedRowsExpectation, per child
-
-Every check runs in the database (no table is loaded into memory), and every result is
-PD-safe: the queries select keys only, and the result format keeps counts and drops
-sample values (GX's default copies failing values into results and Data Docs).
+One checkpoint per store; results are scrubbed before anything renders them: counts are
+kept, sample values never (GX's default result formats copy failing values into results
+and Data Docs), and a check that could not run keeps its class of failure, not the
+database's message (which can quote a value). The Data Docs are built once, from the
+scrubbed results, into the run's folder.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from pdpipe.errors import ValidationFailed
-from pdpipe.policy.models import Policy, StoreSpec, TableSpec
+from pdpipe.errors import BadInput, ValidationFailed
+from pdpipe.execute import tables
+from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.retention.decide import AsOf
-from pdpipe.stores.engine import create_store_engine
-from pdpipe.validate import queries, snapshot
+from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.validate import snapshot, suites
 
 # Counts only: no partial_unexpected_list, no values (checked per expectation type in
 # tests/validate, Data Docs included).
@@ -60,85 +58,14 @@ class ValidationReport:
         return [c for c in self.checks if not c.success]
 
 
-def _braced(sql: str) -> str:
-    """GX fills in {batch} with str.format: braces of the SQL itself (regex {2,}) double."""
-    return sql.replace("{", "{{").replace("}", "}}")
-
-
-def _key_in(table: str, key: str, statement_sql: str) -> str:
-    """The check's SQL over GX's batch: keys of `table` that the statement selects."""
-    return f"SELECT {key} FROM {{batch}} WHERE {key} IN ({_braced(statement_sql)})"
-
-
-def _suite_for(
-    connection: sa.Connection,
-    policy: Policy,
-    spec: TableSpec,
-    as_of: AsOf,
-    name: str,
-    run_id: str | None,
-) -> Any:
-    import great_expectations as gx
-
-    suite = gx.ExpectationSuite(name=name)
-    suite.add_expectation(
-        gx.expectations.ExpectColumnValuesToBeUnique(
-            column=spec.key, description=f"key {spec.key} is unique"
-        )
-    )
-    suite.add_expectation(
-        gx.expectations.ExpectColumnValuesToNotBeNull(
-            column=spec.key, description=f"key {spec.key} is not null"
-        )
-    )
-    checks = {
-        "no record past its statutory deadline remains un-acted": queries.overdue_rows(
-            connection, policy, spec, as_of
-        ),
-        "no email, phone or full name left in depersonalized records": (
-            queries.personal_data_left(connection, policy, spec)
-        ),
-    }
-    for description, statement in checks.items():
-        sql = _key_in(spec.name, spec.key, queries.as_sql(statement, connection))
-        suite.add_expectation(
-            gx.expectations.UnexpectedRowsExpectation(
-                unexpected_rows_query=sql, description=description
-            )
-        )
-    if run_id is not None:
-        disagreements = queries.as_sql(
-            queries.ledger_disagrees(connection, spec, run_id), connection
-        )
-        suite.add_expectation(
-            gx.expectations.UnexpectedRowsExpectation(
-                unexpected_rows_query=f"SELECT q.key FROM ({_braced(disagreements)}) q "
-                f"WHERE EXISTS (SELECT 1 FROM {{batch}})",
-                description="the run's ledger rows equal the changes made",
-            )
-        )
-    for child in spec.children:
-        orphans = queries.as_sql(
-            queries.orphaned_children(connection, spec, child.table, child.fk), connection
-        )
-        suite.add_expectation(
-            gx.expectations.UnexpectedRowsExpectation(
-                unexpected_rows_query=f"SELECT q.key FROM ({_braced(orphans)}) q "
-                f"WHERE EXISTS (SELECT 1 FROM {{batch}})",
-                description=f"rows of {child.table} reference existing {spec.name} (or NULL)",
-            )
-        )
-    return suite
-
-
 def validate_policy(
-    policy: Policy,
-    as_of: AsOf,
-    folder: Path,
-    run_id: str | None = None,
-    snapshot_file: Path | None = None,
+    policy: Policy, as_of: AsOf, folder: Path, run_id: str | None = None
 ) -> ValidationReport:
-    """Run every table's suite; the Data Docs go under `folder`."""
+    """Run every table's suite; the Data Docs go under `folder`.
+
+    With a run id, the run's own checks too: its ledger against the stores, and, where a
+    snapshot was taken before it, the rows it did not act on against the snapshot.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
@@ -162,23 +89,54 @@ def validate_policy(
         },
     )
     report = ValidationReport(data_docs=docs / "index.html")
+    templates = suites.read_or_build(policy)
     for store in policy.stores:
-        report.checks += _validate_store(context, policy, store, as_of, run_id)
-    if run_id is not None and snapshot_file is not None and snapshot_file.exists():
-        for (store_name, table), count in snapshot.changed_rows(
-            policy, snapshot_file, run_id
-        ).items():
-            report.checks.append(
-                CheckResult(store_name, table, "rows not acted on are unchanged", count == 0, count)
-            )
+        mine = [t for t in templates if t.store == store.name]
+        report.checks += _validate_store(context, policy, store, mine, as_of, run_id)
+    context.build_data_docs(site_names=["pdpipe"])
     return report
 
 
+def _suites_for(
+    policy: Policy,
+    store: StoreSpec,
+    templates: list[suites.SuiteTemplate],
+    as_of: AsOf,
+    run_id: str | None,
+) -> list[Any]:
+    engine = create_store_engine(store, read_only=True)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(tables.state.name):
+                raise BadInput(
+                    f"store '{store.name}': pdpipe has not processed it yet (no "
+                    f"{tables.state.name} table); validation checks what a run left"
+                )
+            specs = {spec.name: spec for spec in store.tables}
+            built = []
+            for template in templates:
+                spec = specs[template.table]
+                values = suites.values(connection, policy, spec, as_of, run_id)
+                skip: frozenset[str] = frozenset()
+                if run_id is None or not snapshot.exists(connection, run_id, spec.name):
+                    skip = frozenset({suites.SNAPSHOT_CHECK})
+                built.append(template.to_gx(values, skip))
+            return built
+    except sa.exc.DBAPIError as exc:
+        raise describe_store_error(store, exc) from None
+    finally:
+        engine.dispose()
+
+
 def _validate_store(
-    context: Any, policy: Policy, store: StoreSpec, as_of: AsOf, run_id: str | None
+    context: Any,
+    policy: Policy,
+    store: StoreSpec,
+    templates: list[suites.SuiteTemplate],
+    as_of: AsOf,
+    run_id: str | None,
 ) -> list[CheckResult]:
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     backend = sa.engine.make_url(store.url).get_backend_name()
     add = {
@@ -188,45 +146,88 @@ def _validate_store(
     source = add.get(backend, context.data_sources.add_sql)(
         name=f"pdpipe-{store.name}", connection_string=store.url
     )
-    engine = create_store_engine(store, read_only=True)
+    definitions = []
+    for template, suite in zip(
+        templates, _suites_for(policy, store, templates, as_of, run_id), strict=True
+    ):
+        batch = source.add_table_asset(name=template.table, table_name=template.table)
+        definitions.append(
+            context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=template.name,
+                    data=batch.add_batch_definition_whole_table("whole"),
+                    suite=context.suites.add(suite),
+                )
+            )
+        )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"pdpipe-{store.name}",
+            validation_definitions=definitions,
+            actions=[],  # Data Docs are built once, from the scrubbed results
+            result_format=PD_SAFE_RESULT,
+        )
+    )
+    outcome = checkpoint.run()
     results: list[CheckResult] = []
-    try:
-        with engine.connect() as connection:
-            for spec in store.tables:
-                name = f"pdpipe-{store.name}-{spec.name}"
-                batch = source.add_table_asset(name=spec.name, table_name=spec.name)
-                definition = batch.add_batch_definition_whole_table("whole")
-                suite = context.suites.add(
-                    _suite_for(connection, policy, spec, as_of, name, run_id)
+    for key, run in outcome.run_results.items():
+        table = run.suite_name.removeprefix(f"pdpipe-{store.name}-")
+        for item in run.results:
+            scrub(item)
+            unexpected = item.result.get("unexpected_count", item.result.get("observed_value"))
+            results.append(
+                CheckResult(
+                    store.name,
+                    table,
+                    str(item.expectation_config.description),
+                    bool(item.success),
+                    int(unexpected) if isinstance(unexpected, int | float) else None,
                 )
-                validation = context.validation_definitions.add(
-                    gx.ValidationDefinition(name=name, data=definition, suite=suite)
-                )
-                checkpoint = context.checkpoints.add(
-                    gx.Checkpoint(
-                        name=name,
-                        validation_definitions=[validation],
-                        actions=[UpdateDataDocsAction(name="docs", site_names=["pdpipe"])],
-                        result_format=PD_SAFE_RESULT,
-                    )
-                )
-                outcome = checkpoint.run()
-                for run in outcome.run_results.values():
-                    for item in run.results:
-                        result = item.result or {}
-                        unexpected = result.get("unexpected_count", result.get("observed_value"))
-                        results.append(
-                            CheckResult(
-                                store.name,
-                                spec.name,
-                                str(item.expectation_config.description),
-                                bool(item.success),
-                                int(unexpected) if isinstance(unexpected, int | float) else None,
-                            )
-                        )
-    finally:
-        engine.dispose()
+            )
+        context.validation_results_store.set(key, run)
     return results
+
+
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)):", re.MULTILINE)
+_WITHHELD = (
+    "the check could not run: {kind} (the database's message is withheld: it can quote values)"
+)
+
+
+def scrub(item: Any) -> None:
+    """Keep a result's counts and nothing that could be a value."""
+    result = item.result or {}
+    kept: dict[str, Any] = {
+        name: value
+        for name, value in result.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+    observed = result.get("observed_value")
+    if isinstance(observed, str) and observed.endswith(" unexpected rows"):
+        count = observed.removesuffix(" unexpected rows")
+        if count.isdigit():
+            kept["observed_value"] = int(count)
+    item.result = kept
+    # GX keeps one exception or, per metric, a mapping of them: both become one, flat.
+    info = item.exception_info or {}
+    raised = [info] if "raised_exception" in info else list(info.values())
+    failures = [e for e in raised if isinstance(e, dict) and e.get("raised_exception")]
+    if failures:
+        trace = str(failures[0].get("exception_traceback") or "")
+        kinds = _EXCEPTION_LINE.findall(trace)
+        kind = kinds[0] if kinds else "error"  # the root cause, first in the chain
+        withheld = _WITHHELD.format(kind=kind)
+        item.exception_info = {  # Data Docs render the traceback: it must be text
+            "raised_exception": True,
+            "exception_message": withheld,
+            "exception_traceback": withheld,
+        }
+    else:
+        item.exception_info = {
+            "raised_exception": False,
+            "exception_message": None,
+            "exception_traceback": None,
+        }
 
 
 def require_success(report: ValidationReport) -> None:

@@ -41,19 +41,54 @@ def _end_of_day_utc(day: dt.date, timezone: str) -> dt.datetime:
     return instant.tz_convert("UTC").tz_localize(None).to_pydatetime()
 
 
+def overdue_moments(policy: Policy, spec: TableSpec, as_of: AsOf) -> dict[str, dt.datetime]:
+    """The instants (naive UTC) the overdue check compares clocks with, by name: an end
+    on or before its instant is past its deadline at `as_of`."""
+    zone = policy.operator.timezone
+    moments: dict[str, dt.datetime] = {}
+
+    def cutoff(reason: EndReason) -> dt.datetime:
+        return _end_of_day_utc(latest_overdue_end(policy, reason, as_of), zone)
+
+    for rule in spec.ends:
+        moments[f"ended.{rule.reason.value}"] = cutoff(rule.reason)
+    purpose = policy.purpose(spec.purpose)
+    if purpose.keep_for is not None:
+        moments["stored_since"] = (
+            pd.Timestamp(cutoff(EndReason.RETENTION_ELAPSED)) - purpose.keep_for.offset()
+        ).to_pydatetime()
+    if purpose.consent_valid_for is not None:
+        moments["consent_given"] = (
+            pd.Timestamp(cutoff(EndReason.CONSENT_EXPIRED)) - purpose.consent_valid_for.offset()
+        ).to_pydatetime()
+    return moments
+
+
 def overdue_rows(
     connection: sa.Connection, policy: Policy, spec: TableSpec, as_of: AsOf
 ) -> sa.Select[Any]:
     """Keys of records whose purpose ended and whose deadline has passed, still un-acted:
     present, not depersonalized, not blocked. After a good run: none."""
+    with_state = sa.inspect(connection).has_table(tables.state.name)
+    moments = overdue_moments(policy, spec, as_of)
+    return overdue_rows_at(connection, policy, spec, moments, with_state=with_state)
+
+
+def overdue_rows_at(
+    connection: sa.Connection,
+    policy: Policy,
+    spec: TableSpec,
+    moments: dict[str, dt.datetime],
+    *,
+    with_state: bool = True,
+) -> sa.Select[Any]:
+    """overdue_rows with the instants given by name (see overdue_moments)."""
     metadata = sa.MetaData()
     table = sa.Table(spec.name, metadata, autoload_with=connection)
-    purpose = policy.purpose(spec.purpose)
     key, clock = table.c[spec.key], table.c[spec.clock]
-    zone = policy.operator.timezone
     fired: list[sa.ColumnElement[bool]] = []
     for rule in spec.ends:
-        cutoff = _end_of_day_utc(latest_overdue_end(policy, rule.reason, as_of), zone)
+        cutoff = moments[f"ended.{rule.reason.value}"]
         if rule.when is None:
             assert rule.since is not None
             fired.append(table.c[rule.since] <= cutoff)
@@ -67,21 +102,15 @@ def overdue_rows(
         dated = clock if rule.since is None else sa.func.coalesce(table.c[rule.since], clock)
         # An end that cannot be dated counts as overdue, as the engine counts it.
         fired.append(sa.and_(verdict, sa.or_(dated.is_(None), dated <= cutoff)))
-    if purpose.keep_for is not None:
-        cutoff = _end_of_day_utc(
-            latest_overdue_end(policy, EndReason.RETENTION_ELAPSED, as_of), zone
-        )
-        fired.append(clock <= (pd.Timestamp(cutoff) - purpose.keep_for.offset()).to_pydatetime())
-    if purpose.consent_valid_for is not None:
-        cutoff = _end_of_day_utc(latest_overdue_end(policy, EndReason.CONSENT_EXPIRED, as_of), zone)
+    if "stored_since" in moments:
+        fired.append(clock <= moments["stored_since"])
+    if "consent_given" in moments:
         given = (
             clock
             if spec.consent_given is None
             else sa.func.coalesce(table.c[spec.consent_given], clock)
         )
-        fired.append(
-            given <= (pd.Timestamp(cutoff) - purpose.consent_valid_for.offset()).to_pydatetime()
-        )
+        fired.append(given <= moments["consent_given"])
     marked = sa.select(sa.literal(1)).where(
         (tables.state.c.table_name == spec.name)
         & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
@@ -90,7 +119,7 @@ def overdue_rows(
     if not fired:
         return statement.where(sa.false())
     statement = statement.where(sa.or_(*fired))
-    if sa.inspect(connection).has_table(tables.state.name):
+    if with_state:
         statement = statement.where(~sa.exists(marked))
     return statement
 
@@ -137,7 +166,7 @@ def _shapes(dialect: str) -> Any:
 
 
 def personal_data_left(
-    connection: sa.Connection, policy: Policy, spec: TableSpec
+    connection: sa.Connection, policy: Policy, spec: TableSpec, *, with_state: bool | None = None
 ) -> sa.Select[Any]:
     """Keys of DEPERSONALIZED records where a PD column (or JSON path) still holds
     something shaped like an email, a phone number or a full name.
@@ -171,7 +200,9 @@ def personal_data_left(
             domain = str(spec_op.options.get("domain", "anon.invalid"))
             leak = sa.and_(leak, ~value.like(f"u\\_%@{domain}", escape="\\"))
         leaks.append(leak)
-    if not leaks or not sa.inspect(connection).has_table(tables.state.name):
+    if with_state is None:
+        with_state = sa.inspect(connection).has_table(tables.state.name)
+    if not leaks or not with_state:
         return sa.select(key.label("key")).where(sa.false())
     depersonalized = (
         (tables.state.c.table_name == spec.name)

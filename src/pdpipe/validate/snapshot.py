@@ -1,142 +1,164 @@
 """Rows not acted on are unchanged: a digest of every row before the run, compared after.
 
-Before the run each processed table is read once, key-ordered and chunk by chunk, and a
-SHA-256 digest of every row is kept with its key in a small SQLite file in the run's
-folder (bounded memory; digests only, never values). After the run the table is read
-again: every row the run's ledger does not name must be there with the same digest, and
-the count of such rows must not have changed.
+Before the run, one INSERT … SELECT per processed table writes the key and an MD5 digest
+of every row into `pdpipe_snapshot`, inside the store itself: nothing crosses the wire,
+and no value is kept, only digests. After the run, one query per table selects the keys
+of rows the run's ledger does not name whose digest changed, which vanished, or which
+appeared; it runs as a Great Expectations check like the others. The digests are deleted
+once the run is validated.
+
+Digests are computed by the database: MD5 of the row's text (PostgreSQL), of a JSON array
+of its columns (MariaDB), or of the repr of its values by a function pdpipe registers on
+every SQLite connection (SQLite has no hash function of its own).
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from pdpipe.execute import tables
-from pdpipe.policy.models import Policy, StoreSpec, TableSpec
+from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.stores.reader import python_value
 
-CHUNK = 20_000
-
-
-def _rows(connection: sa.Connection, spec: TableSpec) -> Iterator[tuple[str, bytes]]:
-    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
-    key = table.c[spec.key]
-    after: Any = None
-    while True:
-        statement = sa.select(table).order_by(key).limit(CHUNK)
-        if after is not None:
-            statement = statement.where(key > after)
-        rows = connection.execute(statement).fetchall()
-        for row in rows:
-            record = row._mapping
-            yield str(record[spec.key]), hashlib.sha256(repr(tuple(row)).encode()).digest()
-        if len(rows) < CHUNK:
-            return
-        after = python_value(rows[-1]._mapping[spec.key])
+SQLITE_DIGEST = "pdpipe_digest"
 
 
-LOOKUP = 5_000  # keys per snapshot lookup, well under SQLite's limit of bound variables
+def _sqlite_digest(*values: Any) -> str:
+    return hashlib.md5(repr(values).encode(), usedforsecurity=False).hexdigest()
 
 
-def _chunks(rows: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
-    chunk: list[tuple[str, bytes]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _register_digest(dbapi_connection: Any, _record: Any) -> None:
+    # Every engine, Great Expectations' own included: its checks call the function too.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(SQLITE_DIGEST, -1, _sqlite_digest, deterministic=True)
 
 
-def _digests(
-    snapshot: sqlite3.Connection, store: str, table: str, keys: list[str]
-) -> dict[str, bytes]:
-    """The snapshot's digests of `keys`, in one query."""
-    if not keys:
-        return {}
-    marks = ",".join("?" * len(keys))
-    found = snapshot.execute(
-        f"SELECT k, digest FROM rows WHERE store=? AND tbl=? AND k IN ({marks})",
-        (store, table, *keys),
-    )
-    return dict(found.fetchall())
+def row_digest(table: sa.Table, dialect: sa.Dialect) -> sa.ColumnElement[str]:
+    """An MD5 (hex) of the whole row, computed by the database."""
+    if dialect.name == "postgresql":
+        # ROW(t.*), not t: a column named like its table would shadow the row.
+        quoted = dialect.identifier_preparer.quote(table.name)
+        whole_row: sa.ColumnElement[Any] = sa.literal_column(f"ROW({quoted}.*)")
+        return sa.func.md5(sa.cast(whole_row, sa.Text), type_=sa.String)
+    if dialect.name in ("mysql", "mariadb"):
+        return sa.func.md5(sa.func.json_array(*table.columns), type_=sa.String)
+    digest: sa.ColumnElement[str] = sa.func.pdpipe_digest(*table.columns, type_=sa.String)
+    return digest
 
 
-def _each_table(policy: Policy) -> Iterator[tuple[StoreSpec, TableSpec]]:
+def _text_key(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    return sa.cast(column, tables.KEY)
+
+
+def take(policy: Policy, run_id: str) -> None:
+    """Digest every row of every processed table into the store's `pdpipe_snapshot`."""
+    snap = tables.snapshot
     for store in policy.stores:
-        for spec in store.tables:
-            yield store, spec
-
-
-def take(policy: Policy, path: Path) -> None:
-    """Digest every row of every processed table into `path` (a new SQLite file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    with closing(sqlite3.connect(path)) as snapshot:
-        snapshot.execute("CREATE TABLE rows (store TEXT, tbl TEXT, k TEXT, digest BLOB)")
-        for store, spec in _each_table(policy):
-            engine = create_store_engine(store, read_only=True)
-            try:
-                with engine.connect() as connection:
-                    batch: list[tuple[str, str, str, bytes]] = []
-                    for key, digest in _rows(connection, spec):
-                        batch.append((store.name, spec.name, key, digest))
-                        if len(batch) >= CHUNK:
-                            snapshot.executemany("INSERT INTO rows VALUES (?,?,?,?)", batch)
-                            batch.clear()
-                    snapshot.executemany("INSERT INTO rows VALUES (?,?,?,?)", batch)
-            except sa.exc.DBAPIError as exc:
-                raise describe_store_error(store, exc) from None
-            finally:
-                engine.dispose()
-        snapshot.execute("CREATE UNIQUE INDEX rows_key ON rows (store, tbl, k)")
-        snapshot.commit()
-
-
-def changed_rows(policy: Policy, path: Path, run_id: str) -> dict[tuple[str, str], int]:
-    """Per (store, table): rows the run did not act on that changed or vanished."""
-    found: dict[tuple[str, str], int] = {}
-    with closing(sqlite3.connect(path)) as snapshot:
-        for store, spec in _each_table(policy):
-            engine = create_store_engine(store, read_only=True)
-            try:
-                with engine.connect() as connection:
-                    acted = {
-                        str(k)
-                        for k in connection.execute(
-                            sa.select(tables.ledger.c.record_key).where(
-                                (tables.ledger.c.run_id == run_id)
-                                & (tables.ledger.c.table_name == spec.name)
-                            )
-                        ).scalars()
-                    }
-                    changed, untouched_after = 0, 0
-                    for chunk in _chunks(_rows(connection, spec), LOOKUP):
-                        current = {k: d for k, d in chunk if k not in acted}
-                        untouched_after += len(current)
-                        before = _digests(snapshot, store.name, spec.name, list(current))
-                        changed += sum(before.get(k) != d for k, d in current.items())
-                    untouched_before = sum(
-                        1
-                        for (key,) in snapshot.execute(
-                            "SELECT k FROM rows WHERE store=? AND tbl=?", (store.name, spec.name)
+        engine = create_store_engine(store)
+        try:
+            with engine.begin() as connection:
+                tables.ensure_tables(connection)
+                connection.execute(snap.delete().where(snap.c.run_id == run_id))
+                for spec in store.tables:
+                    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
+                    rows = sa.select(
+                        sa.literal(run_id, tables.RUN_ID),
+                        sa.literal(spec.name, tables.NAME),
+                        _text_key(table.c[spec.key]),
+                        row_digest(table, connection.dialect),
+                    )
+                    connection.execute(
+                        snap.insert().from_select(
+                            ["run_id", "table_name", "record_key", "digest"], rows
                         )
-                        if key not in acted
                     )
-                    found[(store.name, spec.name)] = changed + abs(
-                        untouched_before - untouched_after
-                    )
-            except sa.exc.DBAPIError as exc:
-                raise describe_store_error(store, exc) from None
-            finally:
-                engine.dispose()
+        except sa.exc.DBAPIError as exc:
+            raise describe_store_error(store, exc) from None
+        finally:
+            engine.dispose()
+
+
+def exists(connection: sa.Connection, run_id: str, table_name: str) -> bool:
+    if not sa.inspect(connection).has_table(tables.snapshot.name):
+        return False
+    snap = tables.snapshot
+    found = connection.execute(
+        sa.select(sa.literal(1))
+        .where((snap.c.run_id == run_id) & (snap.c.table_name == table_name))
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def changed_rows_query(
+    connection: sa.Connection, spec: TableSpec, run_id: str
+) -> sa.CompoundSelect[Any]:
+    """Keys of rows the run did not act on that changed, vanished, or appeared."""
+    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
+    snap, ledger = tables.snapshot, tables.ledger
+    key = table.c[spec.key]
+    acted = sa.exists(
+        sa.select(sa.literal(1)).where(
+            (ledger.c.table_name == spec.name)
+            & (ledger.c.record_key == snap.c.record_key)
+            & (ledger.c.run_id == run_id)
+        )
+    )
+    same_row = sa.exists(
+        sa.select(sa.literal(1)).where(
+            (key == sa.cast(snap.c.record_key, key.type))
+            & (row_digest(table, connection.dialect) == snap.c.digest)
+        )
+    )
+    changed_or_gone = sa.select(snap.c.record_key.label("key")).where(
+        (snap.c.run_id == run_id) & (snap.c.table_name == spec.name), ~acted, ~same_row
+    )
+    appeared = sa.select(_text_key(key).label("key")).where(
+        ~sa.exists(
+            sa.select(sa.literal(1)).where(
+                (snap.c.run_id == run_id)
+                & (snap.c.table_name == spec.name)
+                & (snap.c.record_key == _text_key(key))
+            )
+        )
+    )
+    return sa.union_all(changed_or_gone, appeared)
+
+
+def changed_rows(policy: Policy, run_id: str) -> dict[tuple[str, str], int]:
+    """Per (store, table) with a snapshot: how many rows not acted on changed."""
+    found: dict[tuple[str, str], int] = {}
+    for store in policy.stores:
+        engine = create_store_engine(store, read_only=True)
+        try:
+            with engine.connect() as connection:
+                for spec in store.tables:
+                    if exists(connection, run_id, spec.name):
+                        keys = changed_rows_query(connection, spec, run_id).subquery()
+                        count = sa.select(sa.func.count()).select_from(keys)
+                        found[(store.name, spec.name)] = int(connection.scalar(count) or 0)
+        except sa.exc.DBAPIError as exc:
+            raise describe_store_error(store, exc) from None
+        finally:
+            engine.dispose()
     return found
+
+
+def drop(policy: Policy, run_id: str) -> None:
+    """Delete the run's digests: they served their one check."""
+    for store in policy.stores:
+        engine = create_store_engine(store)
+        try:
+            with engine.begin() as connection:
+                if sa.inspect(connection).has_table(tables.snapshot.name):
+                    snap = tables.snapshot
+                    connection.execute(snap.delete().where(snap.c.run_id == run_id))
+        except sa.exc.DBAPIError as exc:
+            raise describe_store_error(store, exc) from None
+        finally:
+            engine.dispose()

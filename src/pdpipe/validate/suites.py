@@ -1,0 +1,333 @@
+"""The expectation suites, built from the policy and kept under version control.
+
+Per processed table, one suite (`pdpipe-<store>-<table>`):
+
+    key unique, key not null                      ExpectColumnValuesToBe{Unique,NotNull}
+    no record past its deadline remains un-acted  UnexpectedRowsExpectation (queries.py)
+    no PD left in depersonalized records          UnexpectedRowsExpectation
+    children reference existing parents           UnexpectedRowsExpectation, per child
+    the run's ledger equals the changes made      UnexpectedRowsExpectation (run only)
+    rows not acted on are unchanged               UnexpectedRowsExpectation (run only,
+                                                  against the pre-run snapshot)
+
+A suite is a template: what depends on the day or the run (the instants deadlines are
+counted from, the run id) is a `${name}` marker in its SQL, so the file under
+`expectations/` changes only when the policy or the store's schema does. `pdpipe
+expectations POLICY` writes them; a run refuses to start when they disagree with the
+policy (a PD column added without its check would otherwise go unreviewed), and checks
+with exactly these templates, the markers filled in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from pdpipe.errors import BadInput
+from pdpipe.policy.models import Policy, StoreSpec, TableSpec
+from pdpipe.retention.decide import AsOf
+from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.validate import queries, snapshot
+
+FOLDER = "expectations"
+RUN_ID = "run_id"
+# Stand-ins rendered where the real values go, then replaced by markers; no real instant
+# or run id is ever this.
+_SENTINEL_DAY = dt.datetime(1900, 1, 1)
+_SENTINEL_RUN = "00000000-0000-0000-0000-00000000b00c"
+_MARKER = re.compile(r"\$\{([a-z_.]+)\}")
+
+Kind = Literal["unique", "not_null", "no_rows"]
+_GX_TYPES: dict[Kind, str] = {
+    "unique": "expect_column_values_to_be_unique",
+    "not_null": "expect_column_values_to_not_be_null",
+    "no_rows": "unexpected_rows_expectation",
+}
+LEDGER_CHECK = "the run's ledger rows equal the changes made"
+SNAPSHOT_CHECK = "rows not acted on are unchanged"
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: Kind
+    description: str
+    column: str | None = None
+    query: str | None = None  # SQL with ${name} markers; {batch} is GX's
+
+    @property
+    def markers(self) -> set[str]:
+        return set(_MARKER.findall(self.query or ""))
+
+
+@dataclass
+class SuiteTemplate:
+    store: str
+    table: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"pdpipe-{self.store}-{self.table}"
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.json"
+
+    def to_json(self) -> dict[str, Any]:
+        """GX's suite format, with pdpipe's markers listed in `meta`."""
+        expectations = []
+        for check in self.checks:
+            kwargs: dict[str, Any] = (
+                {"column": check.column}
+                if check.column is not None
+                else {"unexpected_rows_query": check.query}
+            )
+            expectations.append(
+                {"type": _GX_TYPES[check.kind], "kwargs": kwargs, "description": check.description}
+            )
+        markers = sorted({m for check in self.checks for m in check.markers})
+        return {
+            "name": self.name,
+            "expectations": expectations,
+            "meta": {"pdpipe": {"store": self.store, "table": self.table, "markers": markers}},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SuiteTemplate:
+        kinds = {gx_type: kind for kind, gx_type in _GX_TYPES.items()}
+        meta = data["meta"]["pdpipe"]
+        checks = [
+            Check(
+                kind=kinds[item["type"]],
+                description=item["description"],
+                column=item["kwargs"].get("column"),
+                query=item["kwargs"].get("unexpected_rows_query"),
+            )
+            for item in data["expectations"]
+        ]
+        return cls(store=meta["store"], table=meta["table"], checks=checks)
+
+    def to_gx(self, values: Mapping[str, str], skip: frozenset[str] = frozenset()) -> Any:
+        """A GX suite with the markers filled in; checks whose markers have no value (the
+        run's, when there is no run), or named in `skip`, are left out."""
+        import great_expectations as gx
+
+        suite = gx.ExpectationSuite(name=self.name)
+        for check in self.checks:
+            if not check.markers <= values.keys() or check.description in skip:
+                continue
+            if check.kind == "unique":
+                expectation: Any = gx.expectations.ExpectColumnValuesToBeUnique(
+                    column=check.column, description=check.description
+                )
+            elif check.kind == "not_null":
+                expectation = gx.expectations.ExpectColumnValuesToNotBeNull(
+                    column=check.column, description=check.description
+                )
+            else:
+                query = _MARKER.sub(lambda m: values[m.group(1)], check.query or "")
+                expectation = gx.expectations.UnexpectedRowsExpectation(
+                    unexpected_rows_query=query, description=check.description
+                )
+            suite.add_expectation(expectation)
+        return suite
+
+
+def _braced(sql: str) -> str:
+    """GX fills in {batch} with str.format: braces of the SQL itself (regex {2,}) double."""
+    return sql.replace("{", "{{").replace("}", "}}")
+
+
+def _literal(value: Any, connection: sa.Connection) -> str:
+    return (
+        queries.as_sql(sa.select(sa.literal(value)), connection)
+        .removeprefix("SELECT ")
+        .split(" AS ")[0]
+    )
+
+
+def _sentinels(names: list[str]) -> dict[str, dt.datetime]:
+    return {name: _SENTINEL_DAY + dt.timedelta(seconds=i + 1) for i, name in enumerate(names)}
+
+
+def _template_sql(
+    statement: sa.Select[Any] | sa.CompoundSelect[Any],
+    connection: sa.Connection,
+    stand_ins: Mapping[str, Any],
+) -> str:
+    sql = _braced(queries.as_sql(statement, connection))
+    for name, value in stand_ins.items():
+        sql = sql.replace(_literal(value, connection), "${" + name + "}")
+    if "1900-01-01" in sql or _SENTINEL_RUN in sql:  # a literal rendered another way
+        raise RuntimeError("a stand-in value was left in a suite's SQL")
+    return sql
+
+
+def build_template(
+    connection: sa.Connection, policy: Policy, store: StoreSpec, spec: TableSpec
+) -> SuiteTemplate:
+    """The suite for one table, from the policy and the table's schema."""
+    template = SuiteTemplate(store=store.name, table=spec.name)
+    template.checks += [
+        Check("unique", f"key {spec.key} is unique", column=spec.key),
+        Check("not_null", f"key {spec.key} is not null", column=spec.key),
+    ]
+    names = sorted(
+        queries.overdue_moments(policy, spec, AsOf.end_of_day(dt.date(2000, 1, 1), "UTC"))
+    )
+    moments = _sentinels(names)
+    overdue = queries.overdue_rows_at(connection, policy, spec, moments)
+    leaks = queries.personal_data_left(connection, policy, spec, with_state=True)
+
+    def key_in(statement: sa.Select[Any]) -> str:
+        sql = _template_sql(statement, connection, {f"as_of.{n}": v for n, v in moments.items()})
+        return f"SELECT {spec.key} FROM {{batch}} WHERE {spec.key} IN ({sql})"
+
+    def whole(statement: sa.Select[Any] | sa.CompoundSelect[Any]) -> str:
+        sql = _template_sql(statement, connection, {RUN_ID: _SENTINEL_RUN})
+        return f"SELECT q.key FROM ({sql}) q WHERE EXISTS (SELECT 1 FROM {{batch}})"
+
+    template.checks += [
+        Check(
+            "no_rows",
+            "no record past its statutory deadline remains un-acted",
+            query=key_in(overdue),
+        ),
+        Check(
+            "no_rows",
+            "no email, phone or full name left in depersonalized records",
+            query=key_in(leaks),
+        ),
+    ]
+    for child in spec.children:
+        orphans = queries.orphaned_children(connection, spec, child.table, child.fk)
+        template.checks.append(
+            Check(
+                "no_rows",
+                f"rows of {child.table} reference existing {spec.name} (or NULL)",
+                query=whole(orphans),
+            )
+        )
+    template.checks += [
+        Check(
+            "no_rows",
+            LEDGER_CHECK,
+            query=whole(queries.ledger_disagrees(connection, spec, _SENTINEL_RUN)),
+        ),
+        Check(
+            "no_rows",
+            SNAPSHOT_CHECK,
+            query=whole(snapshot.changed_rows_query(connection, spec, _SENTINEL_RUN)),
+        ),
+    ]
+    return template
+
+
+def store_templates(
+    connection: sa.Connection, policy: Policy, store: StoreSpec
+) -> list[SuiteTemplate]:
+    return [build_template(connection, policy, store, spec) for spec in store.tables]
+
+
+def values(
+    connection: sa.Connection, policy: Policy, spec: TableSpec, as_of: AsOf, run_id: str | None
+) -> dict[str, str]:
+    """The markers' values for one table on this day and run, as SQL literals."""
+    found = {
+        f"as_of.{name}": _literal(moment, connection)
+        for name, moment in queries.overdue_moments(policy, spec, as_of).items()
+    }
+    if run_id is not None:
+        found[RUN_ID] = _literal(run_id, connection)
+    return found
+
+
+def folder_for(policy: Policy) -> Path | None:
+    """`expectations/` beside the policy file."""
+    return None if policy.file is None else policy.file.parent / FOLDER
+
+
+def render(template: SuiteTemplate) -> str:
+    return json.dumps(template.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def build_all(policy: Policy) -> list[SuiteTemplate]:
+    """Every processed table's suite, reading each store's schema (read-only)."""
+    built: list[SuiteTemplate] = []
+    for store in policy.stores:
+        engine = create_store_engine(store, read_only=True)
+        try:
+            with engine.connect() as connection:
+                built += store_templates(connection, policy, store)
+        except sa.exc.DBAPIError as exc:
+            raise describe_store_error(store, exc) from None
+        finally:
+            engine.dispose()
+    return built
+
+
+def write(policy: Policy, folder: Path) -> list[Path]:
+    """Write the suites into `folder`, removing suites of tables no longer processed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    built = build_all(policy)
+    names = {t.file_name for t in built}
+    for stale in folder.glob("pdpipe-*.json"):
+        if stale.name not in names:
+            stale.unlink()
+    written = []
+    for template in built:
+        path = folder / template.file_name
+        path.write_text(render(template), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def drift(built: list[SuiteTemplate], folder: Path) -> list[str]:
+    """How the suites in `folder` differ from those the policy gives, one line each."""
+    wanted = {t.file_name: render(t) for t in built}
+    found = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("pdpipe-*.json")}
+    problems = [f"{folder / name}: missing" for name in sorted(wanted.keys() - found.keys())]
+    problems += [
+        f"{folder / name}: its table is no longer processed"
+        for name in sorted(found.keys() - wanted.keys())
+    ]
+    problems += [
+        f"{folder / name}: differs from the suite the policy gives"
+        for name in sorted(wanted.keys() & found.keys())
+        if wanted[name] != found[name]
+    ]
+    return problems
+
+
+def read_or_build(policy: Policy) -> list[SuiteTemplate]:
+    """The suites the policy gives; where the policy keeps `expectations/`, they must be
+    the same as the files there (BadInput otherwise, before anything is checked)."""
+    built = build_all(policy)
+    folder = folder_for(policy)
+    if folder is not None and folder.is_dir():
+        check_drift(policy, built, folder)
+    return built
+
+
+def verify(policy: Policy) -> None:
+    """Refuse (BadInput) when the policy keeps `expectations/` and it is out of date."""
+    folder = folder_for(policy)
+    if folder is not None and folder.is_dir():
+        check_drift(policy, build_all(policy), folder)
+
+
+def check_drift(policy: Policy, built: list[SuiteTemplate], folder: Path) -> None:
+    problems = drift(built, folder)
+    if problems:
+        raise BadInput(
+            f"{folder}: the expectation suites are out of date with the policy "
+            f"(run `pdpipe expectations {policy.file}` and review the change):\n  "
+            + "\n  ".join(problems)
+        )

@@ -1,0 +1,130 @@
+"""The suites under `expectations/`: written from the policy, reviewed, and enforced — a
+PD column added to the policy without its check stops the run before it changes anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pdpipe.errors import BadInput
+from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.policy import load_policy
+from pdpipe.retention.decide import AsOf
+from pdpipe.validate import suites
+from pdpipe.validate.checks import validate_policy
+from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, dump, leads, populate, write_policy
+
+AS_OF = AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty")
+
+
+def _pdpipe(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pdpipe.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200", "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY},
+    )
+
+
+def _suite(folder: Path, table: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads(
+        (folder / f"pdpipe-store-{table}.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def test_the_suites_are_written_for_every_table_and_do_not_change_from_day_to_day(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=20, leads_count=20)
+    policy_path = write_policy(tmp_path, url)
+    written = _pdpipe("expectations", str(policy_path))
+    assert written.returncode == 0, written.stderr
+    folder = tmp_path / "expectations"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "pdpipe-store-leads.json",
+        "pdpipe-store-people.json",
+    ]
+    people = _suite(folder, "people")
+    descriptions = [e["description"] for e in people["expectations"]]  # type: ignore[attr-defined]
+    assert descriptions == [
+        "key id is unique",
+        "key id is not null",
+        "no record past its statutory deadline remains un-acted",
+        "no email, phone or full name left in depersonalized records",
+        "rows of memberships reference existing people (or NULL)",
+        "rows of events reference existing people (or NULL)",
+        "rows of notes reference existing people (or NULL)",
+        suites.LEDGER_CHECK,
+        suites.SNAPSHOT_CHECK,
+    ]
+    text = (folder / "pdpipe-store-people.json").read_text(encoding="utf-8")
+    assert "${as_of.ended.consent_withdrawn}" in text and "${run_id}" in text
+    assert str(AS_OF_DAY.year) not in text  # nothing of the day is in the file
+    before = {p.name: p.read_text() for p in folder.iterdir()}
+    assert _pdpipe("expectations", str(policy_path)).returncode == 0
+    assert {p.name: p.read_text() for p in folder.iterdir()} == before
+    assert _pdpipe("check", str(policy_path)).returncode == 0
+
+
+def test_when_a_pd_column_is_added_without_its_check_then_the_run_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=40, leads_count=40)
+    policy_path = write_policy(tmp_path, url)
+    assert _pdpipe("expectations", str(policy_path)).returncode == 0
+    text = policy_path.read_text(encoding="utf-8")
+    policy_path.write_text(  # a new PD path in leads' JSON column
+        text.replace(
+            "          attribs.city: {data: city, depersonalize: drop_key}\n",
+            "          attribs.city: {data: city, depersonalize: drop_key}\n"
+            "          attribs.note: {data: phone, depersonalize: redact}\n",
+        ),
+        encoding="utf-8",
+    )
+    rows_before = dump(url, leads)
+    refused = _pdpipe("run", str(policy_path), "--as-of", AS_OF_DAY.isoformat(), "--allow-large")
+    assert refused.returncode == 2
+    assert "pdpipe-store-leads.json: differs from the suite the policy gives" in refused.stderr
+    assert f"pdpipe expectations {policy_path}" in refused.stderr
+    assert dump(url, leads) == rows_before  # nothing changed
+    checked = _pdpipe("check", str(policy_path))
+    assert checked.returncode == 2 and "pdpipe-store-leads.json" in checked.stderr
+
+    assert _pdpipe("expectations", str(policy_path)).returncode == 0
+    leaks = _suite(tmp_path / "expectations", "leads")["expectations"][3]  # type: ignore[index]
+    assert "note" in leaks["kwargs"]["unexpected_rows_query"]
+    with pytest.raises(BadInput):  # a suite of a table the policy no longer names
+        (tmp_path / "expectations" / "pdpipe-store-gone.json").write_text(
+            suites.render(suites.SuiteTemplate(store="store", table="gone"))
+        )
+        suites.verify(load_policy(policy_path))
+
+
+def test_a_run_is_checked_with_exactly_the_reviewed_suites(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    populate(store_url, people_count=150, leads_count=150)
+    policy = load_policy(write_policy(tmp_path, store_url))
+    folder = tmp_path / "expectations"
+    suites.write(policy, folder)
+    result = run_policy(policy, RunOptions(as_of=AS_OF, allow_large=True, snapshot=True))
+    report = validate_policy(policy, AS_OF, tmp_path / "validation", result.run_id)
+    assert report.success, report.failed
+    ran = {(c.table, c.check) for c in report.checks}
+    for path, template in (
+        (p, suites.SuiteTemplate.from_json(json.loads(p.read_text()))) for p in folder.iterdir()
+    ):
+        assert path.name == template.file_name
+        assert {(template.table, c.description) for c in template.checks} <= ran
