@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 from prefect.client.orchestration import get_client
@@ -17,33 +16,15 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from pdpipe.errors import ValidationFailed
 from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.flows.retention import REPORT_ARTIFACT, SUMMARY_ARTIFACT, retention_flow
-from pdpipe.operators.base import Operator, OperatorContext
-from pdpipe.operators.options import OperatorOptions
-from pdpipe.operators.registry import OPERATORS, register
 from tests.execute.builders import POLICY, PSEUDONYM_KEY, dump, leads, populate
-
-
-class BrokenOptions(OperatorOptions):
-    """None."""
-
-
-class LeaveInPlace(Operator[BrokenOptions]):
-    """A broken operator for this test only: it leaves every value as it was."""
-
-    name: ClassVar[str] = "test_leave_in_place"
-    options_model: ClassVar[type[OperatorOptions]] = BrokenOptions
-    kinds: ClassVar[frozenset[str]] = frozenset({"text", "json_value"})
-
-    def apply(self, values: pd.Series, context: OperatorContext) -> pd.Series:
-        return values
+from tests.validate import broken
 
 
 @pytest.fixture
 def broken_operator() -> Any:
-    if LeaveInPlace.name not in OPERATORS:
-        register(LeaveInPlace)
+    broken.ensure_registered()
     yield
-    OPERATORS.pop(LeaveInPlace.name, None)
+    broken.unregister()
 
 
 async def _artifact_data(key: str) -> list[str]:
@@ -63,12 +44,7 @@ def test_when_an_operator_leaves_emails_then_the_run_fails_validation(
     populate(url)
     emails = {row["email"] for row in dump(url, leads).values()}
     policy = tmp_path / "policy.yaml"
-    policy.write_text(
-        POLICY.format(url=url).replace(
-            "email: {data: email, depersonalize: pseudonym_email}\n          last_name",
-            "email: {data: email, depersonalize: test_leave_in_place}\n          last_name",
-        )
-    )
+    policy.write_text(broken.policy_leaving_emails(POLICY.format(url=url)))
     with pytest.raises(
         ValidationFailed,
         match=r"store\.leads: no email, phone or full name left in depersonalized records",
