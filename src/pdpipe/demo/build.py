@@ -9,6 +9,7 @@ streams, derived from (seed, chunk number, stream), so the data depend only on
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from pdpipe.demo.load import DRIVER_ERRORS, SUPPORTED_BACKENDS, Loader, loader_f
 from pdpipe.demo.mailing import MailingGenerator
 from pdpipe.demo.people import EmailBook, generate
 from pdpipe.demo.period import Period
-from pdpipe.demo.policy_file import policy_urls, write_policy
+from pdpipe.demo.policy_file import PASSWORD_VARIABLE, policy_urls, write_policy
 from pdpipe.errors import BadInput, StoreError, StoreUnavailable
+from pdpipe.policy import load_policy
+from pdpipe.validate import suites
 
 CHUNK = 100_000
 POLICY_FILE = "policy.yaml"
@@ -82,7 +85,18 @@ def build_demo(
 
     policy_path = directory / POLICY_FILE
     write_policy(policy_path, *policy_urls(None if url is None else store_urls["mailing"]))
+    _write_suites(policy_path, url)
     return DemoResult(policy_path=policy_path, store_urls=store_urls, row_counts=counts)
+
+
+def _write_suites(policy_path: Path, url: str | None) -> None:
+    """The policy's expectation suites beside it, as a user would commit them."""
+    environ = dict(os.environ)
+    password = None if url is None else make_url(url).password
+    if password is not None:
+        environ[PASSWORD_VARIABLE] = str(password)
+    policy = load_policy(policy_path, environ)
+    suites.write(policy, policy_path.parent / suites.FOLDER)
 
 
 class _Stores:

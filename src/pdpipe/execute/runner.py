@@ -129,6 +129,9 @@ class RunResult:
     after: Plan | None
     tables: list[TableOutcome]
     seconds: float = 0.0
+    checks: int | None = None  # Great Expectations checks run on the result (the flow)
+    checks_failed: int = 0
+    data_docs: str | None = None
 
     @property
     def acted(self) -> int:

@@ -182,6 +182,8 @@ def _run(
             _output_folder(parameters, result) / "validation",
             result.run_id,
         )
+        result.checks, result.checks_failed = len(validation.checks), len(validation.failed)
+        result.data_docs = str(validation.data_docs)
         if not validation.success:
             mark_run(policy, run_id, FAILED_VALIDATION)
             result.status = FAILED_VALIDATION

@@ -52,4 +52,13 @@ def render_run(result: RunResult) -> Group:
         f"{before:,}, after: {after:,}. "
         "Every action is in the ledger (pdpipe ledger verify)."
     )
-    return Group(heading, table, summary)
+    if result.checks is None:
+        return Group(heading, table, summary)
+    verdict = (
+        f"[green]all {result.checks} passed[/green]"
+        if not result.checks_failed
+        else f"[red]{result.checks_failed} of {result.checks} FAILED[/red]"
+    )
+    checks = Text.from_markup(f"Validation (Great Expectations): {verdict}.")
+    checks.append(f" Data Docs: {result.data_docs}")
+    return Group(heading, table, summary, checks)

@@ -243,4 +243,5 @@ def require_success(report: ValidationReport) -> None:
         )
         for c in report.failed
     )
-    raise ValidationFailed(f"validation failed: {failed}")
+    docs = f"; Data Docs: {report.data_docs}" if report.data_docs else ""
+    raise ValidationFailed(f"validation failed: {failed}{docs}")
