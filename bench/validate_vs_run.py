@@ -5,6 +5,8 @@ validation with the run's ledger and a pre-run snapshot, and prints both times, 
 and the peak Python memory of the validation.
 
     .venv/bin/python bench/validate_vs_run.py --subjects 200000
+    .venv/bin/python bench/validate_vs_run.py --subjects 1000000 \
+        --url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
@@ -29,9 +31,14 @@ AS_OF_DAY = dt.date(2026, 11, 25)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=200_000)
+    parser.add_argument(
+        "--url", help="a PostgreSQL or MariaDB database for the stores (default: SQLite files)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        demo = build_demo(Path(folder), subjects=args.subjects, seed=1, as_of=AS_OF_DAY)
+        demo = build_demo(
+            Path(folder), subjects=args.subjects, seed=1, as_of=AS_OF_DAY, url=args.url
+        )
         policy = load_policy(demo.policy_path)
         as_of = AsOf.end_of_day(AS_OF_DAY, policy.operator.timezone)
         options = RunOptions(as_of=as_of, allow_large=True)

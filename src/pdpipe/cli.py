@@ -11,18 +11,18 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pdpipe.cli_common import AsOfOption, PolicyArg, err, out
+from pdpipe.cli_common import run_reported as _run
+from pdpipe.cli_requests import requests_app
 from pdpipe.errors import BadInput, PdpipeError
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunResult
@@ -45,17 +45,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# A pipe or a CI log would get rich's 80 columns, too narrow for the plan's dates.
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True)
-
-PolicyArg = Annotated[Path, typer.Argument(help="policy.yaml", show_default=False)]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option("--as-of", help="decide as of this date (YYYY-MM-DD, operator's timezone)"),
-]
-
-T = TypeVar("T")
 
 
 def main() -> None:
@@ -65,32 +54,6 @@ def main() -> None:
         # The message may quote user input such as '[/b]': never read it as markup.
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-
-
-@contextmanager
-def _reported() -> Iterator[None]:
-    """Map pdpipe's errors to a message and an exit code; hide tracebacks of the rest."""
-    try:
-        yield
-    except PdpipeError:
-        raise
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        if os.environ.get("PDPIPE_DEBUG"):
-            raise
-        # A third-party message may quote data; name only its type.
-        err.print(
-            f"[red]internal error:[/red] {type(exc).__name__} "
-            "(set PDPIPE_DEBUG=1 to see the traceback)",
-            highlight=False,
-        )
-        raise typer.Exit(1) from None
-
-
-def _run(action: Callable[[], T]) -> T:
-    with _reported():
-        return action()
 
 
 def _as_of(text: str | None, policy: Policy) -> AsOf:
@@ -362,6 +325,8 @@ def expectations(
 
     _run(work)
 
+
+app.add_typer(requests_app, name="requests")
 
 ledger_app = typer.Typer(help="The ledger of what pdpipe did.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")

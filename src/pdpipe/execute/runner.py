@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -39,6 +38,7 @@ from pdpipe.execute.lock import store_lock
 from pdpipe.policy.errors import PolicyError
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
+from pdpipe.policy.secrets import resolve_secret
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.stores.engine import create_store_engine, describe_store_error, probe_stores
@@ -148,18 +148,7 @@ def _now() -> dt.datetime:
 
 def pseudonym_secret(policy: Policy) -> bytes:
     """The key named by `secrets.pseudonym_key`: env:VAR or prefect:block; b"" if none."""
-    reference = policy.secrets.get("pseudonym_key")
-    if reference is None:
-        return b""
-    kind, _, name = reference.partition(":")
-    if kind == "prefect":
-        from prefect.blocks.system import Secret
-
-        try:
-            return str(Secret.load(name).get()).encode()  # type: ignore[union-attr]
-        except ValueError:
-            raise BadInput(f"secrets.pseudonym_key: no Prefect Secret block '{name}'") from None
-    return os.environ.get(name, "").encode()
+    return resolve_secret(policy, "pseudonym_key")
 
 
 # -- the whole run, in one process ------------------------------------------------------
@@ -436,7 +425,7 @@ def process_partition(
                     _save_checkpoint(connection, run_id, partition, after, batches, True)
                     break
                 decisions = decide(frame, spec, policy, as_of)
-                _act(connection, policy, context, decisions, run_id, secret, outcome)
+                act(connection, policy, context, decisions, run_id, secret, outcome)
                 after = python_value(frame["key"].iloc[-1])
                 batches += 1
                 _save_checkpoint(connection, run_id, partition, after, batches, False)
@@ -489,7 +478,7 @@ def _save_checkpoint(
     )
 
 
-def _act(
+def act(
     connection: sa.Connection,
     policy: Policy,
     context: TableContext,

@@ -226,6 +226,10 @@ class Purpose(Strict):
     on_end: Action = Action.DESTROY
     consent_valid_for: Duration | None = None
     incompatible_with: list[str] = Field(default_factory=list)
+    recipients: list[str] = Field(
+        default_factory=list,
+        description="to whom the data are passed (named in answers to access requests)",
+    )
 
 
 def _valid_timezone(value: str) -> str:
@@ -250,6 +254,30 @@ class OperatorInfo(Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+class RequestsSpec(Strict):
+    """Where subject requests are registered and how they are read."""
+
+    store: str = Field(
+        pattern=SLUG, description="the store that keeps pdpipe_requests (the request register)"
+    )
+    mailbox: str | None = Field(
+        default=None,
+        description="mbox file, Maildir or .eml folder the hourly flow reads; ${VAR} allowed",
+    )
+    plus_addressing: bool = Field(
+        default=True, description="user+tag@example.org is the same person as user@example.org"
+    )
+    extension: TermField | None = Field(
+        default=None,
+        description="how far a reasoned notice extends a deadline (default: the profile's)",
+    )
+    reports: str = Field(
+        default="access-reports",
+        description="folder for access reports (relative to the policy), files readable by "
+        "their owner only",
+    )
 
 
 SECRET_REF = r"^(env|prefect):[A-Za-z0-9_./-]+$"
@@ -287,6 +315,7 @@ class Policy(Strict):
 
     purposes: list[Purpose] = Field(min_length=1)
     stores: list[StoreSpec] = Field(min_length=1)
+    requests: RequestsSpec | None = None
     _file: Path | None = PrivateAttr(default=None)
 
     @property

@@ -26,7 +26,7 @@ from pdpipe.policy.models import (
 
 
 def policy_problems(policy: Policy) -> list[Problem]:
-    checks = (_unique_names, _purposes, _tables, _incompatible_tables)
+    checks = (_unique_names, _purposes, _tables, _incompatible_tables, _requests)
     return [problem for check in checks for problem in check(policy)]
 
 
@@ -208,3 +208,25 @@ def _incompatible_tables(policy: Policy) -> Iterator[Problem]:
 
 def _short(loc: Loc) -> str:
     return format_loc(loc)
+
+
+def _requests(policy: Policy) -> Iterator[Problem]:
+    if policy.requests is None:
+        return
+    stores = [s.name for s in policy.stores]
+    if policy.requests.store not in stores:
+        yield Problem(
+            ("requests", "store"),
+            f"no store '{policy.requests.store}' (stores: {', '.join(stores)})",
+        )
+    for secret in ("pseudonym_key", "contact_key"):
+        if secret not in policy.secrets:
+            yield Problem(
+                ("secrets",),
+                f"requests need secrets.{secret} (env:VAR or prefect:block): the register "
+                + (
+                    "keeps requesters as keyed pseudonyms"
+                    if secret == "pseudonym_key"
+                    else "keeps requesters' addresses encrypted"
+                ),
+            )

@@ -1,0 +1,53 @@
+"""What every command of the CLI shares: the consoles, common arguments, error reporting."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from pdpipe.errors import PdpipeError
+
+# A pipe or a CI log would get rich's 80 columns, too narrow for the plan's dates.
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True)
+
+PolicyArg = Annotated[Path, typer.Argument(help="policy.yaml", show_default=False)]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="decide as of this date (YYYY-MM-DD, operator's timezone)"),
+]
+
+T = TypeVar("T")
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Map pdpipe's errors to a message and an exit code; hide tracebacks of the rest."""
+    try:
+        yield
+    except PdpipeError:
+        raise
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("PDPIPE_DEBUG"):
+            raise
+        # A third-party message may quote data; name only its type.
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__} "
+            "(set PDPIPE_DEBUG=1 to see the traceback)",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
+def run_reported(action: Callable[[], T]) -> T:
+    with reported():
+        return action()

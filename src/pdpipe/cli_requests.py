@@ -1,0 +1,199 @@
+"""`pdpipe requests …`: subject requests from the mailbox to a closed case.
+
+Nothing here prints a requester's address or a message's text; requests are named by
+their register id, and the only output with personal data is the access report file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from pdpipe.cli_common import PolicyArg, out
+from pdpipe.cli_common import run_reported as _run
+from pdpipe.errors import BadInput
+from pdpipe.policy import load_policy
+from pdpipe.requests import register
+from pdpipe.requests.intake import ingest
+from pdpipe.requests.process import approve, process_open
+from pdpipe.requests.sla import extended
+from pdpipe.requests.views import open_requests_rows, today_for
+
+requests_app = typer.Typer(
+    help="Subject requests: ingest a mailbox, act, and watch the deadlines.",
+    no_args_is_help=True,
+)
+
+
+@requests_app.command("ingest")
+def ingest_command(
+    policy_file: PolicyArg,
+    mailbox: Annotated[
+        Path, typer.Argument(help="an mbox file, a Maildir, or a folder of .eml files")
+    ],
+    then_process: Annotated[
+        bool, typer.Option("--process/--no-process", help="act on the new requests at once")
+    ] = False,
+) -> None:
+    """Register every request in MAILBOX (again: only what is new); exit 0 even when some
+    messages could not be read, naming each by its Message-ID."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        report = ingest(policy, mailbox)
+        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(report.registered.items()))
+        out.print(
+            f"registered {report.total_registered} request(s)"
+            + (f" ({kinds})" if kinds else "")
+            + f"; {report.already} already registered; {len(report.unreadable)} unreadable",
+            soft_wrap=True,
+        )
+        for item in report.unreadable:
+            out.print(f"  unreadable: {escape(item.message_id)}: {item.problem}", soft_wrap=True)
+        if then_process:
+            _print_processed(policy_file)
+
+    _run(work)
+
+
+def _print_processed(policy_file: Path) -> None:
+    report = process_open(load_policy(policy_file))
+    closed = ", ".join(f"{k}: {n}" for k, n in sorted(report.closed.items())) or "none"
+    out.print(
+        f"closed: {closed}; {report.acted} record(s) acted on; "
+        f"{len(report.waiting)} update(s) await approval",
+        soft_wrap=True,
+    )
+    for path in report.access_reports:
+        out.print(f"  access report (personal data, send it to the requester): {path}")
+
+
+@requests_app.command("process")
+def process_command(policy_file: PolicyArg) -> None:
+    """Act on every open request: block, destroy or depersonalize, report; close what is done."""
+    _run(lambda: _print_processed(policy_file))
+
+
+@requests_app.command("list")
+def list_command(
+    policy_file: PolicyArg,
+    due_within: Annotated[
+        int | None, typer.Option("--due-within", help="only those due within DAYS", min=0)
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="only the overdue ones")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="closed requests too")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """The register's requests with their deadlines; overdue ones in red."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        today = today_for(policy)
+        rows = open_requests_rows(policy, today, include_closed=everything)
+        if due_within is not None:
+            rows = [r for r in rows if r["days_left"] is not None and r["days_left"] <= due_within]
+        if overdue:
+            rows = [r for r in rows if r["overdue"]]
+        if as_json:
+            document = {"format": "pdpipe.requests/1", "today": today.isoformat(), "requests": rows}
+            sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+            return
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+        for name in ("id", "type", "status", "received", "due", "days left", "records"):
+            table.add_column(name)
+        for r in rows:
+            style = "red" if r["overdue"] else None
+            table.add_row(
+                r["id"],
+                r["type"] or "?",
+                r["status"],
+                r["received"],
+                r["due"] or "",
+                "" if r["days_left"] is None else str(r["days_left"]),
+                str(r["records"]),
+                style=style,
+            )
+        out.print(table)
+        late = sum(1 for r in rows if r["overdue"])
+        out.print(f"{len(rows)} request(s); {late} overdue (as of {today.isoformat()})")
+
+    _run(work)
+
+
+@requests_app.command("approve")
+def approve_command(
+    policy_file: PolicyArg, request_id: Annotated[str, typer.Argument(help="the request's id")]
+) -> None:
+    """Apply an update request's proposed values (recorded in the ledger) and close it."""
+
+    def work() -> None:
+        count = approve(load_policy(policy_file), request_id)
+        out.print(f"request {escape(request_id)}: updated {count} record(s); closed")
+
+    _run(work)
+
+
+@requests_app.command("extend")
+def extend_command(
+    policy_file: PolicyArg,
+    request_id: Annotated[str, typer.Argument(help="the request's id")],
+    reason: Annotated[str, typer.Option("--reason", help="the reasoned notice sent")],
+) -> None:
+    """Extend an open request's deadline once, with the reason given to the requester."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        if not reason.strip():
+            raise BadInput("--reason: say why the deadline is extended")
+        with register.connect(policy) as connection:
+            request = register.load_one(connection, request_id)
+            if not request.open or request.deadline is None:
+                raise BadInput(f"request {request_id} is not open")
+            if request.extended_until is not None:
+                raise BadInput(f"request {request_id} was extended already, once is the limit")
+            until = extended(policy, request.deadline)
+            register.update(
+                connection,
+                request_id,
+                status=register.Status.EXTENDED.value,
+                extended_until=until,
+                extension_reason=reason.strip(),
+            )
+        out.print(f"request {escape(request_id)}: due {until.isoformat()} (was {request.deadline})")
+
+    _run(work)
+
+
+@requests_app.command("close")
+def close_command(
+    policy_file: PolicyArg,
+    request_id: Annotated[str, typer.Argument(help="the request's id")],
+    refuse: Annotated[bool, typer.Option("--refuse", help="closed as refused")] = False,
+    note: Annotated[str, typer.Option("--note", help="what was decided, and why")] = "",
+) -> None:
+    """Close a request by hand: answered outside pdpipe, refused, or not a request at all."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        if not note.strip():
+            raise BadInput("--note: say what was decided (it is kept with the request)")
+        status = register.Status.REFUSED if refuse else register.Status.DONE
+        with register.connect(policy) as connection:
+            register.load_one(connection, request_id)
+            register.update(
+                connection,
+                request_id,
+                status=status.value,
+                note=note.strip(),
+                closed_at=register.now(),
+            )
+        out.print(f"request {escape(request_id)}: {status.value}")
+
+    _run(work)

@@ -1,0 +1,298 @@
+"""Acting on registered requests through the same engine and ledger as the nightly run.
+
+    withdraw_consent, destroy   the person's records are destroyed, or depersonalized
+                                where their purpose says so (reason consent_withdrawn)
+    cease, block                the records are blocked: later runs skip them until
+                                `pdpipe unblock` (reason cease_demand)
+    update                      the proposed values wait for `pdpipe requests approve`
+    access                      a report of what is held, for the answer (access.py)
+
+Each request's changes are one transaction per store, under the store's lock, with its
+ledger rows under the run id `request-<id>`. A request whose records were all processed
+is closed with those ledger references; one that finds no records is closed too (the
+answer is that nothing is held).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import sqlalchemy as sa
+
+from pdpipe.errors import BadInput
+from pdpipe.execute import ledger, tables
+from pdpipe.execute.context import table_context
+from pdpipe.execute.runner import RunOptions, TableOutcome, act, held_stores, pseudonym_secret
+from pdpipe.policy.models import Action, Policy, StoreSpec, TableSpec
+from pdpipe.policy.reasons import EndReason, RequestKind
+from pdpipe.requests import access, register
+from pdpipe.requests.classify import RequestType
+from pdpipe.requests.identity import Keys, normalize_address
+from pdpipe.requests.intake import keys_for
+from pdpipe.requests.match import Record, table_matches
+from pdpipe.stores.engine import create_store_engine, describe_store_error
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_REASON = {
+    RequestType.WITHDRAW_CONSENT: EndReason.CONSENT_WITHDRAWN,
+    RequestType.DESTROY: EndReason.CONSENT_WITHDRAWN,
+    RequestType.CEASE: EndReason.CEASE_DEMAND,
+    RequestType.BLOCK: EndReason.CEASE_DEMAND,
+}
+
+
+@dataclass
+class ProcessReport:
+    closed: dict[str, int] = field(default_factory=dict)  # type -> requests closed
+    waiting: list[str] = field(default_factory=list)  # request ids awaiting a person
+    acted: int = 0  # records acted on
+    access_reports: list[Path] = field(default_factory=list)
+
+
+def run_id_of(request_id: str) -> str:
+    return f"request-{request_id}"
+
+
+def address_of(policy: Policy, keys: Keys, request: register.Request) -> str:
+    plus = policy.requests.plus_addressing if policy.requests else True
+    return normalize_address(keys.decrypt(request.contact), plus_addressing=plus)
+
+
+def process_open(policy: Policy) -> ProcessReport:
+    """Act on every open, classified request; close those that are done."""
+    keys = keys_for(policy)
+    report = ProcessReport()
+    with register.connect(policy) as connection:
+        pending = [
+            r for r in register.load_all(connection, [s.value for s in register.OPEN]) if r.type
+        ]
+    if not pending:
+        return report
+    with held_stores(policy, RunOptions()):
+        for request in pending:
+            kind = RequestType(str(request.type))
+            address = address_of(policy, keys, request)
+            if kind is RequestType.UPDATE:
+                _await_approval(policy, request, address)
+                report.waiting.append(request.request_id)
+                continue
+            if kind is RequestType.ACCESS:
+                path, records = access.write_report(policy, request, address)
+                report.access_reports.append(path)
+                _close(policy, request, records, {"access_report": str(path)})
+            else:
+                records, outcome = _apply(policy, request, kind, address)
+                report.acted += sum(o["records"] for o in outcome["ledger"])
+                _close(policy, request, records, outcome)
+            report.closed[kind.value] = report.closed.get(kind.value, 0) + 1
+    return report
+
+
+def _close(
+    policy: Policy, request: register.Request, records: list[Record], outcome: dict[str, Any]
+) -> None:
+    with register.connect(policy) as connection:
+        register.update(
+            connection,
+            request.request_id,
+            status=register.Status.DONE.value,
+            matched=[[r.store, r.table, r.key] for r in records],
+            outcome=outcome,
+            closed_at=register.now(),
+        )
+
+
+def _each_table(policy: Policy) -> list[tuple[StoreSpec, TableSpec]]:
+    return [(store, spec) for store in policy.stores for spec in store.tables]
+
+
+def _apply(
+    policy: Policy, request: register.Request, kind: RequestType, address: str
+) -> tuple[list[Record], dict[str, Any]]:
+    """Destroy/depersonalize or block every record of the person, store by store."""
+    run_id = run_id_of(request.request_id)
+    records: list[Record] = []
+    references: list[dict[str, Any]] = []
+    for store in policy.stores:
+        found, outcomes = _in_store(
+            store,
+            partial(
+                _apply_in_store,
+                policy=policy,
+                store=store,
+                kind=kind,
+                address=address,
+                run_id=run_id,
+            ),
+        )
+        records += found
+        references += [
+            {
+                "store": o.store,
+                "table": o.table,
+                "run_id": run_id,
+                "records": o.total,
+                "actions": o.acted,
+            }
+            for o in outcomes
+        ]
+    return sorted(records), {"ledger": references}
+
+
+def _action_for(policy: Policy, spec: TableSpec, kind: RequestType) -> str:
+    if kind in (RequestType.CEASE, RequestType.BLOCK):
+        return "block"
+    on_end = policy.purpose(spec.purpose).on_end
+    return "depersonalize" if on_end is Action.DEPERSONALIZE else "destroy"
+
+
+def _apply_in_store(
+    connection: sa.Connection,
+    policy: Policy,
+    store: StoreSpec,
+    kind: RequestType,
+    address: str,
+    run_id: str,
+) -> tuple[list[Record], list[TableOutcome]]:
+    plus = policy.requests.plus_addressing if policy.requests else True
+    metadata = sa.MetaData()
+    records: list[Record] = []
+    outcomes: list[TableOutcome] = []
+    for spec in store.tables:
+        keys = table_matches(connection, spec, address, plus)
+        if not keys:
+            continue
+        records += [Record(store.name, spec.name, str(k)) for k in keys]
+        context = table_context(connection, policy, store.name, spec, metadata)
+        # The demand supersedes an earlier block or mark of the same records.
+        connection.execute(
+            tables.state.delete().where(
+                (tables.state.c.table_name == spec.name)
+                & tables.state.c.record_key.in_([str(k) for k in keys])
+            )
+        )
+        decisions = pd.DataFrame(
+            {"key": keys, "action": _action_for(policy, spec, kind), "reason": _REASON[kind].value},
+            dtype=object,
+        )
+        outcome = TableOutcome(store.name, spec.name)
+        act(connection, policy, context, decisions, run_id, pseudonym_secret(policy), outcome)
+        outcomes.append(outcome)
+    return records, outcomes
+
+
+def _in_store(store: StoreSpec, work: Callable[[sa.Connection], T]) -> T:
+    engine = create_store_engine(store)
+    try:
+        with engine.begin() as connection:
+            tables.ensure_tables(connection)
+            return work(connection)
+    except sa.exc.DBAPIError as exc:
+        raise describe_store_error(store, exc) from None
+    finally:
+        engine.dispose()
+
+
+def _await_approval(policy: Policy, request: register.Request, address: str) -> None:
+    from pdpipe.requests.match import find_records
+
+    records = find_records(policy, address)
+    with register.connect(policy) as connection:
+        register.update(
+            connection,
+            request.request_id,
+            status=register.Status.IN_PROGRESS.value,
+            matched=[[r.store, r.table, r.key] for r in records],
+        )
+
+
+def approve(policy: Policy, request_id: str) -> int:
+    """Apply an update request's proposed values to the person's records; close it."""
+    keys = keys_for(policy)
+    with register.connect(policy) as connection:
+        request = register.load_one(connection, request_id)
+    if request.type != RequestType.UPDATE.value or not request.open:
+        raise BadInput(f"request {request_id} is not an open update request")
+    if request.proposal is None:
+        raise BadInput(
+            f"request {request_id}: no new values could be read from the message; "
+            "answer it by hand and close it with `pdpipe requests close`"
+        )
+    values: dict[str, str] = json.loads(keys.decrypt(request.proposal))
+    address = address_of(policy, keys, request)
+    run_id = run_id_of(request_id)
+    records: list[Record] = []
+    references: list[dict[str, Any]] = []
+    with held_stores(policy, RunOptions()):
+        for store in policy.stores:
+            found, refs = _in_store(
+                store,
+                partial(
+                    _update_in_store,
+                    policy=policy,
+                    store=store,
+                    values=values,
+                    address=address,
+                    run_id=run_id,
+                ),
+            )
+            records += found
+            references += refs
+    _close(policy, request, sorted(records), {"ledger": references})
+    return sum(int(r["records"]) for r in references)
+
+
+def _update_in_store(
+    connection: sa.Connection,
+    policy: Policy,
+    store: StoreSpec,
+    values: dict[str, str],
+    address: str,
+    run_id: str,
+) -> tuple[list[Record], list[dict[str, Any]]]:
+    """Write the approved values into the person's records; a ledger row for each."""
+    plus = policy.requests.plus_addressing if policy.requests else True
+    term = policy.term(RequestKind.UPDATE)
+    records: list[Record] = []
+    references: list[dict[str, Any]] = []
+    for spec in store.tables:
+        found = table_matches(connection, spec, address, plus)
+        records += [Record(store.name, spec.name, str(k)) for k in found]
+        changes = {
+            name: values[category]
+            for name, column in spec.columns.items()
+            if "." not in name  # JSON paths are answered by hand
+            for category in column.data
+            if category in values
+        }
+        if not found or not changes:
+            continue
+        table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
+        connection.execute(table.update().where(table.c[spec.key].in_(found)).values(**changes))
+        categories = ",".join(sorted({c for n in changes for c in spec.columns[n].data}))
+        basis = f"{policy.purpose(spec.purpose).legal_ground}; {term.source}"
+        entries = [
+            ledger.Entry(spec.name, str(k), "update", RequestKind.UPDATE.value, basis, categories)
+            for k in found
+        ]
+        ledger.append(connection, run_id, store.name, entries, dt.datetime.now(dt.UTC))
+        references.append(
+            {
+                "store": store.name,
+                "table": spec.name,
+                "run_id": run_id,
+                "records": len(found),
+                "columns": sorted(changes),
+            }
+        )
+    return records, references

@@ -1,0 +1,182 @@
+"""The request register: `pdpipe_requests`, one row per message, in the store the policy
+names (`requests.store`).
+
+A row holds no personal data in the clear: the requester is a keyed pseudonym (to match
+later messages of the same person) plus the address encrypted for the answer; matched
+records are internal keys; the message body is never stored. A row is keyed by the
+SHA-256 of its Message-ID, so ingesting the same mailbox twice registers nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from pdpipe.errors import BadInput
+from pdpipe.policy.models import Policy, StoreSpec
+from pdpipe.stores.engine import create_store_engine, describe_store_error
+
+metadata = sa.MetaData()
+
+
+class Status(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    EXTENDED = "extended"
+    DONE = "done"
+    REFUSED = "refused"
+    NEEDS_REVIEW = "needs_review"
+
+
+OPEN = (Status.NEW, Status.IN_PROGRESS, Status.EXTENDED)
+
+requests = sa.Table(
+    "pdpipe_requests",
+    metadata,
+    sa.Column("request_id", sa.String(12), primary_key=True),  # the first 12 of message_key
+    sa.Column("message_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("type", sa.String(20)),  # None: not classified (needs_review)
+    sa.Column("basis", sa.String(60), nullable=False),  # where the type was read
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("received_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("received_from", sa.String(10), nullable=False),  # "date" header | "ingest"
+    sa.Column("deadline", sa.Date),
+    sa.Column("extended_until", sa.Date),
+    sa.Column("extension_reason", sa.Text),
+    sa.Column("requester", sa.String(64), nullable=False),  # HMAC of the normalized address
+    sa.Column("contact", sa.Text, nullable=False),  # the address, encrypted
+    sa.Column("proposal", sa.Text),  # update: the proposed values, encrypted JSON
+    sa.Column("matched", sa.Text),  # JSON [[store, table, key], ...]
+    sa.Column("outcome", sa.Text),  # JSON: what was done, with ledger references
+    sa.Column("note", sa.Text),  # why refused / reviewed, written by a person
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("closed_at", sa.DateTime),
+    sa.Index("ix_pdpipe_requests_status", "status", "deadline"),
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    request_id: str
+    type: str | None
+    basis: str
+    status: str
+    received_at: dt.datetime
+    received_from: str
+    deadline: dt.date | None
+    extended_until: dt.date | None
+    extension_reason: str | None
+    requester: str
+    contact: str
+    proposal: str | None
+    matched: list[tuple[str, str, str]]
+    outcome: dict[str, Any]
+    note: str | None
+
+    @property
+    def due(self) -> dt.date | None:
+        return self.extended_until or self.deadline
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN
+
+
+def register_store(policy: Policy) -> StoreSpec:
+    if policy.requests is None:
+        raise BadInput(
+            "the policy has no `requests:` section: name the store that keeps the request "
+            "register (requests: {store: <store>})"
+        )
+    return next(s for s in policy.stores if s.name == policy.requests.store)
+
+
+@contextmanager
+def connect(policy: Policy, *, write: bool = True) -> Iterator[sa.Connection]:
+    """A transaction on the register's store, the table created where missing."""
+    store = register_store(policy)
+    engine = create_store_engine(store)
+    try:
+        with engine.begin() as connection:
+            if write:
+                metadata.create_all(connection, checkfirst=True)
+            yield connection
+    except sa.exc.DBAPIError as exc:
+        raise describe_store_error(store, exc) from None
+    finally:
+        engine.dispose()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def insert_new(connection: sa.Connection, row: dict[str, Any]) -> bool:
+    """Insert unless its Message-ID is registered already; True when inserted."""
+    found = connection.execute(
+        sa.select(requests.c.request_id).where(requests.c.message_key == row["message_key"])
+    ).first()
+    if found is not None:
+        return False
+    connection.execute(requests.insert().values(**row))
+    return True
+
+
+def _request(row: sa.Row[Any]) -> Request:
+    m = row._mapping
+    return Request(
+        request_id=m["request_id"],
+        type=m["type"],
+        basis=m["basis"],
+        status=m["status"],
+        received_at=m["received_at"],
+        received_from=m["received_from"],
+        deadline=m["deadline"],
+        extended_until=m["extended_until"],
+        extension_reason=m["extension_reason"],
+        requester=m["requester"],
+        contact=m["contact"],
+        proposal=m["proposal"],
+        matched=[(str(s), str(t), str(k)) for s, t, k in json.loads(m["matched"] or "[]")],
+        outcome=json.loads(m["outcome"] or "{}"),
+        note=m["note"],
+    )
+
+
+def load_all(connection: sa.Connection, statuses: Sequence[str] | None = None) -> list[Request]:
+    if not sa.inspect(connection).has_table(requests.name):
+        return []
+    query = sa.select(requests).order_by(requests.c.received_at, requests.c.request_id)
+    if statuses is not None:
+        query = query.where(requests.c.status.in_(list(statuses)))
+    return [_request(row) for row in connection.execute(query)]
+
+
+def load_one(connection: sa.Connection, request_id: str) -> Request:
+    row = (
+        connection.execute(sa.select(requests).where(requests.c.request_id == request_id)).first()
+        if sa.inspect(connection).has_table(requests.name)
+        else None
+    )
+    if row is None:
+        raise BadInput(f"no request '{request_id}' in the register (pdpipe requests list)")
+    return _request(row)
+
+
+def update(connection: sa.Connection, request_id: str, **values: Any) -> None:
+    for name in ("matched", "outcome"):
+        if name in values and not isinstance(values[name], str | None):
+            values[name] = json.dumps(values[name], sort_keys=True, ensure_ascii=False)
+    connection.execute(
+        requests.update()
+        .where(requests.c.request_id == request_id)
+        .values(updated_at=now(), **values)
+    )
