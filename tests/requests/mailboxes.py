@@ -16,14 +16,13 @@ import datetime as dt
 import email.utils
 import mailbox
 import quopri
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from pathlib import Path
 
 from pdpipe.requests.classify import RequestType
-
-RECIPIENT = "Оператор ПДн <privacy@example.ru>"
-
 
 # --- headers -------------------------------------------------------------------------
 
@@ -142,6 +141,7 @@ def message(
     return head.encode("ascii") + b"\n" + payload
 
 
+RECIPIENT = address("Оператор ПДн", "privacy@example.ru")
 IVAN = address("Иван Петров", "ivan.petrov+news@mail.ru")
 MARIA = address("Мария Сидорова", "m.sidorova@yandex.ru")
 OLGA = address("Ольга Кузнецова", "olga.k@rambler.ru")
@@ -372,12 +372,8 @@ def ru_destroy_bad_date() -> bytes:
         subject=encoded_b("Удаление данных"),
         sender=IVAN,
         message_id="<ru-destroy-bad-date.16@mail.ru>",
-        sent="среда, где-то после обеда",
+        sent="Someday, 45 Smarch 20x5 25:61 +9999",
         body=text("Прошу удалить все мои данные.\n"),
-    ).replace(
-        # the garbage is 8-bit on the wire, as a broken client would send it
-        b"Date: =?",
-        b"Date: =?",
     )
 
 
@@ -391,10 +387,30 @@ def without_message_id() -> bytes:
     )
 
 
-def _ascii_garbage_date(raw: bytes) -> bytes:
-    return raw
+BUILDERS: dict[str, Callable[[], bytes]] = {
+    builder.__name__: builder
+    for builder in (
+        en_withdraw,
+        en_update,
+        ru_withdraw,
+        ru_update_koi8,
+        re_en_withdraw,
+        re_fwd_en_update,
+        otv_ru_withdraw,
+        fwd_en_destroy,
+        ru_destroy_cp1251,
+        ru_cease_html,
+        en_block_alternative,
+        ru_block,
+        en_access,
+        ru_access,
+        spam,
+        ru_destroy_bad_date,
+        without_message_id,
+    )
+}
 
-
+# The standard mailbox: every message readable, each Message-ID once, in this order.
 STANDARD: tuple[tuple[str, RequestType | None], ...] = (
     ("en_withdraw", RequestType.WITHDRAW_CONSENT),
     ("en_update", RequestType.UPDATE),
@@ -413,3 +429,86 @@ STANDARD: tuple[tuple[str, RequestType | None], ...] = (
     ("spam", None),
     ("ru_destroy_bad_date", RequestType.DESTROY),
 )
+
+
+def standard_mailbox() -> list[tuple[bytes, RequestType | None]]:
+    """(raw message, the request type it must be classified as; None: review)."""
+    return [(BUILDERS[name](), expected) for name, expected in STANDARD]
+
+
+# Where `problem_mailbox` puts the message without a Message-ID (1-based, as mbox names it).
+NO_ID_POSITION = 3
+
+
+def problem_mailbox() -> list[bytes]:
+    """The standard mailbox with a message without Message-ID at `NO_ID_POSITION` and the
+    first message delivered a second time at the end."""
+    raws = [raw for raw, _ in standard_mailbox()]
+    raws.insert(NO_ID_POSITION - 1, without_message_id())
+    raws.append(en_withdraw())
+    return raws
+
+
+# --- layouts ---------------------------------------------------------------------------
+
+
+def _from_line(raw: bytes) -> bytes:
+    """The mbox `From sender asctime` separator, from Return-Path and Date."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    sender = email.utils.parseaddr(str(headers.get("Return-Path", "")))[1] or "MAILER-DAEMON"
+    parsed = email.utils.parsedate_tz(str(headers.get("Date", "")))
+    stamp = email.utils.mktime_tz(parsed) if parsed else 1764000000
+    when = dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%a %b %d %H:%M:%S %Y")
+    return f"From {sender} {when}\n".encode("ascii")
+
+
+def write_mbox(path: Path, raws: Iterable[bytes]) -> Path:
+    """One mbox file (mboxo, as `mailbox.mbox` writes it) holding `raws` in order."""
+    box = mailbox.mbox(path, create=True)
+    try:
+        box.lock()
+        for raw in raws:
+            box.add(_from_line(raw) + raw)
+        box.flush()
+        box.unlock()
+    finally:
+        box.close()
+    return path
+
+
+def write_maildir(path: Path, raws: Iterable[bytes]) -> Path:
+    """A Maildir (cur/, new/, tmp/): every second message already seen by a mail client,
+    moved to cur/ with the `:2,S` flag, the others unread in new/."""
+    box = mailbox.Maildir(path, create=True)
+    try:
+        for index, raw in enumerate(raws):
+            key = box.add(raw)
+            if index % 2:
+                (path / "new" / key).rename(path / "cur" / f"{key}:2,S")
+    finally:
+        box.close()
+    return path
+
+
+def write_eml_folder(path: Path, raws: Iterable[bytes], *, crlf: bool = False) -> Path:
+    """A folder of `001.eml`, `002.eml`, ... in order; with `crlf` lines end in CRLF, as
+    Outlook and Thunderbird save them."""
+    path.mkdir(parents=True, exist_ok=True)
+    for index, raw in enumerate(raws, start=1):
+        data = raw.replace(b"\n", b"\r\n") if crlf else raw
+        (path / f"{index:03d}.eml").write_bytes(data)
+    return path
+
+
+def write(layout: str, path: Path, raws: Sequence[bytes]) -> Path:
+    """`write_mbox`, `write_maildir` or `write_eml_folder` by name: "mbox", "maildir", "eml"."""
+    if layout == "mbox":
+        return write_mbox(path / "inbox.mbox", raws)
+    if layout == "maildir":
+        return write_maildir(path / "Maildir", raws)
+    if layout == "eml":
+        return write_eml_folder(path / "eml", raws)
+    raise ValueError(layout)
+
+
+LAYOUTS = ("mbox", "maildir", "eml")

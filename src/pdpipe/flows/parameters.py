@@ -29,3 +29,12 @@ class IntegrityParameters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     policy_path: str = Field(description="path of policy.yaml, as the worker sees it")
+
+
+class RequestsParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy_path: str = Field(description="path of policy.yaml, as the worker sees it")
+    mailbox: str | None = Field(
+        default=None, description="mbox/Maildir/.eml folder to read; empty: requests.mailbox"
+    )

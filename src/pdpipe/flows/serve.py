@@ -2,6 +2,7 @@
 
     pdpipe-retention/nightly   every day at 02:00
     pdpipe-integrity/weekly    Sundays at 03:00
+    pdpipe-requests/hourly     every hour at :15 (when the policy has `requests:`)
 
 ``pdpipe serve POLICY`` serves them from one process; prefect.yaml defines the same for
 a work pool. The schedules' timezone is the policy's operator timezone.
@@ -18,13 +19,15 @@ from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
 from pdpipe.flows.integrity import integrity_flow
-from pdpipe.flows.parameters import IntegrityParameters, RetentionParameters
+from pdpipe.flows.parameters import IntegrityParameters, RequestsParameters, RetentionParameters
+from pdpipe.flows.requests import requests_flow
 from pdpipe.flows.retention import retention_flow_with
 from pdpipe.policy import load_policy
 from pdpipe.settings import DASK_ADDRESS
 
 RETENTION_CRON = "0 2 * * *"
 INTEGRITY_CRON = "0 3 * * 0"
+REQUESTS_CRON = "15 * * * *"
 
 
 def deployments(policy_path: Path, dask: str | None = None) -> list[Any]:
@@ -48,7 +51,17 @@ def deployments(policy_path: Path, dask: str | None = None) -> list[Any]:
         description="Check the policy against the stores and verify every ledger.",
         tags=["pdpipe"],
     )
-    return [retention, integrity]
+    if policy.requests is None:
+        return [retention, integrity]
+    requests = requests_flow.to_deployment(
+        name="hourly",
+        entrypoint_type=EntrypointType.MODULE_PATH,
+        schedules=[Cron(REQUESTS_CRON, timezone=timezone)],
+        parameters={"parameters": RequestsParameters(policy_path=path).model_dump(mode="json")},
+        description="Register subject requests from the mailbox, act on them, show deadlines.",
+        tags=["pdpipe"],
+    )
+    return [retention, integrity, requests]
 
 
 def serve_all(policy_path: Path, dask: str | None = None) -> None:

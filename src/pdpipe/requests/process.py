@@ -268,12 +268,12 @@ def _update_in_store(
     for spec in store.tables:
         found = table_matches(connection, spec, address, plus)
         records += [Record(store.name, spec.name, str(k)) for k in found]
+        # Only a column holding exactly the proposed category: a full-name column given a
+        # new last name, or a JSON path, is for a person to edit.
         changes = {
-            name: values[category]
+            name: values[column.data[0]]
             for name, column in spec.columns.items()
-            if "." not in name  # JSON paths are answered by hand
-            for category in column.data
-            if category in values
+            if "." not in name and len(column.data) == 1 and column.data[0] in values
         }
         if not found or not changes:
             continue
