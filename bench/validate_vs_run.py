@@ -57,7 +57,9 @@ def main() -> None:
             result = finish(policy, prepared, outcomes)
             run_s += time.perf_counter() - started
             started = time.perf_counter()
-            report = validate_policy(policy, as_of, Path(folder) / "validation", result.run_id)
+            report = validate_policy(
+                policy, as_of, Path(folder) / "validation", result.run_id, expect_snapshot=True
+            )
         validate_s = time.perf_counter() - started
         # tracemalloc would slow GX tenfold and falsify the time: the process's peak RSS.
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

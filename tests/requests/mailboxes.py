@@ -5,8 +5,10 @@ words in headers (utf-8 in B, koi8-r in Q), bodies in utf-8, koi8-r (8bit) and
 windows-1251 (base64), HTML-only and multipart/alternative bodies. Lines end in LF, as
 `mailbox` stores them, so the same message reads the same from every layout.
 
-    standard_mailbox()              [(raw bytes, expected RequestType or None), ...]
-    write_mbox / write_maildir / write_eml_folder(path, raws)
+    standard_mailbox()      [(raw bytes, expected RequestType or None), ...], all readable
+    problem_mailbox()       the same, plus one without Message-ID and one delivered twice
+    en_withdraw(), ...      each message on its own (BUILDERS: all of them by name)
+    write_mbox / write_maildir / write_eml_folder(path, raws); write(layout, dir, raws)
 """
 
 from __future__ import annotations
@@ -136,8 +138,8 @@ def message(
         headers.append(("Message-ID", message_id))
     headers += [("MIME-Version", "1.0"), *body.headers]
     head = "".join(f"{name}: {value}\n" for name, value in headers)
-    head.encode("ascii")  # a header on the wire is ASCII: raises if one was left unencoded
     payload = body.payload if body.payload.endswith(b"\n") else body.payload + b"\n"
+    # A header on the wire is ASCII: this raises if a value was left unencoded.
     return head.encode("ascii") + b"\n" + payload
 
 
@@ -464,6 +466,7 @@ def _from_line(raw: bytes) -> bytes:
 
 def write_mbox(path: Path, raws: Iterable[bytes]) -> Path:
     """One mbox file (mboxo, as `mailbox.mbox` writes it) holding `raws` in order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     box = mailbox.mbox(path, create=True)
     try:
         box.lock()
@@ -479,6 +482,7 @@ def write_mbox(path: Path, raws: Iterable[bytes]) -> Path:
 def write_maildir(path: Path, raws: Iterable[bytes]) -> Path:
     """A Maildir (cur/, new/, tmp/): every second message already seen by a mail client,
     moved to cur/ with the `:2,S` flag, the others unread in new/."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     box = mailbox.Maildir(path, create=True)
     try:
         for index, raw in enumerate(raws):

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pdpipe.requests.classify import Classification, RequestType, classify, normalize, strip_prefixes
+from pdpipe.requests.classify import (
+    Classification,
+    RequestType,
+    classify,
+    normalize,
+    strip_prefixes,
+)
 
 W = RequestType.WITHDRAW_CONSENT
 U = RequestType.UPDATE
@@ -160,14 +166,9 @@ def test_basis_never_quotes_the_text() -> None:
         assert secret not in classify(subject, body).basis
 
 
-# --- suspected bugs: phrases a person would write that are read wrongly ----------------
+# --- phrases a person would write, once read wrongly ------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="«своё» between the verb and «согласие» is not allowed: patterns only accept "
-    "мо\\w+ (моё/моего), so the usual first-person withdrawal is not recognised",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "subject",
     [
@@ -179,31 +180,16 @@ def test_withdrawal_with_svoyo(subject: str) -> None:
     assert classify(subject, "").type is W
 
 
-@pytest.mark.xfail(
-    reason="English withdrawal patterns need the verb before 'consent' and 'revoke' spelt in "
-    "full: 'Consent withdrawal' and 'revoking my consent' are not recognised",
-    strict=True,
-)
 @pytest.mark.parametrize("subject", ["Consent withdrawal request", "I am revoking my consent"])
 def test_english_withdrawal_word_orders(subject: str) -> None:
     assert classify(subject, "").type is W
 
 
-@pytest.mark.xfail(
-    reason="access pattern needs «предоставить» directly before «сведения/информацию»: "
-    "«предоставить мне сведения» (the usual wording) is not recognised",
-    strict=True,
-)
 def test_access_with_mne() -> None:
     text = "Прошу предоставить мне сведения о моих персональных данных"
     assert classify(text, "").type is A
 
 
-@pytest.mark.xfail(
-    reason="the Russian block pattern r'блокир\\w+' has no word boundary and needs no "
-    "'данн': «разблокировать» (unblock) and «аккаунт заблокирован» count as a block request",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "subject", ["Прошу разблокировать мой аккаунт", "Ваш аккаунт заблокирован"]
 )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from pdpipe.demo import build_demo
 from pdpipe.execute.runner import RunOptions, run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
@@ -49,3 +50,19 @@ def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
     }
     snapshot.drop(policy, run_id)
     assert snapshot.changed_rows(policy, run_id) == {}
+
+
+def test_when_two_stores_share_a_database_then_each_keeps_its_snapshot(
+    pg_url: str, tmp_path: Path
+) -> None:
+    demo = build_demo(tmp_path, subjects=300, seed=3, as_of=AS_OF_DAY, url=pg_url)
+    policy = load_policy(demo.policy_path)
+    assert len({store.url for store in policy.stores}) == 1
+    snapshot.take(policy, "shared-run")
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as connection:
+        for store in policy.stores:
+            for spec in store.tables:
+                assert snapshot.exists(connection, "shared-run", spec.name), spec.name
+    engine.dispose()
+    assert set(snapshot.changed_rows(policy, "shared-run").values()) == {0}

@@ -120,7 +120,9 @@ def test_a_run_is_checked_with_exactly_the_reviewed_suites(
     folder = tmp_path / "expectations"
     suites.write(policy, folder)
     result = run_policy(policy, RunOptions(as_of=AS_OF, allow_large=True, snapshot=True))
-    report = validate_policy(policy, AS_OF, tmp_path / "validation", result.run_id)
+    report = validate_policy(
+        policy, AS_OF, tmp_path / "validation", result.run_id, expect_snapshot=True
+    )
     assert report.success, report.failed
     ran = {(c.table, c.check) for c in report.checks}
     for path, template in (

@@ -181,6 +181,7 @@ def _run(
             result.as_of,
             _output_folder(parameters, result) / "validation",
             result.run_id,
+            expect_snapshot=not prepared.resumed,
         )
         result.checks, result.checks_failed = len(validation.checks), len(validation.failed)
         result.data_docs = str(validation.data_docs)
@@ -215,10 +216,12 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
 
 @task(name="validate")
 def validate_task(
-    policy_path: str, as_of: AsOf, folder: Path, run_id: str | None
+    policy_path: str, as_of: AsOf, folder: Path, run_id: str | None, expect_snapshot: bool
 ) -> ValidationReport:
     """Great Expectations checks of the result; Data Docs into the run's folder."""
-    return validate_policy(load_policy(policy_path), as_of, folder, run_id)
+    return validate_policy(
+        load_policy(policy_path), as_of, folder, run_id, expect_snapshot=expect_snapshot
+    )
 
 
 @task(name="snapshot")

@@ -24,7 +24,7 @@ class RequestType(StrEnum):
 
 # Reply and forward markers mail clients put before a subject, English and Russian.
 _PREFIX = re.compile(
-    r"^\s*(?:re|fw|fwd|aw|wg|отв|ответ|пересл|переслать|fw\s*d)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*",
+    r"^\s*(?:re|fw|fwd|aw|wg|отв|ответ|пересл|переслать)\.?\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*",
     re.IGNORECASE,
 )
 
@@ -33,10 +33,10 @@ _PREFIX = re.compile(
 _PHRASES: dict[RequestType, tuple[str, ...]] = {
     RequestType.WITHDRAW_CONSENT: (
         r"withdraw\w*\s+(?:of\s+|my\s+)?consent",
-        r"revo(?:ke|cation\s+of)\s+(?:my\s+)?consent",
-        r"отзыв\w*\s+(?:моего\s+)?согласи",
-        r"отзыва\w*\s+(?:мо\w+\s+)?согласи",
-        r"отозва\w*\s+(?:мо\w+\s+)?согласи",
+        r"consent\s+withdraw",
+        r"revo(?:k\w*|cation\s+of)\s+(?:my\s+)?consent",
+        r"consent\s+revo",
+        r"(?:отзыв|отозва)\w*\s+(?:(?:мо|сво)\w+\s+)?согласи",
     ),
     RequestType.UPDATE: (
         r"personal\s+data\s+update",
@@ -52,8 +52,8 @@ _PHRASES: dict[RequestType, tuple[str, ...]] = {
     ),
     RequestType.BLOCK: (
         r"\bblock\w*\s+(?:of\s+)?(?:my\s+)?(?:personal\s+)?data",
-        r"блокир\w+",
-        r"заблокир\w+",
+        # Blocking the DATA: "заблокирован аккаунт" or "разблокировать" is not a request.
+        r"\b(?:за)?блокир\w*\s+(?:(?:мо|сво)\w+\s+)?(?:персональн\w+\s+)?данн",
     ),
     RequestType.DESTROY: (
         r"\b(?:delete|erase|destroy)\w*\s+(?:all\s+)?(?:of\s+)?(?:my\s+)?(?:personal\s+)?data",
@@ -65,7 +65,7 @@ _PHRASES: dict[RequestType, tuple[str, ...]] = {
         r"(?:subject\s+)?access\s+request",
         r"access\s+to\s+(?:my\s+)?(?:personal\s+)?data",
         r"what\s+(?:personal\s+)?data\s+(?:do\s+)?you\s+(?:hold|have|keep|process)",
-        r"(?:запрос|предостав\w+)\s+(?:на\s+)?(?:доступ|сведени|информаци)",
+        r"(?:запрос|предостав\w+)\s+(?:мне\s+)?(?:на\s+)?(?:доступ|сведени|информаци)",
         r"какие\s+(?:мои\s+)?персональные\s+данные",
         r"сведени\w+\s+об?\s+обработк",
     ),

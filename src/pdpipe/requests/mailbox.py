@@ -112,7 +112,10 @@ def _body(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    content = part.get_content()
+    try:
+        content = part.get_content()
+    except LookupError:  # a charset Python does not know: read what can be read
+        content = part.get_payload(decode=True) or b""
     text = content if isinstance(content, str) else content.decode("utf-8", "replace")
     return html_text(text) if part.get_content_subtype() == "html" else text
 

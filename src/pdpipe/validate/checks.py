@@ -59,12 +59,18 @@ class ValidationReport:
 
 
 def validate_policy(
-    policy: Policy, as_of: AsOf, folder: Path, run_id: str | None = None
+    policy: Policy,
+    as_of: AsOf,
+    folder: Path,
+    run_id: str | None = None,
+    *,
+    expect_snapshot: bool = False,
 ) -> ValidationReport:
     """Run every table's suite; the Data Docs go under `folder`.
 
     With a run id, the run's own checks too: its ledger against the stores, and, where a
-    snapshot was taken before it, the rows it did not act on against the snapshot.
+    snapshot was taken before it, the rows it did not act on against the snapshot. With
+    `expect_snapshot`, a table without one fails that check rather than skipping it.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -92,7 +98,8 @@ def validate_policy(
     templates = suites.read_or_build(policy)
     for store in policy.stores:
         mine = [t for t in templates if t.store == store.name]
-        report.checks += _validate_store(context, policy, store, mine, as_of, run_id)
+        built = _suites_for(policy, store, mine, as_of, run_id, expect_snapshot)
+        report.checks += _validate_store(context, store, mine, built)
     context.build_data_docs(site_names=["pdpipe"])
     return report
 
@@ -103,6 +110,7 @@ def _suites_for(
     templates: list[suites.SuiteTemplate],
     as_of: AsOf,
     run_id: str | None,
+    expect_snapshot: bool,
 ) -> list[Any]:
     engine = create_store_engine(store, read_only=True)
     try:
@@ -118,7 +126,9 @@ def _suites_for(
                 spec = specs[template.table]
                 values = suites.values(connection, policy, spec, as_of, run_id)
                 skip: frozenset[str] = frozenset()
-                if run_id is None or not snapshot.exists(connection, run_id, spec.name):
+                if run_id is None or not (
+                    expect_snapshot or snapshot.exists(connection, run_id, spec.name)
+                ):
                     skip = frozenset({suites.SNAPSHOT_CHECK})
                 built.append(template.to_gx(values, skip))
             return built
@@ -129,12 +139,7 @@ def _suites_for(
 
 
 def _validate_store(
-    context: Any,
-    policy: Policy,
-    store: StoreSpec,
-    templates: list[suites.SuiteTemplate],
-    as_of: AsOf,
-    run_id: str | None,
+    context: Any, store: StoreSpec, templates: list[suites.SuiteTemplate], built: list[Any]
 ) -> list[CheckResult]:
     import great_expectations as gx
 
@@ -147,9 +152,7 @@ def _validate_store(
         name=f"pdpipe-{store.name}", connection_string=store.url
     )
     definitions = []
-    for template, suite in zip(
-        templates, _suites_for(policy, store, templates, as_of, run_id), strict=True
-    ):
+    for template, suite in zip(templates, built, strict=True):
         batch = source.add_table_asset(name=template.table, table_name=template.table)
         definitions.append(
             context.validation_definitions.add(

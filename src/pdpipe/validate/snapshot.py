@@ -63,7 +63,11 @@ def take(policy: Policy, run_id: str) -> None:
         try:
             with engine.begin() as connection:
                 tables.ensure_tables(connection)
-                connection.execute(snap.delete().where(snap.c.run_id == run_id))
+                # This store's tables only: stores may share a database.
+                names = [spec.name for spec in store.tables]
+                connection.execute(
+                    snap.delete().where((snap.c.run_id == run_id) & snap.c.table_name.in_(names))
+                )
                 for spec in store.tables:
                     table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
                     rows = sa.select(

@@ -1,0 +1,211 @@
+"""Subject requests end to end, through the CLI, on SQLite, PostgreSQL and MariaDB: a
+mailbox we wrote becomes registered requests with the right types and deadlines, the
+right records are acted on in every table, the access report is about one person only,
+and no address or value reaches the terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pdpipe.policy import load_policy
+from pdpipe.requests.classify import RequestType
+from pdpipe.requests.sla import deadline
+from tests.execute.builders import POLICY, PSEUDONYM_KEY, dump, leads, people, populate
+from tests.requests.mailboxes import (
+    address,
+    date,
+    encoded_b,
+    message,
+    text,
+    write_mbox,
+)
+
+CONTACT_KEY = "test-contact-key"
+REQUESTS = """
+requests:
+  store: store
+  reports: reports
+"""
+
+
+def _policy(tmp_path: Path, url: str) -> Path:
+    text_ = POLICY.format(url=url).replace(
+        "secrets: {pseudonym_key: env:PDPIPE_TEST_PSEUDONYM_KEY}",
+        "secrets: {pseudonym_key: env:PDPIPE_TEST_PSEUDONYM_KEY, "
+        "contact_key: env:PDPIPE_TEST_CONTACT_KEY}",
+    )
+    path = tmp_path / "policy.yaml"
+    path.write_text(text_ + REQUESTS, encoding="utf-8")
+    return path
+
+
+def _pdpipe(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pdpipe.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={
+            **os.environ,
+            "COLUMNS": "200",
+            "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY,
+            "PDPIPE_TEST_CONTACT_KEY": CONTACT_KEY,
+        },
+    )
+
+
+def _mailbox(path: Path) -> Path:
+    sent = date(2026, 11, 20, 9, 30, 5)
+    raws = [
+        message(  # person 7, also lead L00007 under a tagged, capitalized address
+            subject=encoded_b("Re: Отзыв согласия на обработку персональных данных"),
+            body=text("Прошу прекратить обработку и удалить мои данные."),
+            sender=address("Пётр Канарейкин", "canary.person7@mail.ru"),
+            message_id="<w1@example.ru>",
+            sent=sent,
+        ),
+        message(  # lead 8 demands that processing cease
+            subject="Stop processing",
+            body=text("<p>Please stop processing my personal data.</p>", subtype="html"),
+            sender="Canary.Lead8@Yandex.ru",
+            message_id="<c1@example.ru>",
+            sent=sent,
+        ),
+        message(  # person 3 asks what is held, in koi8-r
+            subject=encoded_b("Запрос"),
+            body=text(
+                "Прошу предоставить сведения об обработке моих персональных данных.",
+                charset="koi8-r",
+            ),
+            sender="canary.person3@mail.ru",
+            message_id="<a1@example.ru>",
+            sent=sent,
+        ),
+        message(  # lead 10 has a new phone number
+            subject="Fwd: Personal Data Update",
+            body=text("Hello,\nPhone: +7 701 999-00-10\nThanks"),
+            sender="canary.lead10@yandex.ru",
+            message_id="<u1@example.ru>",
+            sent=sent,
+        ),
+        message(
+            subject="Cheap watches",
+            body=text("Buy now"),
+            sender="promo@spam.example",
+            message_id="<s1@example.ru>",
+            sent=sent,
+        ),
+        message(subject="Personal Data Update", body=text("x"), sender="canary.person9@mail.ru"),
+    ]
+    raws.append(raws[0])  # the same message twice
+    return write_mbox(path, raws)
+
+
+def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path: Path) -> None:
+    populate(store_url, people_count=30, leads_count=30)
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:  # person 7 is also a lead, under another form
+        connection.execute(
+            sa.text(
+                "UPDATE leads SET email = 'Canary.Person7+promo@Mail.RU' WHERE lead_id = 'L00007'"
+            )
+        )
+    engine.dispose()
+    policy = _policy(tmp_path, store_url)
+    mailbox = _mailbox(tmp_path / "inbox.mbox")
+
+    first = _pdpipe("requests", "ingest", str(policy), str(mailbox))
+    assert first.returncode == 0, first.stderr
+    assert (
+        "registered 5 request(s) (access: 1, cease: 1, needs_review: 1, update: 1, "
+        "withdraw_consent: 1); 1 already registered; 1 unreadable" in first.stdout
+    )
+    assert "unreadable: (inbox.mbox#6): has no Message-ID" in first.stdout
+    again = _pdpipe("requests", "ingest", str(policy), str(mailbox))
+    assert "registered 0 request(s); 6 already registered" in again.stdout
+
+    people_before, leads_before = dump(store_url, people), dump(store_url, leads)
+    processed = _pdpipe("requests", "process", str(policy))
+    assert processed.returncode == 0, processed.stderr
+    assert "closed: access: 1, cease: 1, withdraw_consent: 1" in processed.stdout
+    assert "1 update(s) await approval" in processed.stdout
+    people_after, leads_after = dump(store_url, people), dump(store_url, leads)
+    assert 7 in people_before and 7 not in people_after  # informing: destroyed
+    assert leads_after["L00007"]["email"] != leads_before["L00007"]["email"]  # depersonalized
+    assert set(people_before) - set(people_after) == {7}
+    changed = {k for k in leads_before if leads_before[k] != leads_after[k]}
+    assert changed == {"L00007"}  # L00008 is blocked, not changed
+    engine = sa.create_engine(store_url)
+    with engine.connect() as connection:
+        states = connection.execute(
+            sa.text("SELECT record_key, state, reason FROM pdpipe_state ORDER BY record_key")
+        ).all()
+        ledger_runs = connection.execute(
+            sa.text("SELECT run_id, table_name, record_key, action FROM pdpipe_ledger ORDER BY seq")
+        ).all()
+    engine.dispose()
+    assert [tuple(s) for s in states] == [
+        ("L00007", "depersonalized", "consent_withdrawn"),
+        ("L00008", "blocked", "cease_demand"),
+    ]
+    assert {(t, k, a) for _, t, k, a in ledger_runs} == {
+        ("people", "7", "destroy"),
+        ("leads", "L00007", "depersonalize"),
+        ("leads", "L00008", "block"),
+    }
+    assert all(run.startswith("request-") for run, *_ in ledger_runs)
+
+    (report,) = (tmp_path / "reports").glob("access-*.json")
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    content = report.read_text(encoding="utf-8")
+    assert "canary.person3@mail.ru" in content and "Канарейкин3 Пётр" in content
+    others = set(re.findall(r"canary\.(?:person|lead)\d+", content, re.IGNORECASE))
+    assert others == {"canary.person3"}  # nobody else's data
+    held = json.loads(content)["held"]
+    assert [(s["table"], s["legal_ground"]) for s in held] == [("people", "Federal Law No. 149-FZ")]
+
+    listed = _pdpipe("requests", "list", str(policy), "--json")
+    rows = json.loads(listed.stdout)["requests"]
+    assert sorted((r["type"] or "?", r["status"]) for r in rows) == [
+        ("?", "needs_review"),
+        ("update", "in_progress"),
+    ]
+    update_id = next(r["id"] for r in rows if r["type"] == "update")
+    approved = _pdpipe("requests", "approve", str(policy), update_id)
+    assert approved.returncode == 0, approved.stderr
+    assert dump(store_url, leads)["L00010"]["phone"] == "+7 701 999-00-10"
+    assert _pdpipe("ledger", "verify", str(policy)).returncode == 0
+
+    terminal = "".join(p.stdout + p.stderr for p in (first, again, processed, listed, approved))
+    assert not re.search(r"canary|@mail\.ru|@yandex|Канарейкин|999-00-10", terminal, re.I)
+
+
+@pytest.mark.parametrize(
+    ("kind", "received", "due"),
+    [
+        # 10 working days from the day after: Dec 29, 30 (Dec 31 is a day off in 2026),
+        # then the New Year holidays to Jan 8; Jan 11 … Jan 20.
+        (RequestType.ACCESS, dt.datetime(2026, 12, 28, 6, 0), dt.date(2027, 1, 20)),
+        # 30 calendar days: Jan 27, a Wednesday.
+        (RequestType.WITHDRAW_CONSENT, dt.datetime(2026, 12, 28, 6, 0), dt.date(2027, 1, 27)),
+        # 7 working days from Friday Dec 25 (UTC 20:00 is Saturday in Almaty): Dec 28, 29,
+        # 30, Jan 11, 12, 13, 14.
+        (RequestType.UPDATE, dt.datetime(2026, 12, 25, 20, 0), dt.date(2027, 1, 14)),
+    ],
+)
+def test_deadlines_straddle_the_russian_new_year(
+    tmp_path: Path, kind: RequestType, received: dt.datetime, due: dt.date
+) -> None:
+    policy = load_policy(_policy(tmp_path, f"sqlite:///{tmp_path}/store.db"))
+    assert deadline(policy, kind, received) == due
