@@ -105,7 +105,12 @@ def test_when_rebuilt_into_the_same_directory_then_the_stores_are_replaced(
     build_demo(tmp_path, subjects=300, seed=1, as_of=AS_OF)
     second = build_demo(tmp_path, subjects=SUBJECTS, seed=7, as_of=AS_OF)
     assert dump(second.store_urls) == rows
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.db", "mailing.db", "policy.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "crm.db",
+        "expectations",
+        "mailing.db",
+        "policy.yaml",
+    ]
 
 
 def test_when_people_come_in_several_chunks_then_emails_stay_unique(

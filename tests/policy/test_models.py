@@ -31,7 +31,7 @@ from tests.policy.builders import (
 TABLE = "stores[0].tables[0]"
 PURPOSE_KEYS = (
     "id, title, legal_ground, processing, data, keep_for, on_end, consent_valid_for, "
-    "incompatible_with"
+    "incompatible_with, recipients"
 )
 
 STRUCTURE = [
@@ -89,7 +89,7 @@ STRUCTURE = [
         (("version: 1\n", "version: 1\npurpose: ads\n"),),
         "purpose",
         "unknown key 'purpose' (expected one of: version, operator, secrets, calendar, terms, "
-        "purposes, stores)",
+        "purposes, stores, requests)",
         "purpose: ads",
     ),
     Bad(
