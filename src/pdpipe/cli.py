@@ -227,6 +227,9 @@ def _run_job(parameters: RetentionParameters, dask: str | None = None) -> RunRes
 def _quiet_prefect_console() -> None:
     """On a terminal the rich output says what happened; Prefect's own console lines and
     tracebacks would bury it. Its API logs are untouched; PDPIPE_PREFECT_CONSOLE=1 keeps all."""
+    # Prefect's temporary server takes ~20 s to start on a 2-core machine, which is also
+    # Prefect's default limit: a busy machine would fail the run before it began.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     if os.environ.get("PDPIPE_PREFECT_CONSOLE"):
         return
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")

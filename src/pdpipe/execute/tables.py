@@ -14,7 +14,11 @@ Keys of processed records are kept as text so one table serves integer and text 
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateTable
 
 metadata = sa.MetaData()
 
@@ -99,11 +103,25 @@ lock = sa.Table(
 snapshot = sa.Table(
     "pdpipe_snapshot",
     metadata,
-    sa.Column("run_id", RUN_ID, primary_key=True),
-    sa.Column("table_name", NAME, primary_key=True),
-    sa.Column("record_key", KEY, primary_key=True),
+    sa.Column("run_id", RUN_ID, nullable=False),
+    sa.Column("table_name", NAME, nullable=False),
+    sa.Column("record_key", KEY, nullable=False),
     sa.Column("digest", sa.String(32), nullable=False),
+    # Dropped while a snapshot is written and built again after (validate/snapshot.py).
+    sa.Index("ix_pdpipe_snapshot_record", "run_id", "table_name", "record_key"),
 )
+
+
+@compiles(CreateTable, "postgresql")
+def _snapshot_unlogged(element: CreateTable, compiler: Any, **kw: Any) -> str:
+    """PostgreSQL keeps the snapshot UNLOGGED: written once per run and deleted after the
+    run is validated, it need not survive a crash (a resumed run without one is checked
+    without it), and skipping the WAL halves the time to write it."""
+    text: str = compiler.visit_create_table(element, **kw)
+    if element.element.name == "pdpipe_snapshot":
+        text = text.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1)
+    return text
+
 
 DEPERSONALIZED = "depersonalized"
 BLOCKED = "blocked"
