@@ -20,33 +20,8 @@ import sqlalchemy as sa
 from pdpipe.policy import load_policy
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.sla import deadline
-from tests.execute.builders import POLICY, PSEUDONYM_KEY, dump, leads, people, populate
-from tests.requests.mailboxes import (
-    address,
-    date,
-    encoded_b,
-    message,
-    text,
-    write_mbox,
-)
-
-CONTACT_KEY = "test-contact-key"
-REQUESTS = """
-requests:
-  store: store
-  reports: reports
-"""
-
-
-def _policy(tmp_path: Path, url: str) -> Path:
-    text_ = POLICY.format(url=url).replace(
-        "secrets: {pseudonym_key: env:PDPIPE_TEST_PSEUDONYM_KEY}",
-        "secrets: {pseudonym_key: env:PDPIPE_TEST_PSEUDONYM_KEY, "
-        "contact_key: env:PDPIPE_TEST_CONTACT_KEY}",
-    )
-    path = tmp_path / "policy.yaml"
-    path.write_text(text_ + REQUESTS, encoding="utf-8")
-    return path
+from tests.execute.builders import PSEUDONYM_KEY, dump, leads, people, populate
+from tests.requests.scenario import CONTACT_KEY, policy_with_requests, scenario_mailbox
 
 
 def _pdpipe(*args: str) -> subprocess.CompletedProcess[str]:
@@ -65,53 +40,6 @@ def _pdpipe(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _mailbox(path: Path) -> Path:
-    sent = date(2026, 11, 20, 9, 30, 5)
-    raws = [
-        message(  # person 7, also lead L00007 under a tagged, capitalized address
-            subject=encoded_b("Re: Отзыв согласия на обработку персональных данных"),
-            body=text("Прошу прекратить обработку и удалить мои данные."),
-            sender=address("Пётр Канарейкин", "canary.person7@mail.ru"),
-            message_id="<w1@example.ru>",
-            sent=sent,
-        ),
-        message(  # lead 8 demands that processing cease
-            subject="Stop processing",
-            body=text("<p>Please stop processing my personal data.</p>", subtype="html"),
-            sender="Canary.Lead8@Yandex.ru",
-            message_id="<c1@example.ru>",
-            sent=sent,
-        ),
-        message(  # person 3 asks what is held, in koi8-r
-            subject=encoded_b("Запрос"),
-            body=text(
-                "Прошу предоставить сведения об обработке моих персональных данных.",
-                charset="koi8-r",
-            ),
-            sender="canary.person3@mail.ru",
-            message_id="<a1@example.ru>",
-            sent=sent,
-        ),
-        message(  # lead 10 has a new phone number
-            subject="Fwd: Personal Data Update",
-            body=text("Hello,\nPhone: +7 701 999-00-10\nThanks"),
-            sender="canary.lead10@yandex.ru",
-            message_id="<u1@example.ru>",
-            sent=sent,
-        ),
-        message(
-            subject="Cheap watches",
-            body=text("Buy now"),
-            sender="promo@spam.example",
-            message_id="<s1@example.ru>",
-            sent=sent,
-        ),
-        message(subject="Personal Data Update", body=text("x"), sender="canary.person9@mail.ru"),
-    ]
-    raws.append(raws[0])  # the same message twice
-    return write_mbox(path, raws)
-
-
 def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path: Path) -> None:
     populate(store_url, people_count=30, leads_count=30)
     engine = sa.create_engine(store_url)
@@ -122,8 +50,8 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
             )
         )
     engine.dispose()
-    policy = _policy(tmp_path, store_url)
-    mailbox = _mailbox(tmp_path / "inbox.mbox")
+    policy = policy_with_requests(tmp_path, store_url)
+    mailbox = scenario_mailbox(tmp_path / "inbox.mbox")
 
     first = _pdpipe("requests", "ingest", str(policy), str(mailbox))
     assert first.returncode == 0, first.stderr
@@ -207,5 +135,5 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
 def test_deadlines_straddle_the_russian_new_year(
     tmp_path: Path, kind: RequestType, received: dt.datetime, due: dt.date
 ) -> None:
-    policy = load_policy(_policy(tmp_path, f"sqlite:///{tmp_path}/store.db"))
+    policy = load_policy(policy_with_requests(tmp_path, f"sqlite:///{tmp_path}/store.db"))
     assert deadline(policy, kind, received) == due

@@ -79,16 +79,17 @@ def ingest(policy: Policy, mailbox: Path) -> IngestReport:
     """Register every request in `mailbox` not registered yet."""
     keys = keys_for(policy)
     report = IngestReport()
-    for item in read_mailbox(mailbox):
-        if isinstance(item, Unreadable):
-            report.unreadable.append(item)
-            continue
-        row = _row(policy, keys, item, register.now())
-        with register.connect(policy) as connection:
-            if register.insert_new(connection, row):
-                kind = str(row["type"] or register.Status.NEEDS_REVIEW.value)
-                report.registered[kind] = report.registered.get(kind, 0) + 1
-                report.request_ids.append(str(row["request_id"]))
-            else:
-                report.already += 1
+    with register.opened(policy) as engine:
+        for item in read_mailbox(mailbox):
+            if isinstance(item, Unreadable):
+                report.unreadable.append(item)
+                continue
+            row = _row(policy, keys, item, register.now())
+            with engine.begin() as connection:  # one message, one transaction
+                if register.insert_new(connection, row):
+                    kind = str(row["type"] or register.Status.NEEDS_REVIEW.value)
+                    report.registered[kind] = report.registered.get(kind, 0) + 1
+                    report.request_ids.append(str(row["request_id"]))
+                else:
+                    report.already += 1
     return report

@@ -1,0 +1,54 @@
+"""The hourly requests flow on a real Prefect API: it registers and closes requests, and
+its artifacts and logs name requests by id, never by address or value."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, LogFilter
+from prefect.logging.handlers import APILogWorker
+
+from pdpipe.flows.parameters import RequestsParameters
+from pdpipe.flows.requests import REQUESTS_ARTIFACT, requests_flow
+from tests.execute.builders import PSEUDONYM_KEY, populate
+from tests.requests.scenario import CONTACT_KEY, policy_with_requests, scenario_mailbox
+
+
+async def _published(keys: list[str]) -> str:
+    async with get_client() as client:
+        artifacts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys))
+        )
+        logs = await client.read_logs(log_filter=LogFilter())
+    return json.dumps([str(a.data) for a in artifacts]) + "\n".join(line.message for line in logs)
+
+
+def test_the_hourly_flow_ingests_acts_and_publishes_counts_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    monkeypatch.setenv("PDPIPE_TEST_CONTACT_KEY", CONTACT_KEY)
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=30, leads_count=30)
+    policy = policy_with_requests(tmp_path, url)
+    mailbox = scenario_mailbox(tmp_path / "inbox.mbox")
+
+    result: dict[str, Any] = requests_flow(
+        parameters=RequestsParameters(policy_path=str(policy), mailbox=str(mailbox))
+    )
+    assert sum(result["ingested"]["registered"].values()) == 5
+    assert result["ingested"]["unreadable"] == ["(inbox.mbox#6)"]
+    assert result["processed"]["closed"] == {"access": 1, "cease": 1, "withdraw_consent": 1}
+    assert result["open"] == 2  # the update awaiting approval, the spam awaiting review
+
+    APILogWorker.drain_all(timeout=30)  # the flow's log lines are sent in the background
+    published = asyncio.run(_published([REQUESTS_ARTIFACT, REQUESTS_ARTIFACT + "-summary"]))
+    assert "update" in published and "needs_review" in published
+    assert "requests: 5 registered, 1 unreadable, 3 closed, 2 open" in published  # the log
+    assert not re.search(r"canary|@mail\.ru|@yandex|Канарейкин|\+7 701", published, re.I)
