@@ -108,6 +108,7 @@ def test_when_rebuilt_into_the_same_directory_then_the_stores_are_replaced(
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "crm.db",
         "expectations",
+        "inbox.mbox",
         "mailing.db",
         "policy.yaml",
     ]

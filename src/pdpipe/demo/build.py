@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from pdpipe.demo import schema
 from pdpipe.demo.batch import Batch
 from pdpipe.demo.crm import CrmGenerator
+from pdpipe.demo.inbox import write_inbox
 from pdpipe.demo.load import DRIVER_ERRORS, SUPPORTED_BACKENDS, Loader, loader_for
 from pdpipe.demo.mailing import MailingGenerator
 from pdpipe.demo.people import EmailBook, generate
@@ -86,6 +87,7 @@ def build_demo(
     policy_path = directory / POLICY_FILE
     write_policy(policy_path, *policy_urls(None if url is None else store_urls["mailing"]))
     _write_suites(policy_path, url)
+    write_inbox(directory, store_urls["mailing"], store_urls["crm"], as_of or datetime.date.today())
     return DemoResult(policy_path=policy_path, store_urls=store_urls, row_counts=counts)
 
 

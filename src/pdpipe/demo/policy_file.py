@@ -24,6 +24,10 @@ operator:
   address: Almaty, Republic of Kazakhstan
 secrets:
   pseudonym_key: env:PDPIPE_PSEUDONYM_KEY
+  contact_key: env:PDPIPE_CONTACT_KEY
+requests:
+  store: crm
+  mailbox: inbox.mbox
 purposes:
   - id: email-informing
     title: Informing the User by sending emails
