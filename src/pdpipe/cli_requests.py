@@ -22,9 +22,10 @@ from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput
 from pdpipe.policy import load_policy
 from pdpipe.requests import register
+from pdpipe.requests.classify import RequestType
 from pdpipe.requests.intake import ingest
 from pdpipe.requests.process import approve, process_open
-from pdpipe.requests.sla import extended
+from pdpipe.requests.sla import deadline, extended
 from pdpipe.requests.views import open_requests_rows, today_for
 
 requests_app = typer.Typer(
@@ -176,6 +177,34 @@ def extend_command(
                 extension_reason=reason.strip(),
             )
         out.print(f"request {escape(request_id)}: due {until.isoformat()} (was {request.deadline})")
+
+    _run(work)
+
+
+@requests_app.command("classify")
+def classify_command(
+    policy_file: PolicyArg,
+    request_id: Annotated[str, typer.Argument(help="the request's id")],
+    kind: Annotated[RequestType, typer.Argument(help="the type a person read in it")],
+) -> None:
+    """Give a request awaiting review its type; its deadline is counted from receipt."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        with register.connect(policy) as connection:
+            request = register.load_one(connection, request_id)
+            if request.status != register.Status.NEEDS_REVIEW:
+                raise BadInput(f"request {request_id} is {request.status}, not awaiting review")
+            due = deadline(policy, kind, request.received_at)
+            register.update(
+                connection,
+                request_id,
+                type=kind.value,
+                basis="a person",
+                status=register.Status.NEW.value,
+                deadline=due,
+            )
+        out.print(f"request {escape(request_id)}: {kind.value}, due {due.isoformat()}")
 
     _run(work)
 

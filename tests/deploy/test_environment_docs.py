@@ -88,9 +88,9 @@ def test_the_guide_names_the_deployments_serve_creates(monkeypatch: pytest.Monke
     for deployment in deployments:
         assert f"`{deployment.flow_name}/{deployment.name}`" in guide
         assert [s.schedule.timezone for s in deployment.schedules] == [timezone]
-    # The guide says "every day at 02:00" and "Sundays at 03:00".
+    # The guide says "every day at 02:00", "Sundays at 03:00" and "every hour at :15".
     crons = {d.name: [s.schedule.cron for s in d.schedules] for d in deployments}
-    assert crons == {"nightly": ["0 2 * * *"], "weekly": ["0 3 * * 0"]}
+    assert crons == {"nightly": ["0 2 * * *"], "weekly": ["0 3 * * 0"], "hourly": ["15 * * * *"]}
 
 
 def test_the_guide_names_the_artifacts_the_flows_publish() -> None:

@@ -34,4 +34,7 @@ def test_the_sample_policy_is_the_demo_policy_and_passes_check(tmp_path: Path) -
     ]
     assert _without_urls(sample) == _without_urls(load_policy(demo.policy_path, {}))
     assert store_problems(sample) == []
-    assert sample.secrets == {"pseudonym_key": "env:PDPIPE_PSEUDONYM_KEY"}
+    assert sample.secrets == {
+        "pseudonym_key": "env:PDPIPE_PSEUDONYM_KEY",
+        "contact_key": "env:PDPIPE_CONTACT_KEY",
+    }

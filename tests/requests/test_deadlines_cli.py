@@ -89,5 +89,24 @@ def test_overdue_extended_and_closed_requests(tmp_path: Path) -> None:
     )
     assert closed.returncode == 0 and "refused" in closed.stdout
     assert _listed(policy, "--overdue") == []
+    spam = write_mbox(
+        tmp_path / "more.mbox",
+        [
+            message(  # a withdrawal nobody could read as one: a person classifies it
+                subject="Hi",
+                body=text("Unsubscribe me from everything, forever."),
+                sender="odd@example.org",
+                message_id="<odd@example.org>",
+                sent=date(2026, 11, 20, 11, 0, 5),
+            )
+        ],
+    )
+    assert _pdpipe("requests", "ingest", str(policy), str(spam)).returncode == 0
+    (odd,) = [r for r in _listed(policy) if r["status"] == "needs_review"]
+    assert odd["due"] == "2026-12-01"  # the earliest any type could have: 7 working days
+    classified = _pdpipe("requests", "classify", str(policy), str(odd["id"]), "withdraw_consent")
+    assert classified.returncode == 0, classified.stderr
+    # 30 days end on Sunday Dec 20: the next working day (Civil Code art. 193).
+    assert "withdraw_consent, due 2026-12-21" in classified.stdout
     unknown = _pdpipe("requests", "approve", str(policy), "nosuchid")
     assert unknown.returncode == 2 and "no request 'nosuchid'" in unknown.stderr

@@ -48,6 +48,7 @@ _ACTIVE_SUBSCRIBERS = (
     "AND EXISTS (SELECT 1 FROM subscriber_lists l WHERE l.subscriber_id = s.id "
     "AND l.status != 'unsubscribed') ORDER BY updated_at DESC, id LIMIT :n"
 )
+_ALL_SUBSCRIBERS = "SELECT email FROM subscribers WHERE email IS NOT NULL LIMIT :n"
 _ACTIVE_CONTACTS = (
     "SELECT email FROM contacts WHERE consent_withdrawn_at IS NULL AND email IS NOT NULL "
     "ORDER BY consent_valid_until DESC, id LIMIT :n"
@@ -58,6 +59,11 @@ def write_inbox(folder: Path, mailing_url: str, crm_url: str, today: dt.date) ->
     """`inbox.mbox` in `folder`, from subscribers and contacts of the demo stores."""
     subscribers = _addresses(mailing_url, _ACTIVE_SUBSCRIBERS, 3)
     contacts = _addresses(crm_url, _ACTIVE_CONTACTS, 3)
+    # The access request comes from someone both stores hold, when there is such a person.
+    known = {a.casefold() for a in _addresses(mailing_url, _ALL_SUBSCRIBERS, 200_000)}
+    in_both = [a for a in _addresses(crm_url, _ACTIVE_CONTACTS, 5_000) if a.casefold() in known]
+    if in_both:
+        contacts[0] = in_both[0]
     zone = dt.timezone(dt.timedelta(hours=5))
     day = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(10, 0), zone)
     messages = [
