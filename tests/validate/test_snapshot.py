@@ -9,10 +9,23 @@ import sqlalchemy as sa
 
 from pdpipe.demo import build_demo
 from pdpipe.execute.runner import RunOptions, run_policy
-from pdpipe.policy import load_policy
+from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.validate import snapshot
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
+
+
+def _checksums_differ(url: str, policy: Policy, run_id: str) -> dict[str, bool]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = {
+            spec.name: bool(
+                connection.execute(snapshot.checksum_query(connection, spec, run_id)).first()
+            )
+            for spec in policy.stores[0].tables
+        }
+    engine.dispose()
+    return found
 
 
 def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
@@ -33,6 +46,7 @@ def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
         ("store", "people"): 0,
         ("store", "leads"): 0,
     }
+    assert _checksums_differ(store_url, policy, run_id) == {"people": False, "leads": False}
     engine = sa.create_engine(store_url)
     with engine.begin() as connection:  # an untouched record changed behind the run's back
         connection.execute(sa.text("UPDATE people SET full_name = 'X' WHERE id = 1"))
@@ -48,6 +62,7 @@ def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
         ("store", "people"): 1,
         ("store", "leads"): 2,
     }
+    assert _checksums_differ(store_url, policy, run_id) == {"people": True, "leads": True}
     snapshot.drop(policy, run_id)
     assert snapshot.changed_rows(policy, run_id) == {}
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
 from pdpipe.execute.runner import RunOptions, run_policy
@@ -130,3 +131,13 @@ def test_a_run_is_checked_with_exactly_the_reviewed_suites(
     ):
         assert path.name == template.file_name
         assert {(template.table, c.description) for c in template.checks} <= ran
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:  # an untouched record changed behind the run's back
+        connection.execute(sa.text("UPDATE people SET full_name = 'X' WHERE id = 1"))
+    engine.dispose()
+    after = validate_policy(
+        policy, AS_OF, tmp_path / "validation-2", result.run_id, expect_snapshot=True
+    )
+    assert [(c.table, c.check, c.unexpected) for c in after.failed] == [
+        ("people", suites.SNAPSHOT_CHECK, 1)  # the checksum differs; the keys counted
+    ]

@@ -101,7 +101,26 @@ def validate_policy(
         built = _suites_for(policy, store, mine, as_of, run_id, expect_snapshot)
         report.checks += _validate_store(context, store, mine, built)
     context.build_data_docs(site_names=["pdpipe"])
+    if run_id is not None:
+        report.checks = _with_changed_keys(policy, report.checks, run_id)
     return report
+
+
+def _with_changed_keys(policy: Policy, checks: list[CheckResult], run_id: str) -> list[CheckResult]:
+    """A failed checksum says that rows changed, not how many: count them, key by key."""
+
+    def differs(c: CheckResult) -> bool:  # ran, and found a difference (not an error)
+        return c.check == suites.SNAPSHOT_CHECK and not c.success and c.unexpected is not None
+
+    if not any(differs(c) for c in checks):
+        return checks
+    counts = snapshot.changed_rows(policy, run_id)
+    return [
+        CheckResult(c.store, c.table, c.check, c.success, counts.get((c.store, c.table)))
+        if differs(c)
+        else c
+        for c in checks
+    ]
 
 
 def _suites_for(

@@ -19,16 +19,22 @@ import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql
 
 from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
 SQLITE_DIGEST = "pdpipe_digest"
+SQLITE_HEX32 = "pdpipe_hex32"
 
 
 def _sqlite_digest(*values: Any) -> str:
     return hashlib.md5(repr(values).encode(), usedforsecurity=False).hexdigest()
+
+
+def _sqlite_hex32(text: str | None) -> int | None:
+    return None if text is None else int(text, 16)
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
@@ -36,6 +42,7 @@ def _register_digest(dbapi_connection: Any, _record: Any) -> None:
     # Every engine, Great Expectations' own included: its checks call the function too.
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function(SQLITE_DIGEST, -1, _sqlite_digest, deterministic=True)
+        dbapi_connection.create_function(SQLITE_HEX32, 1, _sqlite_hex32, deterministic=True)
 
 
 def row_digest(table: sa.Table, dialect: sa.Dialect) -> sa.ColumnElement[str]:
@@ -49,6 +56,66 @@ def row_digest(table: sa.Table, dialect: sa.Dialect) -> sa.ColumnElement[str]:
         return sa.func.md5(sa.func.json_array(*table.columns), type_=sa.String)
     digest: sa.ColumnElement[str] = sa.func.pdpipe_digest(*table.columns, type_=sa.String)
     return digest
+
+
+def _hex32(hex_text: sa.ColumnElement[str], dialect: sa.Dialect) -> sa.ColumnElement[int]:
+    """Eight hex digits as an integer, in the database."""
+    if dialect.name == "postgresql":
+        bits: sa.ColumnElement[str] = sa.literal_column("'x'", sa.String) + hex_text
+        return sa.cast(sa.cast(bits, postgresql.BIT(32)), sa.Integer)
+    if dialect.name in ("mysql", "mariadb"):
+        return sa.cast(sa.func.conv(hex_text, 16, 10), mysql.INTEGER(unsigned=True))
+    value: sa.ColumnElement[int] = sa.func.pdpipe_hex32(hex_text, type_=sa.Integer)
+    return value
+
+
+def _checksums(digest: sa.ColumnElement[str], dialect: sa.Dialect) -> list[Any]:
+    """count and two sums of 32 bits of the digests: order-independent, and small enough
+    never to overflow a 64-bit sum (a billion rows)."""
+    return [
+        sa.func.count().label("n"),
+        sa.func.coalesce(sa.func.sum(_hex32(sa.func.substr(digest, 1, 8), dialect)), 0).label("a"),
+        sa.func.coalesce(sa.func.sum(_hex32(sa.func.substr(digest, 9, 8), dialect)), 0).label("b"),
+    ]
+
+
+def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> sa.Select[Any]:
+    """One row when the rows the run did not act on differ from the snapshot: their count
+    or their order-independent checksum; none when they are the same.
+
+    Two scans and two anti-joins against the ledger, no join between table and snapshot:
+    the cheap check every run gets. `changed_rows_query` names the keys when it fails.
+    """
+    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
+    snap, ledger, dialect = tables.snapshot, tables.ledger, connection.dialect
+    of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
+    before = (
+        sa.select(*_checksums(snap.c.digest, dialect))
+        .where((snap.c.run_id == run_id) & (snap.c.table_name == spec.name))
+        .where(
+            ~sa.exists(
+                sa.select(sa.literal(1)).where(of_run & (ledger.c.record_key == snap.c.record_key))
+            )
+        )
+        .subquery("before_run")
+    )
+    key_text = _text_key(table.c[spec.key])
+    after = (
+        sa.select(*_checksums(row_digest(table, dialect), dialect))
+        .select_from(table)
+        .where(
+            ~sa.exists(sa.select(sa.literal(1)).where(of_run & (ledger.c.record_key == key_text)))
+        )
+        .subquery("after_run")
+    )
+    return (
+        sa.select(sa.literal("checksum").label("key"))
+        # A comma, not JOIN: Great Expectations leaves the batch of a query with JOIN in
+        # it unaliased, which PostgreSQL refuses.
+        .select_from(before)
+        .select_from(after)
+        .where((before.c.n != after.c.n) | (before.c.a != after.c.a) | (before.c.b != after.c.b))
+    )
 
 
 def _text_key(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:

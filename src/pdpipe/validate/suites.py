@@ -7,8 +7,9 @@ Per processed table, one suite (`pdpipe-<store>-<table>`):
     no PD left in depersonalized records          UnexpectedRowsExpectation
     children reference existing parents           UnexpectedRowsExpectation, per child
     the run's ledger equals the changes made      UnexpectedRowsExpectation (run only)
-    rows not acted on are unchanged               UnexpectedRowsExpectation (run only,
-                                                  against the pre-run snapshot)
+    rows not acted on are unchanged               UnexpectedRowsExpectation (run only:
+                                                  count and checksum against the pre-run
+                                                  snapshot)
 
 A suite is a template: what depends on the day or the run (the instants deadlines are
 counted from, the run id) is a `${name}` marker in its SQL, so the file under
@@ -224,7 +225,7 @@ def build_template(
         Check(
             "no_rows",
             SNAPSHOT_CHECK,
-            query=whole(snapshot.changed_rows_query(connection, spec, _SENTINEL_RUN)),
+            query=whole(snapshot.checksum_query(connection, spec, _SENTINEL_RUN)),
         ),
     ]
     return template
