@@ -545,6 +545,7 @@ def finish(
                     status=status, finished_at=_now(), counts=json.dumps(counts, sort_keys=True)
                 )
             )
+            tables.refresh_statistics(connection, tables.ledger.name, tables.state.name)
     after = build_plan(policy, prepared.as_of) if status == COMPLETED else None
     return RunResult(
         prepared.run_id,

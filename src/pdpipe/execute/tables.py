@@ -144,3 +144,16 @@ def ensure_tables(connection: sa.Connection) -> None:
 
 def has_state_table(connection: sa.Connection) -> bool:
     return sa.inspect(connection).has_table(state.name)
+
+
+def refresh_statistics(connection: sa.Connection, *names: str) -> None:
+    """Let the planner see tables that just grew by a run's worth of rows: PostgreSQL,
+    left with the statistics of an empty snapshot, looked keys up one by one (3 s at a
+    million rows) where a hash anti-join takes a fraction of it."""
+    dialect = connection.dialect.name
+    for name in names:
+        quoted = connection.dialect.identifier_preparer.quote(name)
+        if dialect == "postgresql":
+            connection.execute(sa.text(f"ANALYZE {quoted}"))
+        elif dialect in ("mysql", "mariadb"):
+            connection.execute(sa.text(f"ANALYZE TABLE {quoted}")).all()

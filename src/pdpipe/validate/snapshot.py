@@ -153,6 +153,7 @@ def take(policy: Policy, run_id: str) -> None:
                         )
                     )
                 index.create(connection)
+                tables.refresh_statistics(connection, snap.name)
         except sa.exc.DBAPIError as exc:
             raise describe_store_error(store, exc) from None
         finally:
