@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.cli import CONTACT_KEY
 from tests.execute.builders import POLICY
 from tests.requests.mailboxes import address, date, encoded_b, message, text, write_mbox
 
-CONTACT_KEY = "test-contact-key"
+__all__ = ["CONTACT_KEY", "policy_with_requests", "scenario_mailbox"]
 REQUESTS = """
 requests:
   store: store

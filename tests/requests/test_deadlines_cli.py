@@ -4,36 +4,18 @@ reason, and a person can close a request with a note."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.execute.builders import PSEUDONYM_KEY, populate
+from tests.cli import pdpipe
+from tests.execute.builders import populate
 from tests.requests.mailboxes import date, message, text, write_mbox
-from tests.requests.scenario import CONTACT_KEY, policy_with_requests
+from tests.requests.scenario import policy_with_requests
 
 TODAY = "2026-11-26"  # the register's clock for the listing; receipt dates are in the past
 
 
-def _pdpipe(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pdpipe.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={
-            **os.environ,
-            "COLUMNS": "200",
-            "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY,
-            "PDPIPE_TEST_CONTACT_KEY": CONTACT_KEY,
-        },
-    )
-
-
 def _listed(policy: Path, *options: str) -> list[dict[str, object]]:
-    done = _pdpipe("requests", "list", str(policy), "--json", "--as-of", TODAY, *options)
+    done = pdpipe("requests", "list", str(policy), "--json", "--as-of", TODAY, *options)
     assert done.returncode == 0, done.stderr
     rows: list[dict[str, object]] = json.loads(done.stdout)["requests"]
     return rows
@@ -62,29 +44,29 @@ def test_overdue_extended_and_closed_requests(tmp_path: Path) -> None:
             ),
         ],
     )
-    assert _pdpipe("requests", "ingest", str(policy), str(mailbox)).returncode == 0
+    assert pdpipe("requests", "ingest", str(policy), str(mailbox)).returncode == 0
     overdue = _listed(policy, "--overdue")
     assert [(r["received"], r["due"], r["overdue"]) for r in overdue] == [
         ("2024-10-01", "2024-10-15", True)
     ]
-    table = _pdpipe("requests", "list", str(policy), "--as-of", TODAY)
+    table = pdpipe("requests", "list", str(policy), "--as-of", TODAY)
     assert "2 request(s); 1 overdue" in table.stdout
 
     new = next(r for r in _listed(policy) if r["due"] == "2026-12-04")
     assert new["days_left"] == 8
-    extended = _pdpipe(
+    extended = pdpipe(
         "requests", "extend", str(policy), str(new["id"]), "--reason", "records in archive"
     )
     assert extended.returncode == 0, extended.stderr
     assert "due 2026-12-11 (was 2026-12-04)" in extended.stdout  # +5 working days
     assert [r["status"] for r in _listed(policy) if r["id"] == new["id"]] == ["extended"]
-    twice = _pdpipe("requests", "extend", str(policy), str(new["id"]), "--reason", "again")
+    twice = pdpipe("requests", "extend", str(policy), str(new["id"]), "--reason", "again")
     assert twice.returncode == 2 and "once is the limit" in twice.stderr
 
     old = overdue[0]["id"]
-    no_note = _pdpipe("requests", "close", str(policy), str(old))
+    no_note = pdpipe("requests", "close", str(policy), str(old))
     assert no_note.returncode == 2
-    closed = _pdpipe(
+    closed = pdpipe(
         "requests", "close", str(policy), str(old), "--refuse", "--note", "not our customer"
     )
     assert closed.returncode == 0 and "refused" in closed.stdout
@@ -101,12 +83,12 @@ def test_overdue_extended_and_closed_requests(tmp_path: Path) -> None:
             )
         ],
     )
-    assert _pdpipe("requests", "ingest", str(policy), str(spam)).returncode == 0
+    assert pdpipe("requests", "ingest", str(policy), str(spam)).returncode == 0
     (odd,) = [r for r in _listed(policy) if r["status"] == "needs_review"]
     assert odd["due"] == "2026-12-01"  # the earliest any type could have: 7 working days
-    classified = _pdpipe("requests", "classify", str(policy), str(odd["id"]), "withdraw_consent")
+    classified = pdpipe("requests", "classify", str(policy), str(odd["id"]), "withdraw_consent")
     assert classified.returncode == 0, classified.stderr
     # 30 days end on Sunday Dec 20: the next working day (Civil Code art. 193).
     assert "withdraw_consent, due 2026-12-21" in classified.stdout
-    unknown = _pdpipe("requests", "approve", str(policy), "nosuchid")
+    unknown = pdpipe("requests", "approve", str(policy), "nosuchid")
     assert unknown.returncode == 2 and "no request 'nosuchid'" in unknown.stderr

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,24 +17,9 @@ import sqlalchemy as sa
 from pdpipe.policy import load_policy
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.sla import deadline
-from tests.execute.builders import PSEUDONYM_KEY, dump, leads, people, populate
-from tests.requests.scenario import CONTACT_KEY, policy_with_requests, scenario_mailbox
-
-
-def _pdpipe(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pdpipe.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={
-            **os.environ,
-            "COLUMNS": "200",
-            "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY,
-            "PDPIPE_TEST_CONTACT_KEY": CONTACT_KEY,
-        },
-    )
+from tests.cli import pdpipe
+from tests.execute.builders import dump, leads, people, populate
+from tests.requests.scenario import policy_with_requests, scenario_mailbox
 
 
 def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path: Path) -> None:
@@ -53,18 +35,18 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
     policy = policy_with_requests(tmp_path, store_url)
     mailbox = scenario_mailbox(tmp_path / "inbox.mbox")
 
-    first = _pdpipe("requests", "ingest", str(policy), str(mailbox))
+    first = pdpipe("requests", "ingest", str(policy), str(mailbox))
     assert first.returncode == 0, first.stderr
     assert (
         "registered 5 request(s) (access: 1, cease: 1, needs_review: 1, update: 1, "
         "withdraw_consent: 1); 1 already registered; 1 unreadable" in first.stdout
     )
     assert "unreadable: (inbox.mbox#6): has no Message-ID" in first.stdout
-    again = _pdpipe("requests", "ingest", str(policy), str(mailbox))
+    again = pdpipe("requests", "ingest", str(policy), str(mailbox))
     assert "registered 0 request(s); 6 already registered" in again.stdout
 
     people_before, leads_before = dump(store_url, people), dump(store_url, leads)
-    processed = _pdpipe("requests", "process", str(policy))
+    processed = pdpipe("requests", "process", str(policy))
     assert processed.returncode == 0, processed.stderr
     assert "closed: access: 1, cease: 1, withdraw_consent: 1" in processed.stdout
     assert "1 update(s) await approval" in processed.stdout
@@ -103,17 +85,17 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
     held = json.loads(content)["held"]
     assert [(s["table"], s["legal_ground"]) for s in held] == [("people", "Federal Law No. 149-FZ")]
 
-    listed = _pdpipe("requests", "list", str(policy), "--json")
+    listed = pdpipe("requests", "list", str(policy), "--json")
     rows = json.loads(listed.stdout)["requests"]
     assert sorted((r["type"] or "?", r["status"]) for r in rows) == [
         ("?", "needs_review"),
         ("update", "in_progress"),
     ]
     update_id = next(r["id"] for r in rows if r["type"] == "update")
-    approved = _pdpipe("requests", "approve", str(policy), update_id)
+    approved = pdpipe("requests", "approve", str(policy), update_id)
     assert approved.returncode == 0, approved.stderr
     assert dump(store_url, leads)["L00010"]["phone"] == "+7 701 999-00-10"
-    assert _pdpipe("ledger", "verify", str(policy)).returncode == 0
+    assert pdpipe("ledger", "verify", str(policy)).returncode == 0
 
     terminal = "".join(p.stdout + p.stderr for p in (first, again, processed, listed, approved))
     assert not re.search(r"canary|@mail\.ru|@yandex|Канарейкин|999-00-10", terminal, re.I)

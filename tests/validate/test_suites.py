@@ -4,9 +4,6 @@ PD column added to the policy without its check stops the run before it changes 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,20 +15,10 @@ from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.validate import suites
 from pdpipe.validate.checks import validate_policy
+from tests.cli import pdpipe
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, dump, leads, populate, write_policy
 
 AS_OF = AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty")
-
-
-def _pdpipe(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pdpipe.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "200", "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY},
-    )
 
 
 def _suite(folder: Path, table: str) -> dict[str, object]:
@@ -47,7 +34,7 @@ def test_the_suites_are_written_for_every_table_and_do_not_change_from_day_to_da
     url = f"sqlite:///{tmp_path}/store.db"
     populate(url, people_count=20, leads_count=20)
     policy_path = write_policy(tmp_path, url)
-    written = _pdpipe("expectations", str(policy_path))
+    written = pdpipe("expectations", str(policy_path))
     assert written.returncode == 0, written.stderr
     folder = tmp_path / "expectations"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -71,9 +58,9 @@ def test_the_suites_are_written_for_every_table_and_do_not_change_from_day_to_da
     assert "${as_of.ended.consent_withdrawn}" in text and "${run_id}" in text
     assert str(AS_OF_DAY.year) not in text  # nothing of the day is in the file
     before = {p.name: p.read_text() for p in folder.iterdir()}
-    assert _pdpipe("expectations", str(policy_path)).returncode == 0
+    assert pdpipe("expectations", str(policy_path)).returncode == 0
     assert {p.name: p.read_text() for p in folder.iterdir()} == before
-    assert _pdpipe("check", str(policy_path)).returncode == 0
+    assert pdpipe("check", str(policy_path)).returncode == 0
 
 
 def test_when_a_pd_column_is_added_without_its_check_then_the_run_refuses(
@@ -83,7 +70,7 @@ def test_when_a_pd_column_is_added_without_its_check_then_the_run_refuses(
     url = f"sqlite:///{tmp_path}/store.db"
     populate(url, people_count=40, leads_count=40)
     policy_path = write_policy(tmp_path, url)
-    assert _pdpipe("expectations", str(policy_path)).returncode == 0
+    assert pdpipe("expectations", str(policy_path)).returncode == 0
     text = policy_path.read_text(encoding="utf-8")
     policy_path.write_text(  # a new PD path in leads' JSON column
         text.replace(
@@ -94,15 +81,15 @@ def test_when_a_pd_column_is_added_without_its_check_then_the_run_refuses(
         encoding="utf-8",
     )
     rows_before = dump(url, leads)
-    refused = _pdpipe("run", str(policy_path), "--as-of", AS_OF_DAY.isoformat(), "--allow-large")
+    refused = pdpipe("run", str(policy_path), "--as-of", AS_OF_DAY.isoformat(), "--allow-large")
     assert refused.returncode == 2
     assert "pdpipe-store-leads.json: differs from the suite the policy gives" in refused.stderr
     assert f"pdpipe expectations {policy_path}" in refused.stderr
     assert dump(url, leads) == rows_before  # nothing changed
-    checked = _pdpipe("check", str(policy_path))
+    checked = pdpipe("check", str(policy_path))
     assert checked.returncode == 2 and "pdpipe-store-leads.json" in checked.stderr
 
-    assert _pdpipe("expectations", str(policy_path)).returncode == 0
+    assert pdpipe("expectations", str(policy_path)).returncode == 0
     leaks = _suite(tmp_path / "expectations", "leads")["expectations"][3]  # type: ignore[index]
     assert "note" in leaks["kwargs"]["unexpected_rows_query"]
     with pytest.raises(BadInput):  # a suite of a table the policy no longer names

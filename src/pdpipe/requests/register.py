@@ -100,14 +100,15 @@ def register_store(policy: Policy) -> StoreSpec:
 
 
 @contextmanager
-def opened(policy: Policy) -> Iterator[sa.Engine]:
+def opened(policy: Policy, *, create: bool = True) -> Iterator[sa.Engine]:
     """An engine on the register's store, the table created where missing; for many
     short transactions (one per message)."""
     store = register_store(policy)
     engine = create_store_engine(store)
     try:
-        with engine.begin() as connection:
-            metadata.create_all(connection, checkfirst=True)
+        if create:
+            with engine.begin() as connection:
+                metadata.create_all(connection, checkfirst=True)
         yield engine
     except sa.exc.DBAPIError as exc:
         raise describe_store_error(store, exc) from None
@@ -117,18 +118,9 @@ def opened(policy: Policy) -> Iterator[sa.Engine]:
 
 @contextmanager
 def connect(policy: Policy, *, write: bool = True) -> Iterator[sa.Connection]:
-    """A transaction on the register's store, the table created where missing."""
-    store = register_store(policy)
-    engine = create_store_engine(store)
-    try:
-        with engine.begin() as connection:
-            if write:
-                metadata.create_all(connection, checkfirst=True)
-            yield connection
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    finally:
-        engine.dispose()
+    """One transaction on the register's store (the table created first when writing)."""
+    with opened(policy, create=write) as engine, engine.begin() as connection:
+        yield connection
 
 
 def now() -> dt.datetime:
