@@ -17,6 +17,7 @@ from typing import Any
 from prefect import serve
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
+from pydantic import BaseModel
 
 from pdpipe.flows.integrity import integrity_flow
 from pdpipe.flows.parameters import IntegrityParameters, RequestsParameters, RetentionParameters
@@ -30,38 +31,54 @@ INTEGRITY_CRON = "0 3 * * 0"
 REQUESTS_CRON = "15 * * * *"
 
 
+def _deployment(
+    flow: Any, name: str, cron: str, timezone: str, parameters: BaseModel, description: str
+) -> Any:
+    return flow.to_deployment(
+        name=name,
+        # Loaded by module path, so Dask workers can import the flow's tasks too.
+        entrypoint_type=EntrypointType.MODULE_PATH,
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters={"parameters": parameters.model_dump(mode="json")},
+        description=description,
+        tags=["pdpipe"],
+    )
+
+
 def deployments(policy_path: Path, dask: str | None = None) -> list[Any]:
     policy = load_policy(policy_path)  # a bad policy stops here, before serving
     path = str(policy_path.resolve())
     timezone = policy.operator.timezone
-    retention = retention_flow_with(dask).to_deployment(
-        name="nightly",
-        # Loaded by module path, so Dask workers can import the flow's tasks too.
-        entrypoint_type=EntrypointType.MODULE_PATH,
-        schedules=[Cron(RETENTION_CRON, timezone=timezone)],
-        parameters={"parameters": RetentionParameters(policy_path=path).model_dump(mode="json")},
-        description="Destroy, depersonalize or block what the policy says is due.",
-        tags=["pdpipe"],
-    )
-    integrity = integrity_flow.to_deployment(
-        name="weekly",
-        entrypoint_type=EntrypointType.MODULE_PATH,
-        schedules=[Cron(INTEGRITY_CRON, timezone=timezone)],
-        parameters={"parameters": IntegrityParameters(policy_path=path).model_dump(mode="json")},
-        description="Check the policy against the stores and verify every ledger.",
-        tags=["pdpipe"],
-    )
-    if policy.requests is None:
-        return [retention, integrity]
-    requests = requests_flow.to_deployment(
-        name="hourly",
-        entrypoint_type=EntrypointType.MODULE_PATH,
-        schedules=[Cron(REQUESTS_CRON, timezone=timezone)],
-        parameters={"parameters": RequestsParameters(policy_path=path).model_dump(mode="json")},
-        description="Register subject requests from the mailbox, act on them, show deadlines.",
-        tags=["pdpipe"],
-    )
-    return [retention, integrity, requests]
+    found = [
+        _deployment(
+            retention_flow_with(dask),
+            "nightly",
+            RETENTION_CRON,
+            timezone,
+            RetentionParameters(policy_path=path),
+            "Destroy, depersonalize or block what the policy says is due.",
+        ),
+        _deployment(
+            integrity_flow,
+            "weekly",
+            INTEGRITY_CRON,
+            timezone,
+            IntegrityParameters(policy_path=path),
+            "Check the policy against the stores and verify every ledger.",
+        ),
+    ]
+    if policy.requests is not None:
+        found.append(
+            _deployment(
+                requests_flow,
+                "hourly",
+                REQUESTS_CRON,
+                timezone,
+                RequestsParameters(policy_path=path),
+                "Register subject requests from the mailbox, act on them, show deadlines.",
+            )
+        )
+    return found
 
 
 def serve_all(policy_path: Path, dask: str | None = None) -> None:

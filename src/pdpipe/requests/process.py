@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,10 +36,9 @@ from pdpipe.requests import access, register
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.identity import Keys, normalize_address
 from pdpipe.requests.intake import keys_for
-from pdpipe.requests.match import Record, table_matches
+from pdpipe.requests.match import Record, find_records, table_matches
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _REASON = {
@@ -121,6 +119,7 @@ def _apply(
 ) -> tuple[list[Record], dict[str, Any]]:
     """Destroy/depersonalize or block every record of the person, store by store."""
     run_id = run_id_of(request.request_id)
+    secret = pseudonym_secret(policy)  # read once: a Prefect block is a round trip
     records: list[Record] = []
     references: list[dict[str, Any]] = []
     for store in policy.stores:
@@ -133,6 +132,7 @@ def _apply(
                 kind=kind,
                 address=address,
                 run_id=run_id,
+                secret=secret,
             ),
         )
         records += found
@@ -163,6 +163,7 @@ def _apply_in_store(
     kind: RequestType,
     address: str,
     run_id: str,
+    secret: bytes,
 ) -> tuple[list[Record], list[TableOutcome]]:
     plus = policy.requests.plus_addressing if policy.requests else True
     metadata = sa.MetaData()
@@ -186,7 +187,7 @@ def _apply_in_store(
             dtype=object,
         )
         outcome = TableOutcome(store.name, spec.name)
-        act(connection, policy, context, decisions, run_id, pseudonym_secret(policy), outcome)
+        act(connection, policy, context, decisions, run_id, secret, outcome)
         outcomes.append(outcome)
     return records, outcomes
 
@@ -204,8 +205,6 @@ def _in_store(store: StoreSpec, work: Callable[[sa.Connection], T]) -> T:
 
 
 def _await_approval(policy: Policy, request: register.Request, address: str) -> None:
-    from pdpipe.requests.match import find_records
-
     records = find_records(policy, address)
     with register.connect(policy) as connection:
         register.update(
