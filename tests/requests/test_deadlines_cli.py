@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from tests.cli import pdpipe
 from tests.execute.builders import populate
 from tests.requests.mailboxes import date, message, text, write_mbox
@@ -92,3 +94,15 @@ def test_overdue_extended_and_closed_requests(tmp_path: Path) -> None:
     assert "withdraw_consent, due 2026-12-21" in classified.stdout
     unknown = pdpipe("requests", "approve", str(policy), "nosuchid")
     assert unknown.returncode == 2 and "no request 'nosuchid'" in unknown.stderr
+
+
+def test_a_mailbox_that_is_not_there_is_bad_input_and_writes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=3, leads_count=3)
+    policy = policy_with_requests(tmp_path, url)
+    missing = pdpipe("requests", "ingest", str(policy), str(tmp_path / "no-such.mbox"))
+    assert missing.returncode == 2
+    assert "no-such.mbox: no mailbox there" in missing.stderr
+    engine = sa.create_engine(url)
+    assert not sa.inspect(engine).has_table("pdpipe_requests")
+    engine.dispose()

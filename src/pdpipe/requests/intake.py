@@ -17,7 +17,7 @@ from pdpipe.policy.secrets import require_secret
 from pdpipe.requests import register
 from pdpipe.requests.classify import RequestType, classify
 from pdpipe.requests.identity import Keys, normalize_address
-from pdpipe.requests.mailbox import Message, Unreadable, read_mailbox
+from pdpipe.requests.mailbox import Message, Unreadable, check_mailbox, read_mailbox
 from pdpipe.requests.proposals import proposed_values
 from pdpipe.requests.sla import deadline
 
@@ -78,6 +78,7 @@ def _row(
 def ingest(policy: Policy, mailbox: Path) -> IngestReport:
     """Register every request in `mailbox` not registered yet."""
     keys = keys_for(policy)
+    check_mailbox(Path(mailbox))  # bad input changes nothing: not even the register's table
     report = IngestReport()
     with register.opened(policy) as engine:
         for item in read_mailbox(mailbox):

@@ -73,8 +73,17 @@ def html_text(html: str) -> str:
     return "".join(parser.parts)
 
 
+def check_mailbox(path: Path) -> None:
+    """BadInput unless `path` is a mailbox pdpipe can read; before anything is written."""
+    if not (path.is_file() or path.is_dir()):
+        raise BadInput(
+            f"{path}: no mailbox there (expected an mbox file, a Maildir or a folder of .eml files)"
+        )
+
+
 def _sources(path: Path) -> Iterator[tuple[str, bytes]]:
     """(where, raw bytes) of every message at `path`."""
+    check_mailbox(path)
     if path.is_file():
         box = mailbox.mbox(path, create=False)
         try:
