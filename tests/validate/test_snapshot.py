@@ -28,6 +28,14 @@ def _checksums_differ(url: str, policy: Policy, run_id: str) -> dict[str, bool]:
     return found
 
 
+def _has_lookup_index(url: str) -> bool:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        names = {index["name"] for index in sa.inspect(connection).get_indexes("pdpipe_snapshot")}
+    engine.dispose()
+    return "ix_pdpipe_snapshot_record" in names
+
+
 def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
     store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -42,11 +50,13 @@ def test_when_an_untouched_row_changes_then_the_snapshot_says_so(
     )
     run_id = result.run_id or ""
     assert result.acted > 0
+    assert not _has_lookup_index(store_url)  # a passing run never builds it
     assert snapshot.changed_rows(policy, run_id) == {
         ("store", "people"): 0,
         ("store", "leads"): 0,
     }
     assert _checksums_differ(store_url, policy, run_id) == {"people": False, "leads": False}
+    assert _has_lookup_index(store_url)  # built to name the rows behind a failed check
     engine = sa.create_engine(store_url)
     with engine.begin() as connection:  # an untouched record changed behind the run's back
         connection.execute(sa.text("UPDATE people SET full_name = 'X' WHERE id = 1"))

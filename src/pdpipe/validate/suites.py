@@ -120,6 +120,8 @@ class SuiteTemplate:
         run's, when there is no run), or named in `skip`, are left out."""
         import great_expectations as gx
 
+        from pdpipe.validate.no_rows import ExpectNoUnexpectedRows
+
         suite = gx.ExpectationSuite(name=self.name)
         for check in self.checks:
             if not check.markers <= values.keys() or check.description in skip:
@@ -134,7 +136,7 @@ class SuiteTemplate:
                 )
             else:
                 query = _MARKER.sub(lambda m: values[m.group(1)], check.query or "")
-                expectation = gx.expectations.UnexpectedRowsExpectation(
+                expectation = ExpectNoUnexpectedRows(
                     unexpected_rows_query=query, description=check.description
                 )
             suite.add_expectation(expectation)
