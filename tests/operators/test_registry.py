@@ -11,6 +11,7 @@ import pytest
 from pdpipe.operators import (
     KINDS,
     OPERATORS,
+    Method,
     Operator,
     OperatorContext,
     OperatorError,
@@ -85,6 +86,7 @@ def test_when_a_name_is_registered_twice_then_it_is_refused() -> None:
             """Another mask."""
 
             name = "mask"
+            method = Method.COMPOSITION
             options_model = MaskOptions
 
             def apply(self, values: pd.Series, context: OperatorContext) -> pd.Series:
@@ -104,6 +106,35 @@ def test_when_a_class_has_no_name_then_it_is_refused() -> None:
 
     with pytest.raises(TypeError, match="has no operator name"):
         register(Nameless)
+
+
+def test_when_a_class_names_no_method_then_it_is_refused() -> None:
+    class Methodless(Operator[MaskOptions]):
+        """Says what it is called, not what the law would call what it does."""
+
+        name = "methodless"
+        options_model: ClassVar[type[OperatorOptions]] = MaskOptions
+
+        def apply(self, values: pd.Series, context: OperatorContext) -> pd.Series:
+            return values
+
+    with pytest.raises(TypeError, match="names no depersonalization method"):
+        register(Methodless)
+    assert "methodless" not in OPERATORS
+
+
+def test_every_operator_names_its_method() -> None:
+    assert {name: cls.method.value for name, cls in OPERATORS.items()} == {
+        "distort": "distortion",
+        "drop_key": "deletion",
+        "fake": "distortion",
+        "generalize": "composition",
+        "mask": "composition",
+        "pseudonym": "identifiers",
+        "pseudonym_email": "identifiers",
+        "redact": "deletion",
+        "shuffle": "mixing",
+    }
 
 
 def test_when_the_name_is_unknown_then_the_error_lists_the_known_ones() -> None:

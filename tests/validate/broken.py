@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from pdpipe.operators.base import Operator, OperatorContext
+from pdpipe.operators.base import Method, Operator, OperatorContext
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import OPERATORS, register
 
@@ -23,6 +23,7 @@ class LeaveInPlace(Operator[BrokenOptions]):
     """Leaves every value as it was."""
 
     name: ClassVar[str] = NAME
+    method: ClassVar[Method] = Method.DELETION  # it claims to; validation proves otherwise
     options_model: ClassVar[type[OperatorOptions]] = BrokenOptions
     kinds: ClassVar[frozenset[str]] = frozenset({"text", "json_value"})
 

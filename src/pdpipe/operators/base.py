@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import ClassVar, Generic, TypeVar
 
 import pandas as pd
@@ -21,6 +22,18 @@ from pdpipe.operators.options import OperatorOptions
 
 class OperatorError(BadInput):
     """An operator cannot be applied to a column as configured (type, length, key)."""
+
+
+class Method(StrEnum):
+    """The depersonalization methods the law names (152-FZ art. 13.1, Roskomnadzor Order
+    No. 996): each operator declares its own, and the depersonalization record says it."""
+
+    IDENTIFIERS = "identifiers"  # introducing identifiers, the lookup key kept apart
+    COMPOSITION = "composition"  # changing composition or meaning
+    DISTORTION = "distortion"
+    DECOMPOSITION = "decomposition"
+    MIXING = "mixing"
+    DELETION = "deletion"
 
 
 class _RemoveKey:
@@ -74,6 +87,7 @@ O = TypeVar("O", bound=OperatorOptions)  # noqa: E741  (the options type)
 
 class Operator(ABC, Generic[O]):
     name: ClassVar[str]
+    method: ClassVar[Method]
     options_model: ClassVar[type[OperatorOptions]]
     needs_secret: ClassVar[bool] = False
     kinds: ClassVar[frozenset[str]] = frozenset()  # the column kinds it can write

@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import Field
 
 from pdpipe.operators._values import keyed_fractions, normalized, object_series, present
-from pdpipe.operators.base import Operator, OperatorContext, OperatorError
+from pdpipe.operators.base import Method, Operator, OperatorContext, OperatorError
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import register
 
@@ -41,6 +41,7 @@ class Distort(Operator[DistortOptions]):
     """
 
     name = "distort"
+    method = Method.DISTORTION
     options_model = DistortOptions
     needs_secret = True
     kinds = frozenset({"integer", "float", "date", "datetime", "json_value"})

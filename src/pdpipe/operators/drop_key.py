@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pdpipe.operators._values import map_present
-from pdpipe.operators.base import REMOVE_KEY, Operator, OperatorContext
+from pdpipe.operators.base import REMOVE_KEY, Method, Operator, OperatorContext
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import register
 
@@ -21,6 +21,7 @@ class DropKey(Operator[DropKeyOptions]):
     remove). Only keys inside JSON columns (``attribs.phone``) are accepted."""
 
     name = "drop_key"
+    method = Method.DELETION
     options_model = DropKeyOptions
     kinds = frozenset({"json_value"})
 

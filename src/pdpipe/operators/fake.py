@@ -11,7 +11,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from pdpipe.operators._values import TEXT_KINDS, keyed_digest, map_present, normalized
-from pdpipe.operators.base import Operator, OperatorContext, OperatorError
+from pdpipe.operators.base import Method, Operator, OperatorContext, OperatorError
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import register
 
@@ -109,6 +109,7 @@ class Fake(Operator[FakeOptions]):
     """
 
     name = "fake"
+    method = Method.DISTORTION
     options_model = FakeOptions
     needs_secret = True
     kinds = TEXT_KINDS

@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from pdpipe.operators._values import TEXT_KINDS, check_fits, map_present, object_series, present
-from pdpipe.operators.base import Operator, OperatorContext, OperatorError
+from pdpipe.operators.base import Method, Operator, OperatorContext, OperatorError
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import register
 
@@ -61,6 +61,7 @@ class Generalize(Operator[GeneralizeOptions]):
     """
 
     name = "generalize"
+    method = Method.COMPOSITION
     options_model = GeneralizeOptions
     kinds = frozenset({"date", "datetime", "text", "json_value"})
 

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from pdpipe.operators._values import TEXT_KINDS, map_present
-from pdpipe.operators.base import Operator, OperatorContext, OperatorError
+from pdpipe.operators.base import Method, Operator, OperatorContext, OperatorError
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import register
 
@@ -63,6 +63,7 @@ class Mask(Operator[MaskOptions]):
     """
 
     name = "mask"
+    method = Method.COMPOSITION
     options_model = MaskOptions
     kinds = TEXT_KINDS
 

@@ -6,7 +6,7 @@ import pandas as pd
 from pydantic import Field
 
 from pdpipe.operators._values import TEXT_KINDS, hex_length, keyed_digest, map_present, normalized
-from pdpipe.operators.base import Operator, OperatorContext
+from pdpipe.operators.base import Method, Operator, OperatorContext
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import register
 
@@ -39,6 +39,7 @@ class Pseudonym(Operator[PseudonymOptions]):
     """
 
     name = "pseudonym"
+    method = Method.IDENTIFIERS
     options_model = PseudonymOptions
     needs_secret = True
     kinds = TEXT_KINDS

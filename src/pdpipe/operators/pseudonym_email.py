@@ -6,7 +6,7 @@ import pandas as pd
 from pydantic import Field
 
 from pdpipe.operators._values import TEXT_KINDS, hex_length, map_present
-from pdpipe.operators.base import Operator, OperatorContext
+from pdpipe.operators.base import Method, Operator, OperatorContext
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.pseudonym import pseudonym_hex
 from pdpipe.operators.registry import register
@@ -30,6 +30,7 @@ class PseudonymEmail(Operator[PseudonymEmailOptions]):
     """
 
     name = "pseudonym_email"
+    method = Method.IDENTIFIERS
     options_model = PseudonymEmailOptions
     needs_secret = True
     kinds = TEXT_KINDS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pdpipe.operators._values import fitted, nulls_like
-from pdpipe.operators.base import KINDS, Operator, OperatorContext, OperatorError
+from pdpipe.operators.base import KINDS, Method, Operator, OperatorContext, OperatorError
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import register
 
@@ -43,6 +43,7 @@ class Redact(Operator[RedactOptions]):
     """
 
     name = "redact"
+    method = Method.DELETION
     options_model = RedactOptions
     kinds = KINDS
 

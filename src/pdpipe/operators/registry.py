@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from pdpipe.operators.base import Operator, OperatorError
+from pdpipe.operators.base import Method, Operator, OperatorError
 
 OPERATORS: dict[str, type[Operator[Any]]] = {}
 
@@ -25,6 +25,8 @@ def register(cls: T) -> T:
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not name:
         raise TypeError(f"{cls.__qualname__} has no operator name")
+    if not isinstance(getattr(cls, "method", None), Method):
+        raise TypeError(f"operator '{name}' ({cls.__qualname__}) names no depersonalization method")
     if not isinstance(getattr(cls, "options_model", None), type):
         raise TypeError(f"operator '{name}' ({cls.__qualname__}) has no options model")
     taken = OPERATORS.get(name)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from pdpipe.operators._values import keyed_digest, normalized, present
-from pdpipe.operators.base import KINDS, Operator, OperatorContext, OperatorError
+from pdpipe.operators.base import KINDS, Method, Operator, OperatorContext, OperatorError
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.redact import redacted
 from pdpipe.operators.registry import register
@@ -36,6 +36,7 @@ class Shuffle(Operator[ShuffleOptions]):
     """
 
     name = "shuffle"
+    method = Method.MIXING
     options_model = ShuffleOptions
     needs_secret = True
     kinds = KINDS
