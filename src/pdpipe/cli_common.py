@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
-from pdpipe.errors import PdpipeError
+from pdpipe.errors import BadInput, PdpipeError
 
 # A pipe or a CI log would get rich's 80 columns, too narrow for the plan's dates.
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -51,3 +52,11 @@ def reported() -> Iterator[None]:
 def run_reported(action: Callable[[], T]) -> T:
     with reported():
         return action()
+
+
+def parse_day(text: str, option: str) -> dt.date:
+    """A YYYY-MM-DD argument, or BadInput naming the option."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None

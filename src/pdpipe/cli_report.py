@@ -2,9 +2,162 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Literal
+
 import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
+from pdpipe.cli_common import run_reported as _run
+from pdpipe.errors import BadInput, RunFailed
+from pdpipe.execute.ledger_check import verify_ledgers
+from pdpipe.policy import Policy, load_policy
+from pdpipe.report.documents.gather import Scope
+from pdpipe.report.documents.issue import expired, issue, verify
+from pdpipe.settings import output_dir
 
 report_app = typer.Typer(
     help="Proof and review: destruction acts, event-log extracts, the dashboard.",
     no_args_is_help=True,
 )
+
+
+@report_app.command("acts")
+def acts_command(
+    policy_file: PolicyArg,
+    run_id: Annotated[str | None, typer.Option("--run", help="the documents of one run")] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="first day of a period (YYYY-MM-DD)")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="last day of a period (YYYY-MM-DD)")
+    ] = None,
+    folder: Annotated[
+        Path | None,
+        typer.Option("--out", help="folder for the documents (default: the run's folder)"),
+    ] = None,
+    language: Annotated[
+        Literal["ru", "en"] | None,
+        typer.Option("--lang", help="ru or en (default: the policy's acts.language)"),
+    ] = None,
+    list_expired: Annotated[
+        bool,
+        typer.Option("--expired", help="list documents past their keeping term instead"),
+    ] = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """The act of destruction, the depersonalization record and the event-log extract
+    (Order 179) of a run or a period, their SHA-256 recorded in the ledger."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        today = (
+            parse_day(as_of, "--as-of") if as_of else dt.datetime.now(policy.operator.zone).date()
+        )
+        if list_expired:
+            _print_expired(policy, today)
+            return
+        scope = Scope(
+            run_id,
+            parse_day(first, "--from") if first else None,
+            parse_day(last, "--to") if last else None,
+        )
+        target = folder or default_folder(policy_file, scope)
+        with out.status("writing the documents…") as status:
+            issued = issue(
+                policy,
+                scope,
+                target,
+                language=language,
+                today=today,
+                progress=lambda step: status.update(f"writing the {step}…"),
+            )
+        if not issued.documents:
+            out.print(f"nothing was destroyed or depersonalized in {escape(scope.label)}")
+            return
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+        for name in ("document", "file", "SHA-256"):
+            table.add_column(name)
+        for document in issued.documents:
+            table.add_row(document.kind, document.file, document.sha256)
+        out.print(table)
+        counts = ", ".join(f"{action}: {n:,}" for action, n in issued.records.items() if n)
+        out.print(f"records: {counts}")
+        out.print(f"written to {escape(str(issued.folder))}", soft_wrap=True)
+        out.print("their SHA-256 are recorded in the ledger; check with `pdpipe report verify`")
+
+    _run(work)
+
+
+def default_folder(policy_file: Path, scope: Scope) -> Path:
+    """A run's documents go beside its summary.json; a period's under documents/."""
+    runs = output_dir(policy_file)
+    if scope.run_id is not None:
+        found = sorted(runs.glob(f"*-{scope.run_id}"))
+        if found:
+            return found[-1] / "documents"
+    return runs / "documents" / scope.label
+
+
+def _print_expired(policy: Policy, today: dt.date) -> None:
+    found = expired(policy, today)
+    if not found:
+        out.print(f"no document is past its keeping term ({policy.acts.keep_for}) on {today}")
+        return
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+    for name in ("document", "issued", "kept until", "SHA-256"):
+        table.add_column(name)
+    for document, until in found:
+        issued = document.issued_at.date().isoformat()
+        table.add_row(escape(document.name), issued, until.isoformat(), document.sha256)
+    out.print(table)
+    out.print(f"{len(found)} document(s) past their keeping term ({policy.acts.keep_for})")
+
+
+@report_app.command("verify")
+def verify_command(
+    policy_file: PolicyArg,
+    paths: Annotated[
+        list[Path], typer.Argument(help="documents, or folders of them", show_default=False)
+    ],
+) -> None:
+    """Check documents against the SHA-256 the ledger recorded; exit 1 naming any that
+    was edited (or was never issued by pdpipe)."""
+
+    def work() -> None:
+        policy = load_policy(policy_file)
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise BadInput(f"{missing[0]}: no such file or folder")
+        checks = verify(policy, paths)
+        if not checks:
+            raise BadInput(f"{', '.join(map(str, paths))}: no document to check")
+        for check in checks:
+            if check.ok:
+                out.print(f"[green]ok[/green]      {escape(str(check.file))}", soft_wrap=True)
+            else:
+                err.print(
+                    f"[red]CHANGED[/red] {escape(str(check.file))}: its SHA-256 is not in "
+                    "any store's ledger (edited after it was issued, or not issued by pdpipe)",
+                    soft_wrap=True,
+                )
+        # A hash found in a ledger whose chain is broken proves nothing.
+        broken = [
+            f"{store}: {result.problem} (seq {result.first_bad_seq})"
+            for store, result in verify_ledgers(policy)
+            if result is not None and not result.ok
+        ]
+        for problem in broken:
+            err.print(f"[red]LEDGER BROKEN[/red] {escape(problem)}", soft_wrap=True)
+        changed = [c for c in checks if not c.ok]
+        if broken:
+            raise RunFailed("the ledger that records the documents is broken: see above")
+        if changed:
+            raise RunFailed(f"{len(changed)} of {len(checks)} document(s) do not match the ledger")
+        out.print(f"{len(checks)} document(s) match the ledger")
+
+    _run(work)

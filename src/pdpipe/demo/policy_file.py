@@ -22,6 +22,12 @@ operator:
   timezone: Asia/Almaty
   contact: ipm@gmail.com
   address: Almaty, Republic of Kazakhstan
+  information_system: IPM mailing and CRM
+acts:  # Order 179: who signs the act of destruction, and how long acts are kept
+  language: ru
+  keep_for: P3Y
+  responsible:
+    - {name: Data Protection Officer (demo), position: responsible for PD processing}
 secrets:
   pseudonym_key: env:PDPIPE_PSEUDONYM_KEY
   contact_key: env:PDPIPE_CONTACT_KEY

@@ -41,7 +41,12 @@ from pdpipe.policy.reasons import EndReason
 from pdpipe.policy.secrets import resolve_secret
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan
-from pdpipe.stores.engine import create_store_engine, describe_store_error, probe_stores
+from pdpipe.stores.engine import (
+    create_store_engine,
+    describe_store_error,
+    opened_store,
+    probe_stores,
+)
 from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
 from pdpipe.stores.schema_check import store_problems
 from pdpipe.validate import snapshot, suites
@@ -132,6 +137,7 @@ class RunResult:
     checks: int | None = None  # Great Expectations checks run on the result (the flow)
     checks_failed: int = 0
     data_docs: str | None = None
+    documents: str | None = None  # the folder of the run's act, record and extract
 
     @property
     def acted(self) -> int:
@@ -235,7 +241,7 @@ def prepare(policy: Policy, options: RunOptions) -> PreparedRun:
     run_id = resumed[0] if resumed else str(uuid.uuid4())
     partitions: list[Partition] = []
     for store in policy.stores:
-        with _store_connection(store) as connection:
+        with opened_store(store) as connection:
             with connection.begin():
                 tables.ensure_tables(connection)
                 _register_run(connection, run_id, as_of, digest)
@@ -243,18 +249,6 @@ def prepare(policy: Policy, options: RunOptions) -> PreparedRun:
                 with connection.begin():
                     partitions += _partitions(connection, store, spec, run_id, options)
     return PreparedRun(run_id, as_of, resumed is not None, before, partitions, started)
-
-
-@contextmanager
-def _store_connection(store: StoreSpec) -> Iterator[sa.Connection]:
-    engine = create_store_engine(store)
-    try:
-        with engine.connect() as connection:
-            yield connection
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    finally:
-        engine.dispose()
 
 
 def too_large(plan: Plan, max_fraction: float) -> list[str]:
@@ -281,7 +275,7 @@ def _require_secret(policy: Policy) -> None:
     """A run that would apply a keyed operator without its key stops before writing."""
     contexts = []
     for store in policy.stores:
-        with _store_connection(store) as connection:
+        with opened_store(store) as connection:
             metadata = sa.MetaData()
             contexts += [
                 table_context(connection, policy, store.name, spec, metadata)
@@ -302,7 +296,7 @@ def _require_secret(policy: Policy) -> None:
 def _unfinished_run(policy: Policy, digest: str, options: RunOptions) -> tuple[str, AsOf] | None:
     """An earlier run of this same policy that did not finish: it is continued."""
     for store in policy.stores:
-        with _store_connection(store) as connection:
+        with opened_store(store) as connection:
             if not sa.inspect(connection).has_table(tables.runs.name):
                 continue
             row = connection.execute(
@@ -408,7 +402,7 @@ def process_partition(
     store = next(s for s in policy.stores if s.name == partition.store)
     spec = next(t for t in store.tables if t.name == partition.table)
     secret = pseudonym_secret(policy)
-    with _store_connection(store) as connection:
+    with opened_store(store) as connection:
         metadata = sa.MetaData()
         with connection.begin():
             context = table_context(connection, policy, store.name, spec, metadata)
@@ -535,7 +529,7 @@ def finish(
         by_table[(outcome.store, outcome.table)].merge(outcome)
     merged = list(by_table.values())
     for store in policy.stores:
-        with _store_connection(store) as connection, connection.begin():
+        with opened_store(store) as connection, connection.begin():
             sharing = {s.name for s in policy.stores if s.url == store.url}
             counts = {f"{o.store}.{o.table}": o.acted for o in merged if o.store in sharing}
             connection.execute(
@@ -563,7 +557,7 @@ def finish(
 def mark_run(policy: Policy, run_id: str, status: str) -> None:
     """Set a finished run's status (e.g. failed_validation) in every store."""
     for store in {s.url: s for s in policy.stores}.values():
-        with _store_connection(store) as connection, connection.begin():
+        with opened_store(store) as connection, connection.begin():
             connection.execute(
                 tables.runs.update().where(tables.runs.c.run_id == run_id).values(status=status)
             )

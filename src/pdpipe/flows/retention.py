@@ -9,7 +9,9 @@
     validate        task: Great Expectations checks of the result (validate/), still under
                     the locks; a failed check marks the run failed_validation and fails
                     the flow run; then the snapshot is deleted
-    report          task: summary.json in the run's output folder; the artifacts
+    report          task: summary.json and the documents (act of destruction,
+                    depersonalization record, event-log extract) in the run's output
+                    folder, their SHA-256 in the ledger; the artifacts
 
 The flow process holds the stores' locks for the whole run; partitions run on the flow's
 task runner (threads, or Dask). Logs and artifacts carry counts only.
@@ -46,6 +48,8 @@ from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.flows.runners import task_runner
 from pdpipe.policy import Policy, load_policy
 from pdpipe.report import run_summary
+from pdpipe.report.documents.gather import Scope
+from pdpipe.report.documents.issue import Document, issue
 from pdpipe.retention.decide import AsOf
 from pdpipe.settings import output_dir, retry_delays
 from pdpipe.stores.engine import probe_stores
@@ -197,7 +201,7 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
     """Destroy, depersonalize or block what the policy says is due; record it in the ledger."""
     logger = get_run_logger()
     result, errors, validation = _run(parameters)
-    report_task(parameters, result, errors, validation)
+    result.documents = report_task(parameters, result, errors, validation)
     logger.info(
         "run %s as of %s: %s; %d record(s) acted on; overdue before %d, after %s",
         result.run_id or "(dry run)",
@@ -242,9 +246,19 @@ def report_task(
     result: RunResult,
     errors: list[str],
     validation: ValidationReport | None,
-) -> None:
-    """summary.json in the run's output folder, and the two artifacts (counts only)."""
-    _publish(result, _write_outputs(parameters, result, errors, validation), errors, validation)
+) -> str | None:
+    """summary.json and the run's documents (act of destruction, depersonalization record,
+    event-log extract) in its output folder, and the two artifacts (counts only)."""
+    folder = _write_outputs(parameters, result, errors, validation)
+    documents = (
+        []
+        if folder is None or result.run_id is None
+        else issue(
+            load_policy(Path(parameters.policy_path)), Scope(result.run_id), folder / "documents"
+        ).documents
+    )
+    _publish(result, folder, errors, validation, documents)
+    return str(folder / "documents") if documents and folder else None
 
 
 def _write_outputs(
@@ -268,6 +282,7 @@ def _publish(
     folder: Path | None,
     errors: list[str],
     validation: ValidationReport | None,
+    documents: list[Document],
 ) -> None:
     link = folder.as_uri() if folder else None
     create_table_artifact(
@@ -275,9 +290,14 @@ def _publish(
         table=run_summary.table_rows(result, errors, validation),
         description=f"Retention run {result.as_of.local_date.isoformat()}: counts per table",
     )
+    linked = (
+        []
+        if folder is None
+        else [(d.file, (folder / "documents" / d.file).as_uri()) for d in documents]
+    )
     create_markdown_artifact(
         key=REPORT_ARTIFACT,
-        markdown=run_summary.markdown(result, link, errors, validation),
+        markdown=run_summary.markdown(result, link, errors, validation, linked),
         description="Retention run report: deadlines met or missed",
     )
 

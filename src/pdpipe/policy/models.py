@@ -280,6 +280,30 @@ class RequestsSpec(Strict):
     )
 
 
+class Person(Strict):
+    """Someone the act names as having destroyed the data (Order 179, item 4)."""
+
+    name: str = Field(min_length=1)
+    position: str = Field(min_length=1)
+
+
+class ActsSpec(Strict):
+    """The documents that prove destruction and depersonalization (Order 179)."""
+
+    language: Literal["ru", "en"] = Field(
+        default="ru", description="language of the act and the record: ru or en"
+    )
+    keep_for: Duration = Field(
+        default="P3Y",
+        validate_default=True,
+        description="how long the documents are kept (Order 179: 3 years)",
+    )
+    responsible: list[Person] = Field(
+        default_factory=list,
+        description="who destroys the data: named, with positions, in every act",
+    )
+
+
 SECRET_REF = r"^(env|prefect):[A-Za-z0-9_./-]+$"
 TERM_NAMES = tuple(name.value for name in (*EndReason, *RequestKind))
 
@@ -316,6 +340,7 @@ class Policy(Strict):
     purposes: list[Purpose] = Field(min_length=1)
     stores: list[StoreSpec] = Field(min_length=1)
     requests: RequestsSpec | None = None
+    acts: ActsSpec = Field(default_factory=ActsSpec)
     _file: Path | None = PrivateAttr(default=None)
 
     @property

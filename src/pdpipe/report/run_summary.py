@@ -107,6 +107,7 @@ def markdown(
     output: str | None,
     errors: list[str] | None = None,
     validation: ValidationReport | None = None,
+    documents: list[tuple[str, str]] | None = None,
 ) -> str:
     """The review report: summary, deadlines met or missed, where the outputs are."""
     overdue_before = sum(t.overdue for t in result.before.tables)
@@ -133,6 +134,11 @@ def markdown(
                 f"- Data Docs: [{output}/validation/data-docs/index.html]"
                 f"({output}/validation/data-docs/index.html)"
             )
+    if documents:
+        lines.append(
+            "- documents (Order 179; SHA-256 in the ledger): "
+            + ", ".join(f"[{name}]({uri})" for name, uri in documents)
+        )
     if output:
         lines.append(f"- outputs: [{output}]({output})")
     lines += [

@@ -52,6 +52,8 @@ def render_run(result: RunResult) -> Group:
         f"{before:,}, after: {after:,}. "
         "Every action is in the ledger (pdpipe ledger verify)."
     )
+    if result.documents:
+        summary.append(f" Act of destruction and event-log extract: {result.documents}")
     if result.checks is None:
         return Group(heading, table, summary)
     verdict = (

@@ -95,6 +95,17 @@ def store_connection(store: StoreSpec, engine: sa.Engine) -> Iterator[sa.Connect
         raise describe_store_error(store, exc) from None
 
 
+@contextmanager
+def opened_store(store: StoreSpec, *, read_only: bool = False) -> Iterator[sa.Connection]:
+    """A connection on its own engine, disposed after; failures as StoreError."""
+    engine = create_store_engine(store, read_only=read_only)
+    try:
+        with store_connection(store, engine) as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
 def probe_stores(stores: list[StoreSpec]) -> None:
     """Connect to each store once: raises StoreUnavailable (transient) for one that is down."""
     for store in stores:

@@ -1,0 +1,281 @@
+"""Issue the documents of a scope, record their SHA-256 in the ledger, and check them.
+
+A scope's documents are written into one folder:
+
+    destruction-act.<lang>.html, .pdf          records destroyed (Order 179)
+    depersonalization-record.<lang>.html, .pdf records depersonalized (152-FZ art. 13.1)
+    event-log-extract.csv, .json               one line per record, both actions
+    index.json                                 the list, with each file's SHA-256
+
+Each document's SHA-256 becomes a row of the ledger (action `document`) in every store
+the documents speak of: the ledger's hash chain then makes the record of the document as
+tamper-evident as the record of the destruction, and `verify` finds a document edited
+after it was issued. `expired` lists documents older than `acts.keep_for` (3 years).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from pdpipe.execute import ledger, tables
+from pdpipe.policy.models import Policy
+from pdpipe.report.documents import extract, gather, render
+from pdpipe.report.documents.act import KIND_OF_ACTION, build_act
+from pdpipe.report.documents.gather import DOCUMENT, Scope
+from pdpipe.report.documents.texts import Language
+from pdpipe.stores.engine import opened_store
+
+INDEX = "index.json"
+INDEX_FORMAT = "pdpipe.documents/1"
+EXTRACT = "event-log-extract"
+# Up to this many records the act lists their keys itself; beyond, it names the extract
+# (with its SHA-256) as its integral part: a PDF of 400,000 keys serves no reader.
+INLINE_KEYS = 2_000
+ORDER_179 = "Roskomnadzor Order No. 179 of 28.10.2022"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str
+    language: str | None
+    format: str
+    file: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Issued:
+    folder: Path
+    issue_id: str
+    documents: list[Document]
+    records: dict[str, int]  # per action
+
+
+def issue(
+    policy: Policy,
+    scope: Scope,
+    folder: Path,
+    *,
+    language: Language | None = None,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Issued:
+    """Write the scope's documents into `folder` and record them in the ledger; nothing
+    is written when the scope destroyed and depersonalized nothing."""
+    language = language or policy.acts.language
+    today = today or dt.datetime.now(policy.operator.zone).date()
+    issue_id = str(uuid.uuid4())
+    number = f"{today:%Y%m%d}-{issue_id[:8]}"
+    say = progress or (lambda _text: None)
+    by_action = {
+        action: gather.lines(policy, scope, action)
+        for action in (gather.DESTROY, gather.DEPERSONALIZE)
+    }
+    records = {action: sum(line.records for line in lines) for action, lines in by_action.items()}
+    if not any(records.values()):
+        return Issued(folder, issue_id, [], records)
+    folder.mkdir(parents=True, exist_ok=True)
+    documents: list[Document] = []
+
+    say("event-log extract")
+    csv_path, json_path = folder / f"{EXTRACT}.csv", folder / f"{EXTRACT}.json"
+    extract.write(gather.records(policy, scope, tuple(by_action)), csv_path, json_path)
+    documents += [_document(EXTRACT, None, path) for path in (csv_path, json_path)]
+
+    for action, lines in by_action.items():
+        if not lines:
+            continue
+        kind = KIND_OF_ACTION[action]
+        say(kind)
+        inline = records[action] <= INLINE_KEYS
+        act = build_act(
+            policy,
+            kind,
+            lines,
+            number=number,
+            drawn_up=today,
+            language=language,
+            keys=_keys(gather.records(policy, scope, (action,))) if inline else None,
+            extracts=None if inline else [f"{csv_path.name} (SHA-256 {documents[0].sha256})"],
+        )
+        html_path = folder / f"{kind}.{language}.html"
+        html_path.write_text(render.html(act), encoding="utf-8")
+        pdf_path = folder / f"{kind}.{language}.pdf"
+        render.pdf(act, pdf_path)
+        documents += [_document(kind, language, path) for path in (html_path, pdf_path)]
+
+    _write_index(folder, issue_id, scope, today, records, documents)
+    stores = {line.store for lines in by_action.values() for line in lines}
+    _record(policy, stores, issue_id, scope, folder, documents)
+    return Issued(folder, issue_id, documents, records)
+
+
+def _write_index(
+    folder: Path,
+    issue_id: str,
+    scope: Scope,
+    today: dt.date,
+    records: dict[str, int],
+    documents: list[Document],
+) -> None:
+    """index.json lists every document in the folder: one issued earlier in another
+    language stays listed, a file issued again is listed with its new SHA-256."""
+    index = folder / INDEX
+    listed: dict[str, dict[str, object]] = {}
+    if index.is_file():
+        earlier = json.loads(index.read_text(encoding="utf-8")).get("documents", [])
+        listed = {
+            str(entry["file"]): entry for entry in earlier if (folder / entry["file"]).is_file()
+        }
+    listed.update({d.file: asdict(d) for d in documents})
+    index.write_text(
+        json.dumps(
+            {
+                "format": INDEX_FORMAT,
+                "issue_id": issue_id,
+                "scope": scope.label,
+                "drawn_up": today.isoformat(),
+                "records": records,
+                "documents": list(listed.values()),
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+
+def _keys(records: Iterable[gather.Record]) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = {}
+    for record in records:
+        keys.setdefault(f"{record.store}.{record.table}", []).append(record.record_key)
+    return keys
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _document(kind: str, language: str | None, path: Path) -> Document:
+    return Document(kind, language, path.suffix.lstrip("."), path.name, sha256_of(path))
+
+
+def _record(
+    policy: Policy,
+    stores: set[str],
+    issue_id: str,
+    scope: Scope,
+    folder: Path,
+    documents: list[Document],
+) -> None:
+    entries = [
+        ledger.Entry(
+            table=d.kind,
+            record_key=f"{folder.name}/{d.file}",
+            action=DOCUMENT,
+            reason=scope.label[:40],
+            legal_basis=ORDER_179,
+            categories=f"sha256:{d.sha256}",
+        )
+        for d in documents
+    ]
+    now = dt.datetime.now(dt.UTC)
+    for store in policy.stores:
+        if store.name in stores:
+            with opened_store(store) as connection, connection.begin():
+                tables.ensure_tables(connection)
+                ledger.append(connection, issue_id, store.name, entries, now)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A document the ledger knows: where it was issued, when, and its SHA-256."""
+
+    store: str
+    name: str  # <folder>/<file> as issued
+    kind: str
+    sha256: str
+    issued_at: dt.datetime  # naive UTC
+
+
+def recorded(policy: Policy) -> list[Recorded]:
+    """Every document recorded in any store's ledger, once each."""
+    found: dict[tuple[str, str], Recorded] = {}
+    ledger_table = tables.ledger
+    query = sa.select(
+        ledger_table.c.store,
+        ledger_table.c.record_key,
+        ledger_table.c.table_name,
+        ledger_table.c.categories,
+        ledger_table.c.acted_at,
+    ).where(ledger_table.c.action == DOCUMENT)
+    for store in policy.stores:
+        with opened_store(store, read_only=True) as connection:
+            if not sa.inspect(connection).has_table(ledger_table.name):
+                continue
+            for row in connection.execute(query):
+                sha = str(row[3]).removeprefix("sha256:")
+                found.setdefault(
+                    (str(row[1]), sha), Recorded(str(row[0]), str(row[1]), str(row[2]), sha, row[4])
+                )
+    return sorted(found.values(), key=lambda r: (r.issued_at, r.name))
+
+
+@dataclass(frozen=True)
+class Check:
+    file: Path
+    recorded_as: str | None  # the name it was issued under; None when its hash is unknown
+
+    @property
+    def ok(self) -> bool:
+        return self.recorded_as is not None
+
+
+def verify(policy: Policy, paths: list[Path]) -> list[Check]:
+    """Each file's SHA-256 looked up among the documents the ledgers recorded: an edited
+    file's hash is nowhere. Folders are read through their index.json's file list."""
+    known: dict[str, str] = {r.sha256: r.name for r in recorded(policy)}
+    checks = []
+    for path in _files(paths):
+        checks.append(Check(path, known.get(sha256_of(path))))
+    return checks
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        index = path / INDEX
+        if path.is_dir() and index.is_file():
+            listed = json.loads(index.read_text(encoding="utf-8")).get("documents", [])
+            files += [path / str(entry["file"]) for entry in listed]
+        elif path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.is_file() and p.name != INDEX)
+        else:
+            files.append(path)
+    return files
+
+
+def expired(policy: Policy, today: dt.date) -> list[tuple[Recorded, dt.date]]:
+    """Documents whose keeping term (acts.keep_for, from the day of issue) has ended,
+    with the day it ended."""
+    keep = policy.acts.keep_for.offset()
+    found = []
+    for document in recorded(policy):
+        issued = document.issued_at.replace(tzinfo=dt.UTC).astimezone(policy.operator.zone)
+        until = (pd.Timestamp(issued.date()) + keep).date()
+        if until <= today:
+            found.append((document, until))
+    return found

@@ -1,0 +1,183 @@
+"""The documents' words, in Russian (the regulator's language, the default) and English.
+
+A code the vocabulary does not know (a category or reason a policy added) is printed as
+it is: the document stays complete, only less translated.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pdpipe.operators.base import Method
+
+Language = Literal["ru", "en"]
+
+LABELS: dict[Language, dict[str, str]] = {
+    "ru": {
+        "destruction-act": "Акт об уничтожении персональных данных",
+        "depersonalization-record": "Акт об обезличивании персональных данных",
+        "number": "№",
+        "drawn_up": "Дата составления",
+        "legal_ground": "Составлен в соответствии с требованиями, утверждёнными приказом "
+        "Роскомнадзора от 28.10.2022 № 179",
+        "legal_ground_depersonalization": "Составлен во исполнение ст. 13.1 Федерального "
+        "закона от 27.07.2006 № 152-ФЗ «О персональных данных» (учёт действий по "
+        "обезличиванию)",
+        "operator": "Оператор",
+        "address": "Адрес оператора",
+        "processor": "Лицо, осуществлявшее обработку по поручению оператора",
+        "none": "нет",
+        "not_given": "не указано",
+        "system": "Информационная система персональных данных",
+        "subjects": "Субъекты персональных данных",
+        "subjects_text": "{records} записей, идентифицированных внутренними ключами записей "
+        "(значения персональных данных в акт не вносятся).",
+        "subjects_inline": "Ключи записей приведены в приложении 1 к настоящему акту.",
+        "subjects_extract": "Ключи записей приведены в выгрузке из журнала регистрации событий "
+        "{files}, являющейся неотъемлемой частью настоящего акта.",
+        "table": "Сведения об уничтожении",
+        "table_depersonalization": "Сведения об обезличивании",
+        "col_system": "Информационная система / база данных",
+        "col_table": "Таблица",
+        "col_categories": "Категории персональных данных",
+        "col_method": "Способ",
+        "col_reason": "Причина (основание)",
+        "col_date": "Дата",
+        "col_records": "Записей",
+        "persons": "Лица, уничтожившие персональные данные",
+        "persons_depersonalization": "Лица, осуществившие обезличивание",
+        "persons_missing": "не указаны в политике (acts.responsible) — впишите от руки",
+        "col_name": "Фамилия, имя, отчество",
+        "col_position": "Должность",
+        "col_signature": "Подпись",
+        "appendix": "Приложение 1. Внутренние ключи записей",
+        "integrity": "SHA-256 этого документа записан в журнал pdpipe (pdpipe_ledger); "
+        "проверка: pdpipe report verify",
+        "total": "Итого записей",
+        "extract": "Выгрузка из журнала регистрации событий",
+        "destroy_method": "удаление записей из базы данных (SQL DELETE)",
+        "child_delete": "зависимые записи в таблице {table} удалены",
+        "child_set_null": "ссылка в таблице {table} обнулена",
+        "child_depersonalize": "зависимые записи в таблице {table} обезличены",
+    },
+    "en": {
+        "destruction-act": "Act of destruction of personal data",
+        "depersonalization-record": "Record of depersonalization of personal data",
+        "number": "No.",
+        "drawn_up": "Drawn up on",
+        "legal_ground": "Drawn up as required by Roskomnadzor Order No. 179 of 28.10.2022",
+        "legal_ground_depersonalization": "Drawn up under art. 13.1 of Federal Law No. 152-FZ "
+        "of 27.07.2006 'On Personal Data' (every depersonalization is recorded)",
+        "operator": "Operator",
+        "address": "Operator's address",
+        "processor": "Processor acting on the operator's behalf",
+        "none": "none",
+        "not_given": "not given",
+        "system": "Personal data information system",
+        "subjects": "Data subjects",
+        "subjects_text": "{records} records, identified by their internal record keys (no "
+        "personal data value is written into this act).",
+        "subjects_inline": "The record keys are listed in appendix 1 to this act.",
+        "subjects_extract": "The record keys are listed in the event-log extract {files}, an "
+        "integral part of this act.",
+        "table": "What was destroyed",
+        "table_depersonalization": "What was depersonalized",
+        "col_system": "Information system / database",
+        "col_table": "Table",
+        "col_categories": "Personal data categories",
+        "col_method": "Method",
+        "col_reason": "Reason (legal basis)",
+        "col_date": "Date",
+        "col_records": "Records",
+        "persons": "Persons who destroyed the personal data",
+        "persons_depersonalization": "Persons who depersonalized the personal data",
+        "persons_missing": "not named in the policy (acts.responsible): write them in by hand",
+        "col_name": "Full name",
+        "col_position": "Position",
+        "col_signature": "Signature",
+        "appendix": "Appendix 1. Internal record keys",
+        "integrity": "This document's SHA-256 is recorded in pdpipe's ledger (pdpipe_ledger); "
+        "check it with: pdpipe report verify",
+        "total": "Records in all",
+        "extract": "Event-log extract",
+        "destroy_method": "deletion of the records from the database (SQL DELETE)",
+        "child_delete": "dependent records in {table} deleted",
+        "child_set_null": "reference in {table} set to NULL",
+        "child_depersonalize": "dependent records in {table} depersonalized",
+    },
+}
+
+REASONS: dict[Language, dict[str, str]] = {
+    "ru": {
+        "purpose_achieved": "достижение цели обработки",
+        "retention_elapsed": "истечение срока хранения",
+        "consent_expired": "истечение срока действия согласия",
+        "consent_withdrawn": "отзыв согласия субъектом",
+        "cease_demand": "требование субъекта прекратить обработку",
+        "unlawful_processing": "выявление неправомерной обработки",
+    },
+    "en": {
+        "purpose_achieved": "purpose of processing achieved",
+        "retention_elapsed": "retention period elapsed",
+        "consent_expired": "consent's validity expired",
+        "consent_withdrawn": "consent withdrawn by the subject",
+        "cease_demand": "subject's demand to cease processing",
+        "unlawful_processing": "unlawful processing found",
+    },
+}
+
+METHODS: dict[Language, dict[Method, str]] = {
+    "ru": {
+        Method.IDENTIFIERS: "введение идентификаторов",
+        Method.COMPOSITION: "изменение состава или семантики",
+        Method.DISTORTION: "искажение",
+        Method.DECOMPOSITION: "декомпозиция",
+        Method.MIXING: "перемешивание",
+        Method.DELETION: "удаление",
+    },
+    "en": {
+        Method.IDENTIFIERS: "introducing identifiers",
+        Method.COMPOSITION: "changing composition or meaning",
+        Method.DISTORTION: "distortion",
+        Method.DECOMPOSITION: "decomposition",
+        Method.MIXING: "mixing",
+        Method.DELETION: "deletion",
+    },
+}
+
+CATEGORIES: dict[Language, dict[str, str]] = {
+    "ru": {
+        "last_name": "фамилия",
+        "first_name": "имя",
+        "patronymic": "отчество",
+        "full_name": "фамилия, имя, отчество",
+        "email": "адрес электронной почты",
+        "phone": "номер телефона",
+        "birth_date": "дата рождения",
+        "address": "адрес",
+        "ip_address": "IP-адрес",
+    },
+    "en": {
+        "last_name": "last name",
+        "first_name": "first name",
+        "patronymic": "patronymic",
+        "full_name": "full name",
+        "email": "email address",
+        "phone": "telephone number",
+        "birth_date": "date of birth",
+        "address": "postal address",
+        "ip_address": "IP address",
+    },
+}
+
+
+def label(language: Language, name: str, **values: object) -> str:
+    return LABELS[language][name].format(**values)
+
+
+def reason(language: Language, code: str) -> str:
+    return REASONS[language].get(code, code)
+
+
+def categories(language: Language, codes: tuple[str, ...]) -> str:
+    return ", ".join(CATEGORIES[language].get(code, code) for code in codes)
