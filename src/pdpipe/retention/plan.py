@@ -25,6 +25,9 @@ from pdpipe.stores.reader import DEFAULT_CHUNK, count_rows, read_decision_frames
 PLAN_FORMAT = "pdpipe.plan/1"
 
 Progress = Callable[[str, int, int], None]  # (table label, rows read so far, rows total)
+# (store, table, one chunk's decisions): for callers that count more than the plan keeps,
+# such as the dashboard's days-left buckets, without reading the stores a second time.
+Observer = Callable[[str, str, pd.DataFrame], None]
 
 
 @dataclass
@@ -144,23 +147,29 @@ def build_plan(
     *,
     chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
+    observe: Observer | None = None,
 ) -> Plan:
     tables = [
         plan
         for store in policy.stores
-        for plan in _plan_store(policy, store, as_of, chunk_size, progress)
+        for plan in _plan_store(policy, store, as_of, chunk_size, progress, observe)
     ]
     return Plan(as_of, policy.operator.jurisdiction.value, policy.operator.timezone, tables)
 
 
 def _plan_store(
-    policy: Policy, store: StoreSpec, as_of: AsOf, chunk_size: int, progress: Progress | None
+    policy: Policy,
+    store: StoreSpec,
+    as_of: AsOf,
+    chunk_size: int,
+    progress: Progress | None,
+    observe: Observer | None,
 ) -> list[TablePlan]:
     engine = create_store_engine(store, read_only=True)
     try:
         with engine.connect() as connection:
             return [
-                plan_table(connection, policy, store, spec, as_of, chunk_size, progress)
+                plan_table(connection, policy, store, spec, as_of, chunk_size, progress, observe)
                 for spec in store.tables
             ]
     except sa.exc.DBAPIError as exc:
@@ -177,6 +186,7 @@ def plan_table(
     as_of: AsOf,
     chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
+    observe: Observer | None = None,
 ) -> TablePlan:
     purpose = policy.purpose(spec.purpose)
     plan = TablePlan(store.name, spec.name, purpose.id, purpose.on_end.value)
@@ -192,6 +202,8 @@ def plan_table(
     for frame in read_decision_frames(connection, spec, chunk_size, state=state):
         read += len(frame)
         decisions = decide(frame, spec, policy, as_of)
+        if observe is not None:
+            observe(store.name, spec.name, decisions)
         for reason, group in decisions.groupby("reason", sort=False):
             reason_key = str(reason)
             if reason_key not in plan.reasons:
@@ -219,4 +231,4 @@ def marked_counts(connection: sa.Connection, table: str) -> dict[str, int]:
     return {str(name): int(count) for name, count in rows}
 
 
-__all__ = ["PLAN_FORMAT", "Plan", "ReasonCount", "TablePlan", "build_plan"]
+__all__ = ["PLAN_FORMAT", "Observer", "Plan", "ReasonCount", "TablePlan", "build_plan"]
