@@ -22,6 +22,7 @@ from rich.table import Table
 
 from pdpipe.cli_common import AsOfOption, PolicyArg, err, out
 from pdpipe.cli_common import run_reported as _run
+from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboard`
 from pdpipe.cli_report import report_app
 from pdpipe.cli_requests import requests_app
 from pdpipe.errors import BadInput, PdpipeError
@@ -332,6 +333,7 @@ def expectations(
 
 app.add_typer(requests_app, name="requests")
 app.add_typer(report_app, name="report")
+app.command("dashboard")(dashboard_command)
 
 ledger_app = typer.Typer(help="The ledger of what pdpipe did.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
