@@ -16,6 +16,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterName,
 )
+from pypdf import PdfReader
 
 from pdpipe.errors import StoreUnavailable
 from pdpipe.flows.integrity import integrity_flow
@@ -87,12 +88,28 @@ def test_when_the_flow_runs_then_outputs_and_artifacts_hold_counts_only(
     assert "all deadlines met" in str(report.data) and summary_file.parent.name in str(report.data)
     assert "validation (Great Expectations): **passed**" in str(report.data)
 
+    documents = summary_file.parent / "documents"  # Order 179's proof, issued by the run
+    assert result.documents == str(documents)
+    assert {p.name for p in documents.iterdir()} == {
+        "destruction-act.ru.html",
+        "destruction-act.ru.pdf",
+        "depersonalization-record.ru.html",
+        "depersonalization-record.ru.pdf",
+        "event-log-extract.csv",
+        "event-log-extract.json",
+        "index.json",
+    }
+    assert "destruction-act.ru.pdf" in str(report.data)
+
     assert len(asyncio.run(_flow_runs("retention-2026-11-24"))) == 1
     published = (
         str(table.data)
         + str(report.data)
         + "".join(
             p.read_text(errors="replace") for p in summary_file.parent.rglob("*") if p.is_file()
+        )
+        + "".join(  # a PDF's text is compressed: read it as a reader would
+            page.extract_text() for pdf in documents.glob("*.pdf") for page in PdfReader(pdf).pages
         )
     )
     assert sorted(c for c in canaries if c in published) == []
