@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
+from pdpipe.report.documents.gather import DOCUMENT
 from pdpipe.requests import register, views
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
@@ -254,11 +255,12 @@ def ledger_groups(
     connection: sa.Connection,
 ) -> list[tuple[str, dt.date, str, str, str, str, int]]:
     """(run id, UTC day, store, table, action, reason, records): one GROUP BY, so the
-    database counts and only the groups travel (a few per run and table)."""
+    database counts and only the groups travel (a few per run and table). The rows that
+    record an issued document's SHA-256 are not records acted on: they are left out."""
     ledger = tables.ledger.c
     day = sa.func.date(ledger.acted_at)  # SQLite, PostgreSQL and MariaDB alike
     columns = (ledger.run_id, day, ledger.store, ledger.table_name, ledger.action, ledger.reason)
-    query = sa.select(*columns, sa.func.count()).group_by(*columns)
+    query = sa.select(*columns, sa.func.count()).where(ledger.action != DOCUMENT).group_by(*columns)
     return [
         (str(run), _date(when), str(store), str(table), str(action), str(reason), int(n))
         for run, when, store, table, action, reason, n in connection.execute(query)
@@ -397,11 +399,11 @@ def _read_documents(run: Run, folder: Path) -> None:
         usable = bool(name) and path.is_relative_to(inside) and path.is_file()
         run.documents.append(
             Document(
-                kind=str(item.get("kind", "")),
-                language=str(item.get("language", "")),
-                format=str(item.get("format", "")),
+                kind=_text(item.get("kind")),
+                language=_text(item.get("language")),  # null: a file in no language (CSV)
+                format=_text(item.get("format")),
                 name=name,
-                sha256=str(item.get("sha256", "")),
+                sha256=_text(item.get("sha256")),
                 path=folder / name if usable else None,
             )
         )
@@ -412,6 +414,10 @@ def _json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _count(value: Any) -> int | None:
