@@ -17,8 +17,7 @@ from pdpipe.errors import BadInput, RunFailed
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.policy import Policy, load_policy
 from pdpipe.report.documents.gather import Scope
-from pdpipe.report.documents.issue import expired, issue, verify
-from pdpipe.settings import output_dir
+from pdpipe.report.documents.issue import default_folder, expired, issue, verify
 
 report_app = typer.Typer(
     help="Proof and review: destruction acts, event-log extracts, the dashboard.",
@@ -91,16 +90,6 @@ def acts_command(
         out.print("their SHA-256 are recorded in the ledger; check with `pdpipe report verify`")
 
     _run(work)
-
-
-def default_folder(policy_file: Path, scope: Scope) -> Path:
-    """A run's documents go beside its summary.json; a period's under documents/."""
-    runs = output_dir(policy_file)
-    if scope.run_id is not None:
-        found = sorted(runs.glob(f"*-{scope.run_id}"))
-        if found:
-            return found[-1] / "documents"
-    return runs / "documents" / scope.label
 
 
 def _print_expired(policy: Policy, today: dt.date) -> None:

@@ -21,6 +21,7 @@ from pdpipe.cli_common import AsOfOption, PolicyArg, out
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput
 from pdpipe.policy import load_policy
+from pdpipe.report.documents.issue import issue_for_runs
 from pdpipe.requests import register
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.intake import ingest
@@ -66,7 +67,10 @@ def ingest_command(
 
 
 def _print_processed(policy_file: Path) -> None:
-    report = process_open(load_policy(policy_file))
+    policy = load_policy(policy_file)
+    report = process_open(policy)
+    for issued in issue_for_runs(policy, report.destroying_runs):
+        out.print(f"  act of destruction: {escape(str(issued.folder))}", soft_wrap=True)
     closed = ", ".join(f"{k}: {n}" for k, n in sorted(report.closed.items())) or "none"
     out.print(
         f"closed: {closed}; {report.acted} record(s) acted on; "

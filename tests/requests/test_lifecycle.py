@@ -69,12 +69,20 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
         ("L00007", "depersonalized", "consent_withdrawn"),
         ("L00008", "blocked", "cease_demand"),
     ]
-    assert {(t, k, a) for _, t, k, a in ledger_runs} == {
+    acted = [row for row in ledger_runs if row[3] != "document"]
+    assert {(t, k, a) for _, t, k, a in acted} == {
         ("people", "7", "destroy"),
         ("leads", "L00007", "depersonalize"),
         ("leads", "L00008", "block"),
     }
-    assert all(run.startswith("request-") for run, *_ in ledger_runs)
+    assert all(run.startswith("request-") for run, *_ in acted)
+    # The withdrawal's act of destruction, its own: one request, its records' keys.
+    (withdrawal_run,) = {run for run, _, _, action in acted if action == "destroy"}
+    (act_folder,) = (tmp_path / "runs" / "documents").glob(f"run-{withdrawal_run}")
+    act = (act_folder / "destruction-act.ru.html").read_text(encoding="utf-8")
+    assert "отзыв согласия субъектом" in act and ">people<" in act
+    assert "act of destruction:" in processed.stdout
+    assert pdpipe("report", "verify", str(policy), str(act_folder)).returncode == 0
 
     (report,) = (tmp_path / "reports").glob("access-*.json")
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
@@ -98,7 +106,11 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
     assert pdpipe("ledger", "verify", str(policy)).returncode == 0
 
     terminal = "".join(p.stdout + p.stderr for p in (first, again, processed, listed, approved))
-    assert not re.search(r"canary|@mail\.ru|@yandex|Канарейкин|999-00-10", terminal, re.I)
+    documents = "".join(
+        p.read_text(encoding="utf-8") for p in act_folder.iterdir() if p.suffix != ".pdf"
+    )
+    for text in (terminal, documents):
+        assert not re.search(r"canary|@mail\.ru|@yandex|Канарейкин|999-00-10", text, re.I)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from pdpipe.flows.parameters import RequestsParameters
 from pdpipe.flows.retention import retrying
 from pdpipe.policy import load_policy
 from pdpipe.policy.interpolation import interpolate
+from pdpipe.report.documents.issue import issue_for_runs
 from pdpipe.requests.intake import ingest
 from pdpipe.requests.process import process_open
 from pdpipe.requests.views import open_requests_rows, today_for
@@ -49,8 +50,11 @@ def ingest_task(policy_path: str, mailbox: Path) -> dict[str, Any]:
 
 @task(name="process")
 def process_task(policy_path: str) -> dict[str, Any]:
-    report = process_open(load_policy(policy_path))
+    policy = load_policy(policy_path)
+    report = process_open(policy)
+    issued = issue_for_runs(policy, report.destroying_runs)
     return {
+        "acts": len(issued),
         "closed": report.closed,
         "acted": report.acted,
         "waiting": report.waiting,

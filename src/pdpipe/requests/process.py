@@ -55,6 +55,7 @@ class ProcessReport:
     waiting: list[str] = field(default_factory=list)  # request ids awaiting a person
     acted: int = 0  # records acted on
     access_reports: list[Path] = field(default_factory=list)
+    destroying_runs: list[str] = field(default_factory=list)  # their acts are due
 
 
 def run_id_of(request_id: str) -> str:
@@ -90,7 +91,10 @@ def process_open(policy: Policy) -> ProcessReport:
                 _close(policy, request, records, {"access_report": str(path)})
             else:
                 records, outcome = _apply(policy, request, kind, address)
-                report.acted += sum(o["records"] for o in outcome["ledger"])
+                acted = sum(o["records"] for o in outcome["ledger"])
+                report.acted += acted
+                if acted and _REASON[kind] is EndReason.CONSENT_WITHDRAWN:
+                    report.destroying_runs.append(run_id_of(request.request_id))
                 _close(policy, request, records, outcome)
             report.closed[kind.value] = report.closed.get(kind.value, 0) + 1
     return report

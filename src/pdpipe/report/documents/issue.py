@@ -32,6 +32,7 @@ from pdpipe.report.documents import extract, gather, render
 from pdpipe.report.documents.act import KIND_OF_ACTION, build_act
 from pdpipe.report.documents.gather import DOCUMENT, Scope
 from pdpipe.report.documents.texts import Language
+from pdpipe.settings import output_dir
 from pdpipe.stores.engine import opened_store
 
 INDEX = "index.json"
@@ -118,6 +119,27 @@ def issue(
     stores = {line.store for lines in by_action.values() for line in lines}
     _record(policy, stores, issue_id, scope, folder, documents)
     return Issued(folder, issue_id, documents, records)
+
+
+def default_folder(policy_file: Path, scope: Scope) -> Path:
+    """A run's documents go beside its summary.json; a period's, or a request's, under
+    runs/documents/."""
+    runs = output_dir(policy_file)
+    if scope.run_id is not None:
+        found = sorted(runs.glob(f"*-{scope.run_id}"))
+        if found:
+            return found[-1] / "documents"
+    return runs / "documents" / scope.label
+
+
+def issue_for_runs(policy: Policy, run_ids: list[str]) -> list[Issued]:
+    """Each run's documents in its default folder (requests' runs: one act per request)."""
+    if policy.file is None:
+        raise ValueError("the policy was not read from a file: no folder for its documents")
+    return [
+        issue(policy, Scope(run_id), default_folder(policy.file, Scope(run_id)))
+        for run_id in run_ids
+    ]
 
 
 def _write_index(
