@@ -8,17 +8,21 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from pdpipe.demo import build_demo
 from pdpipe.execute import tables
+from pdpipe.execute.runner import RunOptions, run_policy
 from pdpipe.policy import load_policy
 from pdpipe.report.dashboard import build_dashboard, run_page
+from pdpipe.report.dashboard.data import gather
 from pdpipe.requests import register
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import build_plan
 from pdpipe.settings import output_dir
 from tests.cli import pdpipe
+from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 from tests.report.conftest import DEMO_DAY, TODAY, DemoDashboard
 from tests.report.dashboard_site import Page, number
 
@@ -67,6 +71,26 @@ def test_each_run_page_counts_what_the_ledger_recorded(demo_dashboard: DemoDashb
         shown = {(row[0], row[1], row[2]): number(row[3]) for row in page.tables["acted"]}
         assert shown == _ledger_counts(demo_dashboard, run_id)
         assert acted_on[run_id] == run.acted == sum(shown.values()) > 0
+
+
+def test_the_database_counts_the_ledger_on_every_dialect(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    populate(store_url, people_count=120, leads_count=90)
+    policy = load_policy(write_policy(tmp_path, store_url))
+    as_of = AsOf.end_of_day(AS_OF_DAY, policy.operator.timezone)
+    result = run_policy(policy, RunOptions(as_of=as_of, allow_large=True))
+
+    (run,) = gather(policy, as_of).runs
+    assert (run.run_id, run.as_of, run.status) == (result.run_id, AS_OF_DAY, "completed")
+    assert {(a.table, a.action, a.reason): a.records for a in run.acted} == {
+        (o.table, action, reason): n
+        for o in result.tables
+        for action, reasons in o.acted.items()
+        for reason, n in reasons.items()
+    }
+    assert run.checks is None  # run without the flow: no summary.json, and no pretending
 
 
 def test_a_run_page_links_its_data_docs_and_its_documents_by_sha256(
