@@ -1,0 +1,115 @@
+"""pdpipe's side of the benchmark, in a process of its own so its peak memory is its own.
+
+    python -m bench.pdpipe_side POLICY --out FOLDER [--batch-size N] [--profile FILE]
+
+Does what the nightly flow does, without Prefect, under the stores' locks, and times
+each step apart:
+
+    plan        prepare(): check the schema, register the run, plan, lay out partitions
+    snapshot    snapshot.take(): a digest of every row, for the validation
+    run         process_partition() for each partition, then finish() (which plans again):
+                the execution with its ledger, state and checkpoints
+    validation  validate_policy() with the run's ledger and snapshot, then snapshot.drop()
+
+and prints one JSON line: the times, the records acted on, and the peak resident memory
+(``ru_maxrss``) after each step. ``--profile`` writes a cProfile of the run step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import AS_OF_DAY, BENCH_KEY, KEY_VARIABLE
+from bench.policy import load
+from pdpipe.execute.runner import RunOptions, finish, held_stores, prepare, process_partition
+from pdpipe.retention.decide import AsOf
+from pdpipe.validate import snapshot
+from pdpipe.validate.checks import validate_policy
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(
+    policy_path: Path, out: Path, batch_size: int, profile: Path | None = None
+) -> dict[str, Any]:
+    policy = load(policy_path)
+    as_of = AsOf.end_of_day(AS_OF_DAY, policy.operator.timezone)
+    options = RunOptions(as_of=as_of, allow_large=True, batch_size=batch_size)
+    found: dict[str, Any] = {"rss_start_mb": peak_rss_mb()}
+    with held_stores(policy, options):
+        started = time.perf_counter()
+        prepared = prepare(policy, options)
+        found["plan_s"] = time.perf_counter() - started
+        found["rss_plan_mb"] = peak_rss_mb()
+        run_id = prepared.run_id or ""
+
+        started = time.perf_counter()
+        snapshot.take(policy, run_id)
+        found["snapshot_s"] = time.perf_counter() - started
+        found["rss_snapshot_mb"] = peak_rss_mb()
+
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        outcomes = [
+            process_partition(policy, partition, run_id, prepared.as_of, batch_size)
+            for partition in prepared.partitions
+        ]
+        finishing = time.perf_counter()
+        result = finish(policy, prepared, outcomes)
+        ended = time.perf_counter()
+        if profiler is not None:
+            profiler.disable()
+            assert profile is not None
+            profiler.dump_stats(profile)
+        found["run_s"] = ended - started
+        found["finish_s"] = ended - finishing
+        found["rss_run_mb"] = peak_rss_mb()
+
+        started = time.perf_counter()
+        report = validate_policy(policy, result.as_of, out, run_id, expect_snapshot=True)
+        snapshot.drop(policy, run_id)
+        found["validation_s"] = time.perf_counter() - started
+        found["rss_validation_mb"] = peak_rss_mb()
+    found.update(
+        status=result.status,
+        checks=len(report.checks),
+        checks_failed=len(report.failed),
+        acted=result.acted,
+        acted_by_table={f"{t.store}.{t.table}": t.total for t in result.tables},
+        batches=sum(t.batches for t in result.tables),
+        due_before=sum(t.due for t in result.before.tables),
+        due_after=None if result.after is None else sum(t.due for t in result.after.tables),
+        rows_read=sum(t.rows_total for t in result.before.tables),
+        peak_rss_mb=peak_rss_mb(),
+    )
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("policy", type=Path)
+    parser.add_argument("--out", type=Path, required=True, help="folder for the Data Docs")
+    parser.add_argument("--batch-size", type=int, default=RunOptions.batch_size)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the run step here")
+    args = parser.parse_args(argv)
+    os.environ.setdefault(KEY_VARIABLE, BENCH_KEY)
+    found = measure(args.policy, args.out, args.batch_size, args.profile)
+    sys.stdout.write(json.dumps(found) + "\n")
+    return 0 if found["status"] == "completed" and not found["checks_failed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
