@@ -49,7 +49,11 @@ def test_when_run_as_json_then_counts_by_table_action_and_reason(tmp_path: Path)
 
     verified = pdpipe("ledger", "verify", policy)
     assert verified.returncode == 0
-    assert f"store: {summary['acted']:,} row(s), chain intact" in verified.stdout
+    # A row per record acted on, and one per document that proves it (acts, extracts).
+    (documents,) = (tmp_path / "runs").glob("*/documents/index.json")
+    issued = len(json.loads(documents.read_text())["documents"])
+    assert issued == 6
+    assert f"store: {summary['acted'] + issued:,} row(s), chain intact" in verified.stdout
 
     engine = sa.create_engine(url)
     with engine.begin() as connection:

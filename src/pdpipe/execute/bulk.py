@@ -46,6 +46,25 @@ def temp_table(
     return table
 
 
+def insert_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT many rows into a permanent table: COPY on PostgreSQL (the ledger of a
+    million-record run took 27 s as executemany, most of the run's time), a multi-row
+    INSERT elsewhere."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        names = list(rows[0])
+        _copy(
+            connection,
+            table.name,
+            names,
+            [[row[name] for name in names] for row in rows],
+            plain=True,
+        )
+    else:
+        connection.execute(table.insert(), list(rows))
+
+
 def drop_temp(connection: sa.Connection, table: sa.Table) -> None:
     """MariaDB and SQLite keep temporary tables for the session: drop them with the batch."""
     if connection.dialect.name != "postgresql":
@@ -62,14 +81,19 @@ def _plain(kind: sa.types.TypeEngine[Any], dialect: str) -> sa.types.TypeEngine[
 
 
 def _copy(
-    connection: sa.Connection, name: str, names: list[str], rows: Sequence[Sequence[Any]]
+    connection: sa.Connection,
+    name: str,
+    names: list[str],
+    rows: Sequence[Sequence[Any]],
+    plain: bool = False,
 ) -> None:
+    """`plain`: no value is a dict or a list, so none needs turning into JSON text first."""
     raw = connection.connection.driver_connection
     assert raw is not None
     statement = f"COPY {name} ({', '.join(names)}) FROM STDIN"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([_copy_value(value) for value in row])
+            copy.write_row(row if plain else [_copy_value(value) for value in row])
 
 
 def _copy_value(value: Any) -> Any:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
+from pdpipe.execute import bulk, tables
 
 GENESIS = "0" * 64
 
@@ -46,6 +46,30 @@ def _canonical(seq: int, run_id: str, store: str, entry: Entry, acted_at: dt.dat
         acted_at.isoformat(timespec="seconds"),
     ]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Canonical:
+    """`_canonical`, faster: a batch shares its run, store, time and, per table and
+    reason, everything but the key, so each shared field is JSON-encoded once. JSON
+    encodes a list element by element, so the text is identical (tests/execute prove it
+    against `_canonical`)."""
+
+    def __init__(self, run_id: str, store: str, acted_at: dt.datetime) -> None:
+        self.head = _dumps([run_id, store])[1:-1]
+        self.acted_at = _dumps(acted_at.isoformat(timespec="seconds"))
+        self.tails: dict[tuple[str, str, str, str], str] = {}
+
+    def __call__(self, seq: int, entry: Entry) -> str:
+        shared = (entry.action, entry.reason, entry.legal_basis, entry.categories)
+        tail = self.tails.get(shared)
+        if tail is None:
+            tail = self.tails[shared] = _dumps(list(shared))[1:-1]
+        table = _dumps(entry.table)
+        return f"[{seq},{self.head},{table},{_dumps(entry.record_key)},{tail},{self.acted_at}]"
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def row_hash(prev_hash: str, canonical: str) -> str:
@@ -89,10 +113,11 @@ def append(
     # exactly what was hashed.
     acted_at = acted_at.replace(microsecond=0, tzinfo=None)
     seq, prev = _tail(connection)
+    canonical = _Canonical(run_id, store, acted_at)
     rows = []
     for entry in entries:
         seq += 1
-        digest = row_hash(prev, _canonical(seq, run_id, store, entry, acted_at))
+        digest = row_hash(prev, canonical(seq, entry))
         rows.append(
             {
                 "seq": seq,
@@ -110,7 +135,7 @@ def append(
             }
         )
         prev = digest
-    connection.execute(tables.ledger.insert(), rows)
+    bulk.insert_rows(connection, tables.ledger, rows)
     connection.execute(
         tables.ledger_head.update()
         .where(tables.ledger_head.c.id == 1)
