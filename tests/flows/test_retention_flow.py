@@ -100,13 +100,17 @@ def test_when_the_flow_runs_then_outputs_and_artifacts_hold_counts_only(
         "index.json",
     }
     assert "destruction-act.ru.pdf" in str(report.data)
+    page = tmp_path / "out" / "dashboard" / "runs" / f"{result.run_id}.html"
+    assert page.is_file() and page.as_uri() in str(report.data)  # rebuilt with this run
 
     assert len(asyncio.run(_flow_runs("retention-2026-11-24"))) == 1
     published = (
         str(table.data)
         + str(report.data)
         + "".join(
-            p.read_text(errors="replace") for p in summary_file.parent.rglob("*") if p.is_file()
+            p.read_text(errors="replace")
+            for p in (tmp_path / "out").rglob("*")  # the run folder and the dashboard
+            if p.is_file()
         )
         + "".join(  # a PDF's text is compressed: read it as a reader would
             page.extract_text() for pdf in documents.glob("*.pdf") for page in PdfReader(pdf).pages

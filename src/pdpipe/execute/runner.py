@@ -139,6 +139,7 @@ class RunResult:
     checks_failed: int = 0
     data_docs: str | None = None
     documents: str | None = None  # the folder of the run's act, record and extract
+    dashboard: str | None = None  # the run's page on the review dashboard
 
     @property
     def acted(self) -> int:

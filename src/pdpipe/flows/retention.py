@@ -11,7 +11,8 @@
                     the flow run; then the snapshot is deleted
     report          task: summary.json and the documents (act of destruction,
                     depersonalization record, event-log extract) in the run's output
-                    folder, their SHA-256 in the ledger; the artifacts
+                    folder, their SHA-256 in the ledger; the dashboard rebuilt; the
+                    artifacts, linking both
 
 The flow process holds the stores' locks for the whole run; partitions run on the flow's
 task runner (threads, or Dask). Logs and artifacts carry counts only.
@@ -48,6 +49,7 @@ from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.flows.runners import task_runner
 from pdpipe.policy import Policy, load_policy
 from pdpipe.report import run_summary
+from pdpipe.report.dashboard import build_dashboard, default_dashboard_dir, run_page
 from pdpipe.report.documents.gather import Scope
 from pdpipe.report.documents.issue import Document, issue
 from pdpipe.retention.decide import AsOf
@@ -201,7 +203,7 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
     """Destroy, depersonalize or block what the policy says is due; record it in the ledger."""
     logger = get_run_logger()
     result, errors, validation = _run(parameters)
-    result.documents = report_task(parameters, result, errors, validation)
+    result.documents, result.dashboard = report_task(parameters, result, errors, validation)
     logger.info(
         "run %s as of %s: %s; %d record(s) acted on; overdue before %d, after %s",
         result.run_id or "(dry run)",
@@ -246,19 +248,31 @@ def report_task(
     result: RunResult,
     errors: list[str],
     validation: ValidationReport | None,
-) -> str | None:
+) -> tuple[str | None, str | None]:
     """summary.json and the run's documents (act of destruction, depersonalization record,
     event-log extract) in its output folder, and the two artifacts (counts only)."""
     folder = _write_outputs(parameters, result, errors, validation)
-    documents = (
-        []
-        if folder is None or result.run_id is None
-        else issue(
-            load_policy(Path(parameters.policy_path)), Scope(result.run_id), folder / "documents"
-        ).documents
-    )
-    _publish(result, folder, errors, validation, documents)
-    return str(folder / "documents") if documents and folder else None
+    if folder is None or result.run_id is None:
+        _publish(result, folder, errors, validation, [], None)
+        return None, None
+    policy = load_policy(Path(parameters.policy_path))
+    documents = issue(policy, Scope(result.run_id), folder / "documents").documents
+    page = _rebuild_dashboard(policy, Path(parameters.policy_path), result.run_id)
+    _publish(result, folder, errors, validation, documents, page)
+    return (str(folder / "documents") if documents else None), (str(page) if page else None)
+
+
+def _rebuild_dashboard(policy: Policy, policy_path: Path, run_id: str) -> Path | None:
+    """The review site with this run in it, so that the artifact's link leads somewhere.
+    The run's work is done and recorded: a dashboard that cannot be built is a warning,
+    not a failed run."""
+    folder = default_dashboard_dir(policy_path)
+    try:
+        build_dashboard(policy, folder)
+    except Exception as exc:  # named by its class only: a message may quote data
+        get_run_logger().warning("the dashboard was not rebuilt: %s", type(exc).__name__)
+        return None
+    return run_page(folder, run_id).resolve()
 
 
 def _write_outputs(
@@ -283,6 +297,7 @@ def _publish(
     errors: list[str],
     validation: ValidationReport | None,
     documents: list[Document],
+    dashboard_page: Path | None,
 ) -> None:
     link = folder.as_uri() if folder else None
     create_table_artifact(
@@ -297,7 +312,14 @@ def _publish(
     )
     create_markdown_artifact(
         key=REPORT_ARTIFACT,
-        markdown=run_summary.markdown(result, link, errors, validation, linked),
+        markdown=run_summary.markdown(
+            result,
+            link,
+            errors,
+            validation,
+            linked,
+            dashboard_page.as_uri() if dashboard_page else None,
+        ),
         description="Retention run report: deadlines met or missed",
     )
 

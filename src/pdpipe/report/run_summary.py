@@ -108,6 +108,7 @@ def markdown(
     errors: list[str] | None = None,
     validation: ValidationReport | None = None,
     documents: list[tuple[str, str]] | None = None,
+    dashboard: str | None = None,
 ) -> str:
     """The review report: summary, deadlines met or missed, where the outputs are."""
     overdue_before = sum(t.overdue for t in result.before.tables)
@@ -139,6 +140,8 @@ def markdown(
             "- documents (Order 179; SHA-256 in the ledger): "
             + ", ".join(f"[{name}]({uri})" for name, uri in documents)
         )
+    if dashboard:
+        lines.append(f"- dashboard: [this run's page]({dashboard})")
     if output:
         lines.append(f"- outputs: [{output}]({output})")
     lines += [

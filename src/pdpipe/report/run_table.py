@@ -54,6 +54,8 @@ def render_run(result: RunResult) -> Group:
     )
     if result.documents:
         summary.append(f" Act of destruction and event-log extract: {result.documents}")
+    if result.dashboard:
+        summary.append(f" Dashboard: {result.dashboard}")
     if result.checks is None:
         return Group(heading, table, summary)
     verdict = (
