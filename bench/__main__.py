@@ -38,7 +38,7 @@ from pdpipe.execute.runner import RunOptions
 from pdpipe.retention.decide import AsOf
 
 ROOT = Path(__file__).resolve().parent.parent
-ROLES = ("src", "sql", "pdpipe", "naive")
+ROLES = ("src", "sql", "pdpipe", "naivesrc", "naive")
 
 
 def _log(message: str, started: float) -> None:
@@ -62,9 +62,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="reuse (and keep) source and naive databases of the same size from an earlier run",
+        help="reuse (and keep) the source databases built for the same sizes by an earlier run",
     )
     parser.add_argument("--profile", type=Path, help="cProfile of pdpipe's run step, to this file")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="show where pdpipe's run waited on the database, per kind of statement",
+    )
     parser.add_argument(
         "--tag", default="", help="infix of the database names (pdpipe_bench_<tag>_src, ...)"
     )
@@ -90,6 +95,8 @@ def run_pdpipe(policy_path: Path, out: Path, args: argparse.Namespace) -> dict[s
     ]
     if args.profile:
         command += ["--profile", str(args.profile.resolve())]
+    if args.statements:
+        command.append("--statements")
     env = {**os.environ, KEY_VARIABLE: BENCH_KEY}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     lines = done.stdout.strip().splitlines()
@@ -106,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(width=120)
     server = Server.connect(args.db, args.url)
     names = {role: server.name(args.tag, role) for role in ROLES}
-    keep = set(ROLES) if args.keep else ({"src", "naive"} if args.reuse else set())
+    keep = set(ROLES) if args.keep else ({"src", "naivesrc"} if args.reuse else set())
     try:
         built = server.build_source(names["src"], args.rows, args.seed, args.reuse)
         _log(f"source {'built' if built else 'reused'}: about {args.rows:,} subscribers", started)
@@ -114,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         for role in ("sql", "pdpipe"):
             server.copy(names["src"], names[role])
         _log("copies made for the hand-written SQL and pdpipe", started)
-        server.build_source(names["naive"], args.naive_sample, args.seed, args.reuse)
+        server.build_source(names["naivesrc"], args.naive_sample, args.seed, args.reuse)
+        server.copy(names["naivesrc"], names["naive"])  # the loop changes its database
         naive_rows = server.row_counts(names["naive"])["subscribers"]
         _log(f"naive loop's database: {naive_rows:,} subscribers", started)
 

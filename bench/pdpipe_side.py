@@ -12,7 +12,9 @@ each step apart:
     validation  validate_policy() with the run's ledger and snapshot, then snapshot.drop()
 
 and prints one JSON line: the times, the records acted on, and the peak resident memory
-(``ru_maxrss``) after each step. ``--profile`` writes a cProfile of the run step.
+(``ru_maxrss``) after each step. ``--profile`` writes a cProfile of the run step;
+``--statements`` adds, per step, the time spent waiting on each kind of SQL statement
+(statement text cut short, temporary table names folded; never parameters).
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ import argparse
 import cProfile
 import json
 import os
+import re
 import resource
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from bench import AS_OF_DAY, BENCH_KEY, KEY_VARIABLE
 from bench.policy import load
@@ -40,26 +46,69 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class StatementClock:
+    """Seconds and count per kind of statement, for every engine in the process."""
+
+    TEMP = re.compile(r"pdpipe_tmp_[0-9a-f]+")
+
+    def __init__(self) -> None:
+        self.step = "setup"
+        self.found: dict[str, dict[str, list[float]]] = defaultdict(dict)
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._before)
+        sa.event.listen(sa.engine.Engine, "after_cursor_execute", self._after)
+
+    def _before(self, connection: sa.Connection, *_args: Any) -> None:
+        connection.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        seconds = time.perf_counter() - connection.info["bench_started"].pop()
+        head = self.TEMP.sub("pdpipe_tmp_*", " ".join(statement.split()))[:110]
+        entry = self.found[self.step].setdefault(head, [0, 0.0])
+        entry[0] += 1
+        entry[1] += seconds
+
+    def top(self, limit: int = 12) -> dict[str, list[list[Any]]]:
+        return {
+            step: [
+                [round(seconds, 2), int(count), head]
+                for head, (count, seconds) in sorted(heads.items(), key=lambda i: -i[1][1])[:limit]
+            ]
+            for step, heads in self.found.items()
+        }
+
+
 def measure(
-    policy_path: Path, out: Path, batch_size: int, profile: Path | None = None
+    policy_path: Path,
+    out: Path,
+    batch_size: int,
+    profile: Path | None = None,
+    clock: StatementClock | None = None,
 ) -> dict[str, Any]:
     policy = load(policy_path)
+
+    def step(name: str) -> None:
+        if clock is not None:
+            clock.step = name
+
     as_of = AsOf.end_of_day(AS_OF_DAY, policy.operator.timezone)
     options = RunOptions(as_of=as_of, allow_large=True, batch_size=batch_size)
     found: dict[str, Any] = {"rss_start_mb": peak_rss_mb()}
     with held_stores(policy, options):
+        step("plan")
         started = time.perf_counter()
         prepared = prepare(policy, options)
         found["plan_s"] = time.perf_counter() - started
         found["rss_plan_mb"] = peak_rss_mb()
         run_id = prepared.run_id or ""
 
+        step("snapshot")
         started = time.perf_counter()
         snapshot.take(policy, run_id)
         found["snapshot_s"] = time.perf_counter() - started
         found["rss_snapshot_mb"] = peak_rss_mb()
 
         profiler = cProfile.Profile() if profile else None
+        step("run")
         started = time.perf_counter()
         if profiler is not None:
             profiler.enable()
@@ -78,6 +127,7 @@ def measure(
         found["finish_s"] = ended - finishing
         found["rss_run_mb"] = peak_rss_mb()
 
+        step("validation")
         started = time.perf_counter()
         report = validate_policy(policy, result.as_of, out, run_id, expect_snapshot=True)
         snapshot.drop(policy, run_id)
@@ -95,6 +145,8 @@ def measure(
         rows_read=sum(t.rows_total for t in result.before.tables),
         peak_rss_mb=peak_rss_mb(),
     )
+    if clock is not None:
+        found["statements"] = clock.top()
     return found
 
 
@@ -104,9 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for the Data Docs")
     parser.add_argument("--batch-size", type=int, default=RunOptions.batch_size)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run step here")
+    parser.add_argument(
+        "--statements", action="store_true", help="time spent per kind of SQL statement"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault(KEY_VARIABLE, BENCH_KEY)
-    found = measure(args.policy, args.out, args.batch_size, args.profile)
+    clock = StatementClock() if args.statements else None
+    found = measure(args.policy, args.out, args.batch_size, args.profile, clock)
     sys.stdout.write(json.dumps(found) + "\n")
     return 0 if found["status"] == "completed" and not found["checks_failed"] else 1
 

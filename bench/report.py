@@ -168,6 +168,11 @@ def render(results: Results, console: Console) -> None:
     console.print(
         "load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*results.load)
     )
+    for step, rows in found.get("statements", {}).items():
+        if step in ("run", "validation"):
+            console.print(f"pdpipe {step}: seconds waiting on the database, per kind of statement")
+            for seconds, count, head in rows[:8]:
+                console.print(f"  {seconds:8.2f} s {count:6,}x  {head[:80]}", markup=False)
     for text, held in results.targets():
         console.print(f"target {'met' if held else 'MISSED'}: {text}")
     console.print(f"same result: {'yes' if results.same else 'no'}")
