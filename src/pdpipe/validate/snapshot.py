@@ -89,39 +89,55 @@ def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> s
     """One row when the rows the run did not act on differ from the snapshot: their count
     or their order-independent checksum; none when they are the same.
 
-    Two scans and two anti-joins against the ledger, no join between table and snapshot:
-    the cheap check every run gets. `changed_rows_query` names the keys when it fails.
+    Two scans, each an anti-join against the run's ledger rows, no join between table and
+    snapshot: the cheap check every run gets. `changed_rows_query` names the keys when it
+    fails.
     """
     table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
     snap, ledger, dialect = tables.snapshot, tables.ledger, connection.dialect
     of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
-    before = (
-        sa.select(*_checksums(snap.c.digest, dialect))
-        .where((snap.c.run_id == run_id) & (snap.c.table_name == spec.name))
-        .where(
-            ~sa.exists(
-                sa.select(sa.literal(1)).where(of_run & (ledger.c.record_key == snap.c.record_key))
-            )
-        )
-        .subquery("before_run")
+    before = _not_acted(
+        sa.select(*_checksums(snap.c.digest, dialect)),
+        snap,
+        snap.c.record_key,
+        of_run,
+        dialect,
+    ).where((snap.c.run_id == run_id) & (snap.c.table_name == spec.name))
+    after = _not_acted(
+        sa.select(*_checksums(row_digest(table, dialect), dialect)),
+        table,
+        _text_key(table.c[spec.key]),
+        of_run,
+        dialect,
     )
-    key_text = _text_key(table.c[spec.key])
-    after = (
-        sa.select(*_checksums(row_digest(table, dialect), dialect))
-        .select_from(table)
-        .where(
-            ~sa.exists(sa.select(sa.literal(1)).where(of_run & (ledger.c.record_key == key_text)))
-        )
-        .subquery("after_run")
-    )
+    before_run, after_run = before.subquery("before_run"), after.subquery("after_run")
     return (
         sa.select(sa.literal("checksum").label("key"))
-        # A comma, not JOIN: Great Expectations leaves the batch of a query with JOIN in
-        # it unaliased, which PostgreSQL refuses.
-        .select_from(before)
-        .select_from(after)
-        .where(sa.or_(*(b != a for b, a in zip(before.c, after.c, strict=True))))
+        .select_from(before_run)
+        .select_from(after_run)
+        .where(sa.or_(*(b != a for b, a in zip(before_run.c, after_run.c, strict=True))))
     )
+
+
+def _not_acted(
+    query: sa.Select[Any],
+    source: sa.Table,
+    key: sa.ColumnElement[str],
+    of_run: sa.ColumnElement[bool],
+    dialect: sa.Dialect,
+) -> sa.Select[Any]:
+    """`query` over the rows of `source` whose key the run's ledger does not name.
+
+    MariaDB gets LEFT JOIN … IS NULL: it turns NOT EXISTS into NOT IN over a materialized
+    subquery probed row by row (7.5 s where the join takes 1.3 s, 800k rows). PostgreSQL
+    plans NOT EXISTS as a hash anti-join, faster than the join (1.2 s against 1.8 s).
+    """
+    ledger = tables.ledger
+    if dialect.name in ("mysql", "mariadb"):
+        joined = source.outerjoin(ledger, of_run & (ledger.c.record_key == key))
+        return query.select_from(joined).where(ledger.c.seq.is_(None))
+    named = sa.select(sa.literal(1)).where(of_run & (ledger.c.record_key == key))
+    return query.select_from(source).where(~sa.exists(named))
 
 
 def _text_key(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:

@@ -44,6 +44,7 @@ RUN_ID = "run_id"
 _SENTINEL_DAY = dt.datetime(1900, 1, 1)
 _SENTINEL_RUN = "00000000-0000-0000-0000-00000000b00c"
 _MARKER = re.compile(r"\$\{([a-z_.]+)\}")
+_JOIN = re.compile(r"\bJOIN\b", re.IGNORECASE)
 
 Kind = Literal["unique", "not_null", "no_rows"]
 _GX_TYPES: dict[Kind, str] = {
@@ -195,7 +196,10 @@ def build_template(
 
     def whole(statement: sa.Select[Any] | sa.CompoundSelect[Any]) -> str:
         sql = _template_sql(statement, connection, {RUN_ID: _SENTINEL_RUN})
-        return f"SELECT q.key FROM ({sql}) q WHERE EXISTS (SELECT 1 FROM {{batch}})"
+        # GX aliases the batch it puts in place of {batch}, unless the query has a JOIN:
+        # then the alias is the query's to give (PostgreSQL refuses a subquery without).
+        batch = "{batch} AS pdpipe_batch" if _JOIN.search(sql) else "{batch}"
+        return f"SELECT q.key FROM ({sql}) q WHERE EXISTS (SELECT 1 FROM {batch})"
 
     template.checks += [
         Check(
