@@ -12,7 +12,7 @@ each step apart:
     validation  validate_policy() with the run's ledger and snapshot, then snapshot.drop()
 
 and prints one JSON line: the times, the records acted on, and the peak resident memory
-(``ru_maxrss``) after each step. ``--profile`` writes a cProfile of the run step;
+(VmHWM) after each step. ``--profile`` writes a cProfile of the run step;
 ``--statements`` adds, per step, the time spent waiting on each kind of SQL statement
 (statement text cut short, temporary table names folded; never parameters).
 """
@@ -42,8 +42,20 @@ from pdpipe.validate.checks import validate_policy
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident set so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The process's peak resident set so far, in MiB.
+
+    Linux's VmHWM: the high-water mark of this process's own memory. Not ``ru_maxrss``,
+    which a child started by fork/vfork + exec inherits from its parent (the kernel folds
+    the parent's peak into it at exec): under ``python -m bench`` it would report the
+    harness's peak from building the data, not pdpipe's.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 class StatementClock:
