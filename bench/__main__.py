@@ -107,6 +107,20 @@ def run_pdpipe(policy_path: Path, out: Path, args: argparse.Namespace) -> dict[s
     return found
 
 
+def source_version() -> str:
+    """The commit of the pdpipe measured, and whether src/ had uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{commit or 'unknown'}{' + uncommitted changes in src/' if dirty else ''}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     started = time.perf_counter()
@@ -155,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         results = Results(
             dialect=args.db,
             version=server.version,
+            commit=source_version(),
             rows=args.rows,
             counts=counts,
             pdpipe=found,
