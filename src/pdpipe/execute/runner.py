@@ -414,6 +414,7 @@ def process_partition(
         if done:
             return outcome
         after = partition.low if after is None else after
+        statistics = _GrowingState(batch_size)
         while True:
             with connection.begin():
                 frame = reader.chunk(connection, after, batch_size, partition.high)
@@ -426,6 +427,7 @@ def process_partition(
                 batches += 1
                 _save_checkpoint(connection, run_id, partition, after, batches, False)
             outcome.batches += 1
+            statistics.grew(connection, len(decisions))
             log.info(
                 "%s batch %d: %d read, %d acted on",
                 partition.label,
@@ -436,6 +438,24 @@ def process_partition(
             if progress is not None:
                 progress(f"{store.name}.{spec.name}", len(decisions), 1)
     return outcome
+
+
+class _GrowingState:
+    """Refreshes the planner's statistics of pdpipe_state as a run fills it, at doubling
+    sizes (a handful of ANALYZEs per run). Left with those of a near-empty table,
+    PostgreSQL compared every record read against every state row of its table: reading
+    a million contacts being depersonalized took 72 s instead of 5."""
+
+    def __init__(self, first: int) -> None:
+        self.added = 0
+        self.next = first
+
+    def grew(self, connection: sa.Connection, rows: int) -> None:
+        self.added += rows
+        if self.added >= self.next:
+            with connection.begin():
+                tables.refresh_statistics(connection, tables.state.name)
+            self.next *= 2
 
 
 def _checkpoint(

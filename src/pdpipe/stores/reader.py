@@ -46,6 +46,7 @@ class DecisionReader:
         self.columns = _decision_columns(connection, spec, self.table, self.metadata)
         self.names = [c.key for c in self.columns]
         self.state = state
+        self.dialect = connection.dialect
 
     def statement(self, after: object, limit: int, through: object = None) -> sa.Select[Any]:
         statement = sa.select(*self.columns).order_by(self.key).limit(limit)
@@ -54,11 +55,10 @@ class DecisionReader:
         if through is not None:
             statement = statement.where(self.key <= through)
         if self.state is not None:
-            marked = sa.select(sa.literal(1)).where(
-                (self.state.c.table_name == self.spec.name)
-                & (self.state.c.record_key == sa.cast(self.key, self.state.c.record_key.type))
+            marked = (self.state.c.table_name == self.spec.name) & (
+                self.state.c.record_key == sa.cast(self.key, self.state.c.record_key.type)
             )
-            statement = statement.where(~sa.exists(marked))
+            statement = without(statement, self.table, self.state, marked, self.dialect)
         return statement
 
     def chunk(
@@ -83,6 +83,27 @@ class DecisionReader:
             if len(frame) < chunk_size:
                 return
             after = python_value(frame[FrameColumns.KEY].iloc[-1])
+
+
+def without(
+    query: sa.Select[Any],
+    source: sa.Table,
+    other: sa.Table,
+    matching: sa.ColumnElement[bool],
+    dialect: sa.Dialect,
+) -> sa.Select[Any]:
+    """`query` over the rows of `source` that no row of `other` matches: an anti-join.
+
+    MariaDB gets LEFT JOIN … IS NULL (on `other`'s first primary-key column): it turns
+    NOT EXISTS into NOT IN over a subquery it materializes again for every statement, so
+    a run reading a million records in chunks spent 49 s there. Elsewhere NOT EXISTS,
+    which PostgreSQL plans as an anti-join and SQLite as an index probe.
+    """
+    if dialect.name in ("mysql", "mariadb"):
+        absent = next(iter(other.primary_key.columns))
+        joined = source.outerjoin(other, matching)
+        return query.select_from(joined).where(absent.is_(None))
+    return query.select_from(source).where(~sa.exists(sa.select(sa.literal(1)).where(matching)))
 
 
 def _decision_columns(

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.reader import without
 
 SQLITE_DIGEST = "pdpipe_digest"
 SQLITE_HEX32 = "pdpipe_hex32"
@@ -126,18 +127,11 @@ def _not_acted(
     of_run: sa.ColumnElement[bool],
     dialect: sa.Dialect,
 ) -> sa.Select[Any]:
-    """`query` over the rows of `source` whose key the run's ledger does not name.
-
-    MariaDB gets LEFT JOIN … IS NULL: it turns NOT EXISTS into NOT IN over a materialized
-    subquery probed row by row (7.5 s where the join takes 1.3 s, 800k rows). PostgreSQL
-    plans NOT EXISTS as a hash anti-join, faster than the join (1.2 s against 1.8 s).
-    """
+    """`query` over the rows of `source` whose key the run's ledger does not name
+    (MariaDB: 12.3 s as NOT EXISTS, 4.9 s as a join, 800k rows; PostgreSQL: 1.7 s as NOT
+    EXISTS, 2.3 s as a join)."""
     ledger = tables.ledger
-    if dialect.name in ("mysql", "mariadb"):
-        joined = source.outerjoin(ledger, of_run & (ledger.c.record_key == key))
-        return query.select_from(joined).where(ledger.c.seq.is_(None))
-    named = sa.select(sa.literal(1)).where(of_run & (ledger.c.record_key == key))
-    return query.select_from(source).where(~sa.exists(named))
+    return without(query, source, ledger, of_run & (ledger.c.record_key == key), dialect)
 
 
 def _text_key(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
