@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"hand-written SQL: {sql.seconds:.1f} s", started)
             server.settle(names["sql"])
 
+            commit = source_version()  # as the child imports it
             found = run_pdpipe(policy_path, Path(folder) / "validation", args)
             _log(
                 f"pdpipe: plan {found['plan_s']:.1f} s, snapshot {found['snapshot_s']:.1f} s, "
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         results = Results(
             dialect=args.db,
             version=server.version,
-            commit=source_version(),
+            commit=commit,
             rows=args.rows,
             counts=counts,
             pdpipe=found,
