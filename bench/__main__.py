@@ -64,7 +64,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="reuse (and keep) the source databases built for the same sizes by an earlier run",
     )
-    parser.add_argument("--profile", type=Path, help="cProfile of pdpipe's run step, to this file")
+    parser.add_argument(
+        "--profile", type=Path, help="a cProfile of each of pdpipe's steps into this folder"
+    )
     parser.add_argument(
         "--statements",
         action="store_true",

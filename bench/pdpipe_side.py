@@ -1,6 +1,6 @@
 """pdpipe's side of the benchmark, in a process of its own so its peak memory is its own.
 
-    python -m bench.pdpipe_side POLICY --out FOLDER [--batch-size N] [--profile FILE]
+    python -m bench.pdpipe_side POLICY --out FOLDER [--batch-size N] [--profile FOLDER]
 
 Does what the nightly flow does, without Prefect, under the stores' locks, and times
 each step apart:
@@ -12,7 +12,7 @@ each step apart:
     validation  validate_policy() with the run's ledger and snapshot, then snapshot.drop()
 
 and prints one JSON line: the times, the records acted on, and the peak resident memory
-(VmHWM) after each step. ``--profile`` writes a cProfile of the run step;
+(VmHWM) after each step. ``--profile`` writes a cProfile of each step (plan.prof, ...);
 ``--statements`` adds, per step, the time spent waiting on each kind of SQL statement
 (statement text cut short, temporary table names folded; never parameters).
 """
@@ -28,6 +28,8 @@ import resource
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,62 +91,62 @@ class StatementClock:
         }
 
 
+class Steps:
+    """Times each step, notes the peak memory after it, and, when asked, tells the
+    statement clock which step runs and profiles the step into `profiles/<step>.prof`."""
+
+    def __init__(self, clock: StatementClock | None, profiles: Path | None) -> None:
+        self.clock, self.profiles = clock, profiles
+        self.found: dict[str, Any] = {"rss_start_mb": peak_rss_mb()}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self.clock is not None:
+            self.clock.step = name
+        profiler = cProfile.Profile() if self.profiles is not None else None
+        started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        yield
+        if profiler is not None:
+            profiler.disable()
+        self.found[f"{name}_s"] = time.perf_counter() - started
+        self.found[f"rss_{name}_mb"] = peak_rss_mb()
+        if profiler is not None and self.profiles is not None:
+            self.profiles.mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(self.profiles / f"{name}.prof")
+
+
 def measure(
     policy_path: Path,
     out: Path,
     batch_size: int,
-    profile: Path | None = None,
+    profiles: Path | None = None,
     clock: StatementClock | None = None,
 ) -> dict[str, Any]:
     policy = load(policy_path)
-
-    def step(name: str) -> None:
-        if clock is not None:
-            clock.step = name
-
     as_of = AsOf.end_of_day(AS_OF_DAY, policy.operator.timezone)
     options = RunOptions(as_of=as_of, allow_large=True, batch_size=batch_size)
-    found: dict[str, Any] = {"rss_start_mb": peak_rss_mb()}
+    steps = Steps(clock, profiles)
     with held_stores(policy, options):
-        step("plan")
-        started = time.perf_counter()
-        prepared = prepare(policy, options)
-        found["plan_s"] = time.perf_counter() - started
-        found["rss_plan_mb"] = peak_rss_mb()
+        with steps.step("plan"):
+            prepared = prepare(policy, options)
         run_id = prepared.run_id or ""
-
-        step("snapshot")
-        started = time.perf_counter()
-        snapshot.take(policy, run_id)
-        found["snapshot_s"] = time.perf_counter() - started
-        found["rss_snapshot_mb"] = peak_rss_mb()
-
-        profiler = cProfile.Profile() if profile else None
-        step("run")
-        started = time.perf_counter()
-        if profiler is not None:
-            profiler.enable()
-        outcomes = [
-            process_partition(policy, partition, run_id, prepared.as_of, batch_size)
-            for partition in prepared.partitions
-        ]
-        finishing = time.perf_counter()
-        result = finish(policy, prepared, outcomes)
-        ended = time.perf_counter()
-        if profiler is not None:
-            profiler.disable()
-            assert profile is not None
-            profiler.dump_stats(profile)
-        found["run_s"] = ended - started
-        found["finish_s"] = ended - finishing
-        found["rss_run_mb"] = peak_rss_mb()
-
-        step("validation")
-        started = time.perf_counter()
-        report = validate_policy(policy, result.as_of, out, run_id, expect_snapshot=True)
-        snapshot.drop(policy, run_id)
-        found["validation_s"] = time.perf_counter() - started
-        found["rss_validation_mb"] = peak_rss_mb()
+        with steps.step("snapshot"):
+            snapshot.take(policy, run_id)
+        with steps.step("run"):
+            outcomes = [
+                process_partition(policy, partition, run_id, prepared.as_of, batch_size)
+                for partition in prepared.partitions
+            ]
+            finishing = time.perf_counter()
+            result = finish(policy, prepared, outcomes)
+            finish_s = time.perf_counter() - finishing
+        with steps.step("validation"):
+            report = validate_policy(policy, result.as_of, out, run_id, expect_snapshot=True)
+            snapshot.drop(policy, run_id)
+    found = steps.found
+    found["finish_s"] = finish_s
     found.update(
         status=result.status,
         checks=len(report.checks),
@@ -167,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("policy", type=Path)
     parser.add_argument("--out", type=Path, required=True, help="folder for the Data Docs")
     parser.add_argument("--batch-size", type=int, default=RunOptions.batch_size)
-    parser.add_argument("--profile", type=Path, help="write a cProfile of the run step here")
+    parser.add_argument(
+        "--profile", type=Path, help="a cProfile of each step into this folder (<step>.prof)"
+    )
     parser.add_argument(
         "--statements", action="store_true", help="time spent per kind of SQL statement"
     )
