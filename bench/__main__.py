@@ -110,10 +110,13 @@ def run_pdpipe(policy_path: Path, out: Path, args: argparse.Namespace) -> dict[s
 
 
 def source_version() -> str:
-    """The commit of the pdpipe measured, and whether src/ had uncommitted changes."""
+    """The last commit that changed src/, and whether src/ has uncommitted changes."""
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ["git", "log", "-1", "--format=%h", "--", "src"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True

@@ -24,7 +24,7 @@ MAX_VALIDATION_SHARE = 0.25
 class Results:
     dialect: str
     version: str
-    commit: str  # of the pdpipe measured
+    commit: str  # the last commit of src/ measured
     rows: int  # --rows: subscribers asked for
     counts: dict[str, int]  # rows per table in the source database
     pdpipe: dict[str, Any]  # bench.pdpipe_side's JSON line
@@ -167,7 +167,7 @@ def render(results: Results, console: Console) -> None:
         f"{results.naive_rows:,} subscribers: {naive.destroyed:,} destroyed, "
         f"{naive.depersonalized:,} depersonalized in {naive.seconds:.1f} s"
     )
-    console.print(f"pdpipe at commit {results.commit}; {os.cpu_count()} CPUs")
+    console.print(f"pdpipe: src/ at commit {results.commit}; {os.cpu_count()} CPUs")
     console.print(
         "load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*results.load)
     )
