@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, err, out
+from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboard`
 from pdpipe.cli_report import report_app
@@ -61,11 +61,7 @@ def main() -> None:
 def _as_of(text: str | None, policy: Policy) -> AsOf:
     if text is None:
         return AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
-    return AsOf.end_of_day(day, policy.operator.timezone)
+    return AsOf.end_of_day(parse_day(text, "--as-of"), policy.operator.timezone)
 
 
 @app.command()
@@ -171,7 +167,7 @@ def run(
     """The nightly job: destroy, depersonalize or block what is due, with a ledger."""
 
     def work() -> None:
-        day = _parse_day(as_of)
+        day = parse_day(as_of, "--as-of") if as_of else None
         parameters = RetentionParameters(
             policy_path=str(policy_file.resolve()),
             as_of=day,
@@ -188,15 +184,6 @@ def run(
             out.print(render_run(result))
 
     _run(work)
-
-
-def _parse_day(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _run_job(parameters: RetentionParameters, dask: str | None = None) -> RunResult:

@@ -6,7 +6,6 @@ data, so it may be shown to whoever reviews the runs.
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, err, out
+from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_report import report_app
 from pdpipe.errors import BadInput
@@ -68,7 +67,7 @@ def dashboard_command(
 
 
 def _build(policy_file: Path, out_dir: Path | None, as_of: str | None) -> Path:
-    day = _day(as_of)
+    day = parse_day(as_of, "--as-of") if as_of else None
     policy = load_policy(policy_file)
     folder = out_dir or default_dashboard_dir(policy_file)
     if folder.exists() and not folder.is_dir():
@@ -83,15 +82,6 @@ def _build(policy_file: Path, out_dir: Path | None, as_of: str | None) -> Path:
             bar.update(tasks[stage], completed=done)
 
         return build_dashboard(policy, folder, today=day, progress=progress)
-
-
-def _day(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _server(site: Path, runs: Path, port: int) -> DashboardServer:

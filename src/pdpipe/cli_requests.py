@@ -6,7 +6,6 @@ their register id, and the only output with personal data is the access report f
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, out
+from pdpipe.cli_common import AsOfOption, PolicyArg, out, parse_day
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput
 from pdpipe.policy import load_policy
@@ -102,7 +101,7 @@ def list_command(
 
     def work() -> None:
         policy = load_policy(policy_file)
-        today = today_for(policy) if as_of is None else _day(as_of)
+        today = today_for(policy) if as_of is None else parse_day(as_of, "--as-of")
         rows = open_requests_rows(policy, today, include_closed=everything)
         if due_within is not None:
             rows = [r for r in rows if r["days_left"] is not None and r["days_left"] <= due_within]
@@ -132,13 +131,6 @@ def list_command(
         out.print(f"{len(rows)} request(s); {late} overdue (as of {today.isoformat()})")
 
     _run(work)
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 @requests_app.command("approve")

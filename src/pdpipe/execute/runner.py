@@ -414,7 +414,7 @@ def process_partition(
         if done:
             return outcome
         after = partition.low if after is None else after
-        statistics = _GrowingState(batch_size)
+        statistics = _GrowingState()
         while True:
             with connection.begin():
                 frame = reader.chunk(connection, after, batch_size, partition.high)
@@ -446,16 +446,16 @@ class _GrowingState:
     PostgreSQL compared every record read against every state row of its table: reading
     a million contacts being depersonalized took 72 s instead of 5."""
 
-    def __init__(self, first: int) -> None:
+    def __init__(self) -> None:
         self.added = 0
-        self.next = first
+        self.next = 1  # after the first batch that acts, whatever the batch size
 
     def grew(self, connection: sa.Connection, rows: int) -> None:
         self.added += rows
         if self.added >= self.next:
             with connection.begin():
                 tables.refresh_statistics(connection, tables.state.name)
-            self.next *= 2
+            self.next = 2 * self.added
 
 
 def _checkpoint(
