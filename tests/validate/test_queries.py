@@ -12,10 +12,10 @@ from pdpipe.execute.runner import RunOptions, run_policy
 from pdpipe.policy import load_policy, parse_policy
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import AsOf
+from pdpipe.retention.ended_sql import latest_overdue_end
 from pdpipe.retention.plan import build_plan
 from pdpipe.validate.queries import (
     as_sql,
-    latest_overdue_end,
     ledger_disagrees,
     orphaned_children,
     overdue_rows,

@@ -1,5 +1,6 @@
-"""The checks' SQL, built from the policy with SQLAlchemy — the same end rules the engine
-uses, stated again independently as set-based queries.
+"""The checks' SQL, built from the policy with SQLAlchemy as set-based queries. The end
+rules' predicate (which records' purpose has ended) is retention.ended_sql's, which the
+plan after a run counts with too; tests hold it to decide()'s verdicts.
 
 Each query selects the KEYS of rows that break a rule (never another column), so a
 failing check can name records without copying personal data.
@@ -7,61 +8,14 @@ failing check can name records without copying personal data.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe.execute import tables
-from pdpipe.policy.conditions import compile_condition
 from pdpipe.policy.models import ColumnRef, Policy, TableSpec
-from pdpipe.policy.reasons import EndReason
-from pdpipe.retention.calendar import deadlines
 from pdpipe.retention.decide import AsOf
-
-_LOOKBACK_DAYS = 800  # the longest term (months, holidays) ends well within this
-
-
-def latest_overdue_end(policy: Policy, reason: EndReason, as_of: AsOf) -> dt.date:
-    """The last end date whose statutory deadline is already behind `as_of`.
-
-    Deadlines never decrease as the end date grows, so every end on or before this date
-    is overdue, and every later one is not yet.
-    """
-    today = np.datetime64(as_of.local_date, "D")
-    days = today - np.arange(_LOOKBACK_DAYS)[::-1].astype("timedelta64[D]")
-    late = deadlines(days, policy.term(reason), policy.calendar_country) < today
-    return pd.Timestamp(days[late][-1]).date()
-
-
-def _end_of_day_utc(day: dt.date, timezone: str) -> dt.datetime:
-    instant = AsOf.end_of_day(day, timezone).instant
-    return instant.tz_convert("UTC").tz_localize(None).to_pydatetime()
-
-
-def overdue_moments(policy: Policy, spec: TableSpec, as_of: AsOf) -> dict[str, dt.datetime]:
-    """The instants (naive UTC) the overdue check compares clocks with, by name: an end
-    on or before its instant is past its deadline at `as_of`."""
-    zone = policy.operator.timezone
-    moments: dict[str, dt.datetime] = {}
-
-    def cutoff(reason: EndReason) -> dt.datetime:
-        return _end_of_day_utc(latest_overdue_end(policy, reason, as_of), zone)
-
-    for rule in spec.ends:
-        moments[f"ended.{rule.reason.value}"] = cutoff(rule.reason)
-    purpose = policy.purpose(spec.purpose)
-    if purpose.keep_for is not None:
-        moments["stored_since"] = (
-            pd.Timestamp(cutoff(EndReason.RETENTION_ELAPSED)) - purpose.keep_for.offset()
-        ).to_pydatetime()
-    if purpose.consent_valid_for is not None:
-        moments["consent_given"] = (
-            pd.Timestamp(cutoff(EndReason.CONSENT_EXPIRED)) - purpose.consent_valid_for.offset()
-        ).to_pydatetime()
-    return moments
+from pdpipe.retention.ended_sql import ended_rows, overdue_moments
 
 
 def overdue_rows(
@@ -71,57 +25,7 @@ def overdue_rows(
     present, not depersonalized, not blocked. After a good run: none."""
     with_state = sa.inspect(connection).has_table(tables.state.name)
     moments = overdue_moments(policy, spec, as_of)
-    return overdue_rows_at(connection, policy, spec, moments, with_state=with_state)
-
-
-def overdue_rows_at(
-    connection: sa.Connection,
-    policy: Policy,
-    spec: TableSpec,
-    moments: dict[str, dt.datetime],
-    *,
-    with_state: bool = True,
-) -> sa.Select[Any]:
-    """overdue_rows with the instants given by name (see overdue_moments)."""
-    metadata = sa.MetaData()
-    table = sa.Table(spec.name, metadata, autoload_with=connection)
-    key, clock = table.c[spec.key], table.c[spec.clock]
-    fired: list[sa.ColumnElement[bool]] = []
-    for rule in spec.ends:
-        cutoff = moments[f"ended.{rule.reason.value}"]
-        if rule.when is None:
-            assert rule.since is not None
-            fired.append(table.c[rule.since] <= cutoff)
-            continue
-        verdict = compile_condition(
-            rule.when,
-            table,
-            spec.key,
-            lambda name: sa.Table(name, metadata, autoload_with=connection),
-        )
-        dated = clock if rule.since is None else sa.func.coalesce(table.c[rule.since], clock)
-        # An end that cannot be dated counts as overdue, as the engine counts it.
-        fired.append(sa.and_(verdict, sa.or_(dated.is_(None), dated <= cutoff)))
-    if "stored_since" in moments:
-        fired.append(clock <= moments["stored_since"])
-    if "consent_given" in moments:
-        given = (
-            clock
-            if spec.consent_given is None
-            else sa.func.coalesce(table.c[spec.consent_given], clock)
-        )
-        fired.append(given <= moments["consent_given"])
-    marked = sa.select(sa.literal(1)).where(
-        (tables.state.c.table_name == spec.name)
-        & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
-    )
-    statement = sa.select(key.label("key"))
-    if not fired:
-        return statement.where(sa.false())
-    statement = statement.where(sa.or_(*fired))
-    if with_state:
-        statement = statement.where(~sa.exists(marked))
-    return statement
+    return ended_rows(connection, policy, spec, moments, with_state=with_state)
 
 
 def orphaned_children(

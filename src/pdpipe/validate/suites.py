@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from pdpipe.errors import BadInput
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.retention.decide import AsOf
+from pdpipe.retention.ended_sql import ended_rows, overdue_moments
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 from pdpipe.validate import queries, snapshot
 
@@ -183,11 +184,9 @@ def build_template(
         Check("unique", f"key {spec.key} is unique", column=spec.key),
         Check("not_null", f"key {spec.key} is not null", column=spec.key),
     ]
-    names = sorted(
-        queries.overdue_moments(policy, spec, AsOf.end_of_day(dt.date(2000, 1, 1), "UTC"))
-    )
+    names = sorted(overdue_moments(policy, spec, AsOf.end_of_day(dt.date(2000, 1, 1), "UTC")))
     moments = _sentinels(names)
-    overdue = queries.overdue_rows_at(connection, policy, spec, moments)
+    overdue = ended_rows(connection, policy, spec, moments)
     leaks = queries.personal_data_left(connection, policy, spec, with_state=True)
 
     def key_in(statement: sa.Select[Any]) -> str:
@@ -249,7 +248,7 @@ def values(
     """The markers' values for one table on this day and run, as SQL literals."""
     found = {
         f"as_of.{name}": _literal(moment, connection)
-        for name, moment in queries.overdue_moments(policy, spec, as_of).items()
+        for name, moment in overdue_moments(policy, spec, as_of).items()
     }
     if run_id is not None:
         found[RUN_ID] = _literal(run_id, connection)

@@ -1,0 +1,224 @@
+"""The end rules of one table as one SQL predicate, compared with instants worked out
+from the as-of date: which records' processing has ended by then.
+
+decide() answers the same question in pandas, per record and with each reason's
+deadline. Where only a count is needed (the validation's overdue check, the plan after
+a run) the database answers it with one set-based query instead. Both must pick exactly
+the same records, or err on the safe side for their use: the plan after a run must
+never count fewer than decide() would find, the overdue check never more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from pdpipe.execute import tables
+from pdpipe.policy.conditions import compile_condition
+from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.policy.reasons import EndReason
+from pdpipe.retention.calendar import deadlines
+from pdpipe.retention.decide import AsOf
+
+_LOOKBACK_DAYS = 800  # the longest term (months, holidays) ends well within this
+
+STORED_SINCE = "stored_since"
+CONSENT_GIVEN = "consent_given"
+
+
+def ended_moment(reason: EndReason) -> str:
+    return f"ended.{reason.value}"
+
+
+def latest_overdue_end(policy: Policy, reason: EndReason, as_of: AsOf) -> dt.date:
+    """The last end date whose statutory deadline is already behind `as_of`.
+
+    Deadlines never decrease as the end date grows, so every end on or before this date
+    is overdue, and every later one is not yet.
+    """
+    today = np.datetime64(as_of.local_date, "D")
+    days = today - np.arange(_LOOKBACK_DAYS)[::-1].astype("timedelta64[D]")
+    late = deadlines(days, policy.term(reason), policy.calendar_country) < today
+    return pd.Timestamp(days[late][-1]).date()
+
+
+# Adding a term of months clamps to the month's end (January 29, 30 and 31 plus one
+# month are all February 28), so the instants a term can start at and have run out by
+# a moment are not all those before one instant. Each use takes the bound on its safe side.
+
+_ONE_DAY = pd.Timedelta(days=1)
+_TICK = pd.Timedelta(microseconds=1)
+
+
+def latest_start_possibly_ended(moment: pd.Timestamp, offset: pd.DateOffset) -> pd.Timestamp:
+    """Every `t` with `t + offset <= moment` is at or before this instant: the last one of
+    the last day on which a term can start and have run out (the plan after a run must
+    not miss a record; it may count a few started later in a clamped day)."""
+    day = (moment - offset).normalize()
+    while day + offset > moment:  # subtracting years or months may overshoot
+        day -= _ONE_DAY
+    # A term started at a day's first instant ends first; later days only end later.
+    while day + _ONE_DAY + offset <= moment:
+        day += _ONE_DAY
+    return day + _ONE_DAY - _TICK
+
+
+def latest_start_surely_ended(moment: pd.Timestamp, offset: pd.DateOffset) -> pd.Timestamp:
+    """Every `t` up to this instant has `t + offset <= moment` (the overdue check must
+    not accuse a record; it may miss a few started in a clamped day). Never before
+    `moment - offset` for terms in whole days, months or years."""
+    last_full = (moment - offset).normalize()
+    while last_full + _ONE_DAY - _TICK + offset > moment:
+        last_full -= _ONE_DAY
+    while last_full + 2 * _ONE_DAY - _TICK + offset <= moment:
+        last_full += _ONE_DAY
+    # Within a day adding the term is a plain shift: the next day counts up to the time
+    # its first instant's term leaves.
+    next_day = last_full + _ONE_DAY
+    room = moment - (next_day + offset)
+    return next_day + room if room >= pd.Timedelta(0) else next_day - _TICK
+
+
+def _naive_utc(instant: pd.Timestamp) -> dt.datetime:
+    stamp = instant.tz_convert("UTC") if instant.tzinfo is not None else instant
+    return stamp.tz_localize(None).to_pydatetime()
+
+
+def _moments(
+    policy: Policy,
+    spec: TableSpec,
+    ended_by: dict[EndReason, pd.Timestamp],
+    started_by: Callable[[pd.Timestamp, pd.DateOffset], pd.Timestamp],
+) -> dict[str, dt.datetime]:
+    """The instants the predicate compares columns with, from the latest end instant
+    that counts for each reason: end rules compare their end column with it; the
+    purpose's terms compare the instant the term started with `started_by`'s bound."""
+    moments = {ended_moment(rule.reason): _naive_utc(ended_by[rule.reason]) for rule in spec.ends}
+    purpose = policy.purpose(spec.purpose)
+    if purpose.keep_for is not None:
+        latest = ended_by[EndReason.RETENTION_ELAPSED]
+        moments[STORED_SINCE] = _naive_utc(started_by(latest, purpose.keep_for.offset()))
+    if purpose.consent_valid_for is not None:
+        latest = ended_by[EndReason.CONSENT_EXPIRED]
+        moments[CONSENT_GIVEN] = _naive_utc(started_by(latest, purpose.consent_valid_for.offset()))
+    return moments
+
+
+def _reasons(policy: Policy, spec: TableSpec) -> set[EndReason]:
+    purpose = policy.purpose(spec.purpose)
+    found = {rule.reason for rule in spec.ends}
+    if purpose.keep_for is not None:
+        found.add(EndReason.RETENTION_ELAPSED)
+    if purpose.consent_valid_for is not None:
+        found.add(EndReason.CONSENT_EXPIRED)
+    return found
+
+
+def due_moments(policy: Policy, spec: TableSpec, as_of: AsOf) -> dict[str, dt.datetime]:
+    """Instants (naive UTC) for `ended_rows`: records whose purpose may have ended by
+    `as_of`; at least every record decide() returns."""
+    ended_by = {reason: as_of.instant for reason in _reasons(policy, spec)}
+    return _moments(policy, spec, ended_by, latest_start_possibly_ended)
+
+
+def overdue_moments(policy: Policy, spec: TableSpec, as_of: AsOf) -> dict[str, dt.datetime]:
+    """Instants (naive UTC) for `ended_rows`: records whose purpose ended so long ago that
+    its deadline is behind `as_of`: only records decide() calls overdue, so a check
+    built on it raises no false alarm."""
+    zone = policy.operator.timezone
+    ended_by = {
+        reason: AsOf.end_of_day(latest_overdue_end(policy, reason, as_of), zone).instant
+        for reason in _reasons(policy, spec)
+    }
+    return _moments(policy, spec, ended_by, latest_start_surely_ended)
+
+
+def ended_rows(
+    connection: sa.Connection,
+    policy: Policy,
+    spec: TableSpec,
+    moments: dict[str, dt.datetime],
+    *,
+    with_state: bool = True,
+) -> sa.Select[Any]:
+    """Keys of records whose purpose ended by the given instants (see due_moments and
+    overdue_moments), leaving out those pdpipe depersonalized or blocked."""
+    metadata = sa.MetaData()
+    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    key, clock = table.c[spec.key], table.c[spec.clock]
+    fired: list[sa.ColumnElement[bool]] = []
+    for rule in spec.ends:
+        cutoff = moments[ended_moment(rule.reason)]
+        if rule.when is None:
+            assert rule.since is not None
+            fired.append(table.c[rule.since] <= cutoff)
+            continue
+        verdict = compile_condition(
+            rule.when,
+            table,
+            spec.key,
+            lambda name: sa.Table(name, metadata, autoload_with=connection),
+        )
+        dated = clock if rule.since is None else sa.func.coalesce(table.c[rule.since], clock)
+        # An end that cannot be dated counts as ended (and overdue), as the engine counts it.
+        fired.append(sa.and_(verdict, sa.or_(dated.is_(None), dated <= cutoff)))
+    if STORED_SINCE in moments:
+        fired.append(clock <= moments[STORED_SINCE])
+    if CONSENT_GIVEN in moments:
+        given = (
+            clock
+            if spec.consent_given is None
+            else sa.func.coalesce(table.c[spec.consent_given], clock)
+        )
+        fired.append(given <= moments[CONSENT_GIVEN])
+    marked = sa.select(sa.literal(1)).where(
+        (tables.state.c.table_name == spec.name)
+        & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
+    )
+    statement = sa.select(key.label("key"))
+    if not fired:
+        return statement.where(sa.false())
+    statement = statement.where(sa.or_(*fired))
+    if with_state:
+        statement = statement.where(~sa.exists(marked))
+    return statement
+
+
+def comparable_in_sql(connection: sa.Connection, spec: TableSpec) -> bool:
+    """Whether the database compares this table's instants as decide() does.
+
+    decide() parses text instants (SQLite's, or a VARCHAR column) with pandas, offsets
+    included, and converts zone-aware ones to UTC; SQL would compare text as text, and a
+    zone-aware column with a naive instant in the session's zone. Those tables are
+    counted in pandas.
+    """
+    if connection.dialect.name == "sqlite":
+        return False
+    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
+    names = {spec.clock, *(rule.since for rule in spec.ends if rule.since is not None)}
+    if spec.consent_given is not None:
+        names.add(spec.consent_given)
+    for name in names:
+        kind = table.c[name].type
+        if isinstance(kind, sa.DateTime):
+            if kind.timezone:
+                return False
+        elif not isinstance(kind, sa.Date):
+            return False
+    return True
+
+
+def count_due(connection: sa.Connection, policy: Policy, spec: TableSpec, as_of: AsOf) -> int:
+    """One COUNT that is 0 exactly when decide() finds nothing due in the whole table (a
+    term in months may count a few records more)."""
+    with_state = sa.inspect(connection).has_table(tables.state.name)
+    due = ended_rows(
+        connection, policy, spec, due_moments(policy, spec, as_of), with_state=with_state
+    )
+    found = connection.execute(sa.select(sa.func.count()).select_from(due.subquery())).scalar()
+    return int(found or 0)
