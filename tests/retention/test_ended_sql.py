@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -163,13 +164,17 @@ def _row(moment: pd.Timestamp, rng: random.Random) -> dict[str, object]:
     }
 
 
-def _decided(connection: sa.Connection, policy: Policy, as_of: AsOf) -> pd.DataFrame:
+def _decided(
+    connection: sa.Connection, policy: Policy, as_of: AsOf, *, only_candidates: bool = False
+) -> pd.DataFrame:
     spec = policy.stores[0].tables[0]
-    frames = [decide(f, spec, policy, as_of) for f in read_decision_frames(connection, spec)]
-    return pd.concat(frames, ignore_index=True)
+    due_at = (policy, as_of) if only_candidates else None
+    frames = read_decision_frames(connection, spec, chunk_size=97, due_at=due_at)
+    decided = pd.concat([decide(f, spec, policy, as_of) for f in frames], ignore_index=True)
+    return decided.sort_values("key").reset_index(drop=True)
 
 
-def _keys(connection: sa.Connection, statement: sa.Select[object]) -> set[int]:
+def _keys(connection: sa.Connection, statement: sa.Select[Any]) -> set[int]:
     return {int(key) for key in connection.execute(statement).scalars()}
 
 
@@ -202,7 +207,24 @@ def test_when_ends_fall_on_month_ends_then_sql_and_decide_pick_the_same_records(
             assert len(_keys(connection, due) - picked) < 0.05 * len(picked), day
             assert len(late - _keys(connection, overdue)) < 0.05 * len(late), day
             assert count_due(connection, policy, spec, as_of) >= len(decided) > 0, day
+            # The plan and the run read only the rows that may be due, and decide alike.
+            read = sum(
+                len(f) for f in read_decision_frames(connection, spec, due_at=(policy, as_of))
+            )
+            total = int(
+                connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            )
+            if store_url.startswith("sqlite"):
+                assert read == total
+            else:
+                assert read == _count(connection, due) < total, day
+            only = _decided(connection, policy, as_of, only_candidates=True)
+            pd.testing.assert_frame_equal(only, decided, check_dtype=False)
     engine.dispose()
+
+
+def _count(connection: sa.Connection, statement: sa.Select[Any]) -> int:
+    return len(_keys(connection, statement))
 
 
 def test_when_a_run_is_complete_then_the_plan_after_it_counts_instead_of_reading(

@@ -408,7 +408,9 @@ def process_partition(
         metadata = sa.MetaData()
         with connection.begin():
             context = table_context(connection, policy, store.name, spec, metadata)
-            reader = DecisionReader(connection, spec, metadata, state=tables.state)
+            reader = DecisionReader(
+                connection, spec, metadata, state=tables.state, due_at=(policy, as_of)
+            )
             after, batches, done = _checkpoint(connection, run_id, partition)
         outcome = TableOutcome(store.name, spec.name)
         if done:

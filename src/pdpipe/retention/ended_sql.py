@@ -150,7 +150,28 @@ def ended_rows(
     overdue_moments), leaving out those pdpipe depersonalized or blocked."""
     metadata = sa.MetaData()
     table = sa.Table(spec.name, metadata, autoload_with=connection)
-    key, clock = table.c[spec.key], table.c[spec.clock]
+    key = table.c[spec.key]
+    marked = sa.select(sa.literal(1)).where(
+        (tables.state.c.table_name == spec.name)
+        & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
+    )
+    statement = sa.select(key.label("key")).where(
+        ended_condition(connection, spec, table, metadata, moments)
+    )
+    if with_state:
+        statement = statement.where(~sa.exists(marked))
+    return statement
+
+
+def ended_condition(
+    connection: sa.Connection,
+    spec: TableSpec,
+    table: sa.Table,
+    metadata: sa.MetaData,
+    moments: dict[str, dt.datetime],
+) -> sa.ColumnElement[bool]:
+    """True for the rows of `table` whose purpose ended by the given instants."""
+    clock = table.c[spec.clock]
     fired: list[sa.ColumnElement[bool]] = []
     for rule in spec.ends:
         cutoff = moments[ended_moment(rule.reason)]
@@ -162,7 +183,7 @@ def ended_rows(
             rule.when,
             table,
             spec.key,
-            lambda name: sa.Table(name, metadata, autoload_with=connection),
+            lambda name: reflect_table(connection, name, metadata),
         )
         dated = clock if rule.since is None else sa.func.coalesce(table.c[rule.since], clock)
         # An end that cannot be dated counts as ended (and overdue), as the engine counts it.
@@ -176,20 +197,34 @@ def ended_rows(
             else sa.func.coalesce(table.c[spec.consent_given], clock)
         )
         fired.append(given <= moments[CONSENT_GIVEN])
-    marked = sa.select(sa.literal(1)).where(
-        (tables.state.c.table_name == spec.name)
-        & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
-    )
-    statement = sa.select(key.label("key"))
-    if not fired:
-        return statement.where(sa.false())
-    statement = statement.where(sa.or_(*fired))
-    if with_state:
-        statement = statement.where(~sa.exists(marked))
-    return statement
+    return sa.or_(*fired) if fired else sa.false()
 
 
-def comparable_in_sql(connection: sa.Connection, spec: TableSpec) -> bool:
+def possibly_due(
+    connection: sa.Connection,
+    policy: Policy,
+    spec: TableSpec,
+    table: sa.Table,
+    metadata: sa.MetaData,
+    as_of: AsOf,
+) -> sa.ColumnElement[bool] | None:
+    """A condition true for at least every row decide() would find due at `as_of`, for
+    readers to leave the others in the database; None where SQL cannot compare the
+    table's instants as decide() does."""
+    if not comparable_in_sql(connection, spec, table):
+        return None
+    return ended_condition(connection, spec, table, metadata, due_moments(policy, spec, as_of))
+
+
+def reflect_table(connection: sa.Connection, name: str, metadata: sa.MetaData) -> sa.Table:
+    if name in metadata.tables:
+        return metadata.tables[name]
+    return sa.Table(name, metadata, autoload_with=connection)
+
+
+def comparable_in_sql(
+    connection: sa.Connection, spec: TableSpec, table: sa.Table | None = None
+) -> bool:
     """Whether the database compares this table's instants as decide() does.
 
     decide() parses text instants (SQLite's, or a VARCHAR column) with pandas, offsets
@@ -199,7 +234,8 @@ def comparable_in_sql(connection: sa.Connection, spec: TableSpec) -> bool:
     """
     if connection.dialect.name == "sqlite":
         return False
-    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
+    if table is None:
+        table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
     names = {spec.clock, *(rule.since for rule in spec.ends if rule.since is not None)}
     if spec.consent_given is not None:
         names.add(spec.consent_given)

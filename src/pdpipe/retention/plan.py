@@ -219,7 +219,9 @@ def plan_table(
     state = tables.state if tables.has_state_table(connection) else None
     label = f"{store.name}.{spec.name}"
     read = 0
-    for frame in read_decision_frames(connection, spec, chunk_size, state=state):
+    for frame in read_decision_frames(
+        connection, spec, chunk_size, state=state, due_at=(policy, as_of)
+    ):
         read += len(frame)
         decisions = decide(frame, spec, policy, as_of)
         if observe is not None:
@@ -236,8 +238,8 @@ def plan_table(
             plan.reasons[reason_key].add(group)
         if progress is not None:
             progress(label, read, total)
-    if progress is not None and read == 0:
-        progress(label, 0, 0)
+    if progress is not None:  # rows that cannot be due were never read: all are done
+        progress(label, total, total)
     return plan
 
 

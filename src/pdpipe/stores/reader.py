@@ -17,16 +17,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe.policy.conditions import compile_condition
-from pdpipe.policy.models import TableSpec
-from pdpipe.retention.decide import FrameColumns
+from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.retention.decide import AsOf, FrameColumns
+from pdpipe.retention.ended_sql import possibly_due, reflect_table
 
 DEFAULT_CHUNK = 50_000
 
 
-def reflect(connection: sa.Connection, name: str, metadata: sa.MetaData) -> sa.Table:
-    if name in metadata.tables:
-        return metadata.tables[name]
-    return sa.Table(name, metadata, autoload_with=connection)
+reflect = reflect_table
 
 
 class DecisionReader:
@@ -38,6 +36,7 @@ class DecisionReader:
         spec: TableSpec,
         metadata: sa.MetaData | None = None,
         state: sa.Table | None = None,
+        due_at: tuple[Policy, AsOf] | None = None,
     ) -> None:
         self.spec = spec
         self.metadata = metadata or sa.MetaData()
@@ -47,6 +46,14 @@ class DecisionReader:
         self.names = [c.key for c in self.columns]
         self.state = state
         self.dialect = connection.dialect
+        # With `due_at`, rows that cannot be due then stay in the database: at a third
+        # due, the plan and the run read a third of the rows into Python.
+        self.candidates: sa.ColumnElement[bool] | None = None
+        if due_at is not None:
+            policy, as_of = due_at
+            self.candidates = possibly_due(
+                connection, policy, spec, self.table, self.metadata, as_of
+            )
 
     def statement(self, after: object, limit: int, through: object = None) -> sa.Select[Any]:
         statement = sa.select(*self.columns).order_by(self.key).limit(limit)
@@ -54,6 +61,8 @@ class DecisionReader:
             statement = statement.where(self.key > after)
         if through is not None:
             statement = statement.where(self.key <= through)
+        if self.candidates is not None:
+            statement = statement.where(self.candidates)
         if self.state is not None:
             marked = (self.state.c.table_name == self.spec.name) & (
                 self.state.c.record_key == sa.cast(self.key, self.state.c.record_key.type)
@@ -142,9 +151,12 @@ def read_decision_frames(
     spec: TableSpec,
     chunk_size: int = DEFAULT_CHUNK,
     state: sa.Table | None = None,
+    due_at: tuple[Policy, AsOf] | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Frames of at most `chunk_size` rows with FrameColumns, in key order."""
-    return DecisionReader(connection, spec, state=state).frames(connection, chunk_size)
+    """Frames of at most `chunk_size` rows with FrameColumns, in key order (with `due_at`,
+    only rows that may be due then)."""
+    reader = DecisionReader(connection, spec, state=state, due_at=due_at)
+    return reader.frames(connection, chunk_size)
 
 
 def python_value(value: Any) -> Any:
