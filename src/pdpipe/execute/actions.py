@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe.execute import tables
-from pdpipe.execute.bulk import drop_temp, temp_table
+from pdpipe.execute.bulk import drop_temp, insert_rows, temp_table
 from pdpipe.execute.context import ChildContext, PdColumn, TableContext
 from pdpipe.operators.base import REMOVE_KEY, OperatorContext
 from pdpipe.stores.reader import python_value
@@ -205,8 +205,9 @@ def mark(
     """Record that these records are depersonalized or blocked: later runs skip them."""
     if not keys:
         return
-    connection.execute(
-        tables.state.insert(),
+    insert_rows(
+        connection,
+        tables.state,
         [
             {
                 "table_name": context.spec.name,
