@@ -108,14 +108,15 @@ def personal_data_left(
         with_state = sa.inspect(connection).has_table(tables.state.name)
     if not leaks or not with_state:
         return sa.select(key.label("key")).where(sa.false())
-    depersonalized = (
-        (tables.state.c.table_name == spec.name)
-        & (tables.state.c.state == tables.DEPERSONALIZED)
-        & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
-    )
+    # From the depersonalized records' state rows to the table's primary key, not from
+    # every row of the table to the state: MariaDB probed pdpipe_state once per row of a
+    # million contacts (12.9 s, 361 s at 3M) to find the 178k it had to look at.
+    state = tables.state
+    depersonalized = state.join(table, key == sa.cast(state.c.record_key, key.type))
     return (
         sa.select(key.label("key"))
-        .where(sa.exists(sa.select(sa.literal(1)).where(depersonalized)))
+        .select_from(depersonalized)
+        .where(state.c.table_name == spec.name, state.c.state == tables.DEPERSONALIZED)
         .where(sa.or_(*leaks))
     )
 

@@ -189,16 +189,18 @@ def build_template(
     overdue = ended_rows(connection, policy, spec, moments)
     leaks = queries.personal_data_left(connection, policy, spec, with_state=True)
 
+    def batch(sql: str) -> str:
+        # GX aliases the batch it puts in place of {batch}, unless the query has a JOIN:
+        # then the alias is the query's to give (PostgreSQL refuses a subquery without).
+        return "{batch} AS pdpipe_batch" if _JOIN.search(sql) else "{batch}"
+
     def key_in(statement: sa.Select[Any]) -> str:
         sql = _template_sql(statement, connection, {f"as_of.{n}": v for n, v in moments.items()})
-        return f"SELECT {spec.key} FROM {{batch}} WHERE {spec.key} IN ({sql})"
+        return f"SELECT {spec.key} FROM {batch(sql)} WHERE {spec.key} IN ({sql})"
 
     def whole(statement: sa.Select[Any] | sa.CompoundSelect[Any]) -> str:
         sql = _template_sql(statement, connection, {RUN_ID: _SENTINEL_RUN})
-        # GX aliases the batch it puts in place of {batch}, unless the query has a JOIN:
-        # then the alias is the query's to give (PostgreSQL refuses a subquery without).
-        batch = "{batch} AS pdpipe_batch" if _JOIN.search(sql) else "{batch}"
-        return f"SELECT q.key FROM ({sql}) q WHERE EXISTS (SELECT 1 FROM {batch})"
+        return f"SELECT q.key FROM ({sql}) q WHERE EXISTS (SELECT 1 FROM {batch(sql)})"
 
     template.checks += [
         Check(
