@@ -4,7 +4,8 @@ The batch's statements then join against the temporary table: one UPDATE or DELE
 table and batch, whatever the batch's size (no per-row round trips).
 
     PostgreSQL  CREATE TEMP TABLE ... ON COMMIT DROP, then COPY ... FROM STDIN
-    MariaDB     CREATE TEMPORARY TABLE, then a multi-row INSERT (pymysql executemany)
+    MariaDB     CREATE TEMPORARY TABLE, then a multi-row INSERT (pymysql executemany; the
+                ledger's and pdpipe_state's rows with repeated values escaped once)
     SQLite      CREATE TEMP TABLE, then executemany (in-process: no round trips)
 """
 
@@ -52,8 +53,8 @@ def insert_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[
     INSERT elsewhere."""
     if not rows:
         return
+    names = list(rows[0])
     if connection.dialect.name == "postgresql":
-        names = list(rows[0])
         _copy(
             connection,
             table.name,
@@ -61,8 +62,58 @@ def insert_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[
             [[row[name] for name in names] for row in rows],
             plain=True,
         )
+    elif connection.dialect.name in ("mysql", "mariadb"):
+        _insert_escaped(connection, table.name, names, rows)
     else:
         connection.execute(table.insert(), list(rows))
+
+
+_UNSET = object()
+_STATEMENT_BYTES = 1_000_000  # as PyMySQL's executemany, well under max_allowed_packet
+
+
+def _insert_escaped(
+    connection: sa.Connection, name: str, names: list[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """The multi-row INSERT PyMySQL's executemany writes, with a value that repeats the
+    row before's in its column escaped once: a batch's ledger rows share 8 of their 12
+    values, and escaping each in Python was most of a million-record run's 14 s of
+    ledger INSERTs. PyMySQL's own escaping still makes every literal."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    quote = connection.dialect.identifier_preparer.quote
+    head = f"INSERT INTO {quote(name)} ({', '.join(quote(n) for n in names)}) VALUES "
+    last: list[Any] = [_UNSET] * len(names)
+    literals = [""] * len(names)
+    values: list[str] = []
+    size = 0
+    with raw.cursor() as cursor:
+        for row in rows:
+            for index, column in enumerate(names):
+                value = row[column]
+                previous = last[index]
+                if value is not previous and (
+                    type(value) is not type(previous) or value != previous
+                ):
+                    last[index] = value
+                    literals[index] = raw.escape(value)
+            text = f"({','.join(literals)})"
+            values.append(text)
+            size += len(text) + 1
+            if size > _STATEMENT_BYTES:
+                cursor.execute(head + ",".join(values))
+                values, size = [], 0
+        if values:
+            cursor.execute(head + ",".join(values))
+
+
+def _literal(value: Any, escape: Any) -> str:
+    # Keys, sequence numbers and hashes: nothing in them needs escaping.
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and value.isascii() and value.isalnum():
+        return f"'{value}'"
+    return str(escape(value))
 
 
 def drop_temp(connection: sa.Connection, table: sa.Table) -> None:

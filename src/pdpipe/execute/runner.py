@@ -41,7 +41,7 @@ from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.policy.secrets import resolve_secret
 from pdpipe.retention.decide import AsOf, decide
-from pdpipe.retention.plan import Plan, build_plan, build_plan_after
+from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.stores.engine import (
     create_store_engine,
     describe_store_error,
@@ -563,7 +563,7 @@ def finish(
                 )
             )
             tables.refresh_statistics(connection, tables.ledger.name, tables.state.name)
-    after = build_plan_after(policy, prepared.as_of) if status == COMPLETED else None
+    after = build_plan(policy, prepared.as_of) if status == COMPLETED else None
     return RunResult(
         prepared.run_id,
         prepared.as_of,

@@ -2,10 +2,11 @@
 from the as-of date: which records' processing has ended by then.
 
 decide() answers the same question in pandas, per record and with each reason's
-deadline. Where only a count is needed (the validation's overdue check, the plan after
-a run) the database answers it with one set-based query instead. Both must pick exactly
-the same records, or err on the safe side for their use: the plan after a run must
-never count fewer than decide() would find, the overdue check never more.
+deadline. The database answers it set-based where that is enough, or first: the
+validation's overdue check counts with it, and the plan's and the run's decision reads
+use it to leave in the database the rows that cannot be due. Each use errs on its safe
+side: the reads never leave out a record decide() would find, the overdue check never
+counts one decide() would not call overdue.
 """
 
 from __future__ import annotations
@@ -247,14 +248,3 @@ def comparable_in_sql(
         elif not isinstance(kind, sa.Date):
             return False
     return True
-
-
-def count_due(connection: sa.Connection, policy: Policy, spec: TableSpec, as_of: AsOf) -> int:
-    """One COUNT that is 0 exactly when decide() finds nothing due in the whole table (a
-    term in months may count a few records more)."""
-    with_state = sa.inspect(connection).has_table(tables.state.name)
-    due = ended_rows(
-        connection, policy, spec, due_moments(policy, spec, as_of), with_state=with_state
-    )
-    found = connection.execute(sa.select(sa.func.count()).select_from(due.subquery())).scalar()
-    return int(found or 0)
