@@ -39,7 +39,8 @@ def test_when_values_repeat_or_need_escaping_then_every_row_reads_back_as_writte
         for seq in range(1, 6001)  # about 2 MB: more than one statement
     ]
     with engine.begin() as connection:
-        insert_rows(connection, rows_table, rows)
+        names = list(rows[0])
+        insert_rows(connection, rows_table, names, [tuple(r.values()) for r in rows])
     with engine.connect() as connection:
         found = [
             dict(row)

@@ -206,18 +206,13 @@ def mark(
     """Record that these records are depersonalized or blocked: later runs skip them."""
     if not keys:
         return
+    table_name = context.spec.name
     insert_rows(
         connection,
         tables.state,
+        ("table_name", "record_key", "state", "reason", "run_id", "since"),
         [
-            {
-                "table_name": context.spec.name,
-                "record_key": str(key),
-                "state": state,
-                "reason": reason,
-                "run_id": run_id,
-                "since": now,
-            }
+            (table_name, str(key), state, reason, run_id, now)
             for key, reason in zip(keys, reasons, strict=True)
         ],
     )

@@ -47,25 +47,23 @@ def temp_table(
     return table
 
 
-def insert_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT many rows into a permanent table: COPY on PostgreSQL (the ledger of a
-    million-record run took 27 s as executemany, most of the run's time), a multi-row
-    INSERT elsewhere."""
+def insert_rows(
+    connection: sa.Connection,
+    table: sa.Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """INSERT many rows (values in the order of `names`) into a permanent table: COPY on
+    PostgreSQL (the ledger of a million-record run took 27 s as executemany, most of the
+    run's time), a multi-row INSERT elsewhere."""
     if not rows:
         return
-    names = list(rows[0])
     if connection.dialect.name == "postgresql":
-        _copy(
-            connection,
-            table.name,
-            names,
-            [[row[name] for name in names] for row in rows],
-            plain=True,
-        )
+        _copy(connection, table.name, list(names), rows, plain=True)
     elif connection.dialect.name in ("mysql", "mariadb"):
         _insert_escaped(connection, table.name, names, rows)
     else:
-        connection.execute(table.insert(), list(rows))
+        connection.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
 
 
 _UNSET = object()
@@ -73,7 +71,7 @@ _STATEMENT_BYTES = 1_000_000  # as PyMySQL's executemany, well under max_allowed
 
 
 def _insert_escaped(
-    connection: sa.Connection, name: str, names: list[str], rows: Sequence[dict[str, Any]]
+    connection: sa.Connection, name: str, names: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """The multi-row INSERT PyMySQL's executemany writes, with a value that repeats the
     row before's in its column escaped once: a batch's ledger rows share 8 of their 12
@@ -89,8 +87,7 @@ def _insert_escaped(
     size = 0
     with raw.cursor() as cursor:
         for row in rows:
-            for index, column in enumerate(names):
-                value = row[column]
+            for index, value in enumerate(row):
                 previous = last[index]
                 if value is not previous and (
                     type(value) is not type(previous) or value != previous

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -20,9 +21,9 @@ from pdpipe.execute import bulk, tables
 GENESIS = "0" * 64
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What a batch hands to the ledger for one record."""
+class Entry(NamedTuple):
+    """What a batch hands to the ledger for one record (a tuple: a run makes one per
+    record, and a frozen dataclass took a microsecond more to build each)."""
 
     table: str
     record_key: str
@@ -103,6 +104,22 @@ def _tail(connection: sa.Connection) -> tuple[int, str]:
     return seq, digest
 
 
+_LEDGER_COLUMNS = (
+    "seq",
+    "run_id",
+    "store",
+    "table_name",
+    "record_key",
+    "action",
+    "reason",
+    "legal_basis",
+    "categories",
+    "acted_at",
+    "prev_hash",
+    "row_hash",
+)
+
+
 def append(
     connection: sa.Connection,
     run_id: str,
@@ -123,23 +140,23 @@ def append(
         seq += 1
         digest = row_hash(prev, canonical(seq, entry))
         rows.append(
-            {
-                "seq": seq,
-                "run_id": run_id,
-                "store": store,
-                "table_name": entry.table,
-                "record_key": entry.record_key,
-                "action": entry.action,
-                "reason": entry.reason,
-                "legal_basis": entry.legal_basis,
-                "categories": entry.categories,
-                "acted_at": acted_at,
-                "prev_hash": prev,
-                "row_hash": digest,
-            }
+            (
+                seq,
+                run_id,
+                store,
+                entry.table,
+                entry.record_key,
+                entry.action,
+                entry.reason,
+                entry.legal_basis,
+                entry.categories,
+                acted_at,
+                prev,
+                digest,
+            )
         )
         prev = digest
-    bulk.insert_rows(connection, tables.ledger, rows)
+    bulk.insert_rows(connection, tables.ledger, _LEDGER_COLUMNS, rows)
     connection.execute(
         tables.ledger_head.update()
         .where(tables.ledger_head.c.id == 1)

@@ -510,8 +510,8 @@ def act(
     now = _now()
     entries: list[ledger.Entry] = []
     for action, group in decisions.groupby("action", sort=True):
-        keys = [python_value(k) for k in group["key"]]
-        reasons = [str(r) for r in group["reason"]]
+        keys = group["key"].tolist()  # plain Python values, which every driver binds
+        reasons = [str(r) for r in group["reason"].tolist()]
         if action == "destroy":
             actions.destroy(connection, context, keys, secret)
         elif action == "depersonalize":
