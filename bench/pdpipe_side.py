@@ -8,7 +8,9 @@ each step apart:
     plan        prepare(): check the schema, register the run, plan, lay out partitions
     snapshot    snapshot.take(): a digest of every row, for the validation
     run         process_partition() for each partition, then finish() (which plans again):
-                the execution with its ledger, state and checkpoints
+                the execution with its ledger, state and checkpoints; the partitions run
+                at once on PARTITION_THREADS threads, as on the flow's default task
+                runner (one after another with --profile: cProfile sees one thread)
     validation  validate_policy() with the run's ledger and snapshot, then snapshot.drop()
 
 and prints one JSON line: the times, the records acted on, and the peak resident memory
@@ -26,9 +28,11 @@ import os
 import re
 import resource
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,7 +41,14 @@ import sqlalchemy as sa
 
 from bench import AS_OF_DAY, BENCH_KEY, KEY_VARIABLE
 from bench.policy import load
-from pdpipe.execute.runner import RunOptions, finish, held_stores, prepare, process_partition
+from pdpipe.execute.runner import (
+    PARTITION_THREADS,
+    RunOptions,
+    finish,
+    held_stores,
+    prepare,
+    process_partition,
+)
 from pdpipe.retention.decide import AsOf
 from pdpipe.validate import snapshot
 from pdpipe.validate.checks import validate_policy
@@ -68,6 +79,7 @@ class StatementClock:
     def __init__(self) -> None:
         self.step = "setup"
         self.found: dict[str, dict[str, list[float]]] = defaultdict(dict)
+        self.lock = threading.Lock()
         sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._before)
         sa.event.listen(sa.engine.Engine, "after_cursor_execute", self._after)
 
@@ -77,9 +89,10 @@ class StatementClock:
     def _after(self, connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
         seconds = time.perf_counter() - connection.info["bench_started"].pop()
         head = self.TEMP.sub("pdpipe_tmp_*", " ".join(statement.split()))[:110]
-        entry = self.found[self.step].setdefault(head, [0, 0.0])
-        entry[0] += 1
-        entry[1] += seconds
+        with self.lock:  # partitions run on threads
+            entry = self.found[self.step].setdefault(head, [0, 0.0])
+            entry[0] += 1
+            entry[1] += seconds
 
     def top(self, limit: int = 12) -> dict[str, list[list[Any]]]:
         return {
@@ -135,10 +148,16 @@ def measure(
         with steps.step("snapshot"):
             snapshot.take(policy, run_id)
         with steps.step("run"):
-            outcomes = [
-                process_partition(policy, partition, run_id, prepared.as_of, batch_size)
-                for partition in prepared.partitions
-            ]
+            workers = 1 if profiles is not None else PARTITION_THREADS
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                outcomes = list(
+                    pool.map(
+                        lambda partition: process_partition(
+                            policy, partition, run_id, prepared.as_of, batch_size
+                        ),
+                        prepared.partitions,
+                    )
+                )
             finishing = time.perf_counter()
             result = finish(policy, prepared, outcomes)
             finish_s = time.perf_counter() - finishing
@@ -154,6 +173,8 @@ def measure(
         acted=result.acted,
         acted_by_table={f"{t.store}.{t.table}": t.total for t in result.tables},
         batches=sum(t.batches for t in result.tables),
+        partitions=len(prepared.partitions),
+        threads=workers,
         due_before=sum(t.due for t in result.before.tables),
         due_after=None if result.after is None else sum(t.due for t in result.after.tables),
         rows_read=sum(t.rows_total for t in result.before.tables),

@@ -148,7 +148,8 @@ def render(results: Results, console: Console) -> None:
     console.print(table)
     acted = ", ".join(f"{k} {v:,}" for k, v in found["acted_by_table"].items())
     console.print(
-        f"pdpipe: {acted}; {found['batches']:,} batches; finish (plans again) "
+        f"pdpipe: {acted}; {found['batches']:,} batches in {found.get('partitions', '?')} "
+        f"partitions on {found.get('threads', 1)} thread(s); finish (plans again) "
         f"{float(found['finish_s']):.1f} s of the run; checks {found['checks']} "
         f"({found['checks_failed']} failed); due after the run: {found['due_after']}"
     )
@@ -173,7 +174,10 @@ def render(results: Results, console: Console) -> None:
     )
     for step, rows in found.get("statements", {}).items():
         if step in ("run", "validation"):
-            console.print(f"pdpipe {step}: seconds waiting on the database, per kind of statement")
+            console.print(
+                f"pdpipe {step}: seconds waiting on the database, per kind of statement"
+                " (summed over threads)"
+            )
             for seconds, count, head in rows[:8]:
                 console.print(f"  {seconds:8.2f} s {count:6,}x  {head[:80]}", markup=False)
     for text, held in results.targets():

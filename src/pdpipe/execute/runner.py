@@ -62,6 +62,11 @@ FAILED_VALIDATION = "failed_validation"
 Progress = Callable[[str, int, int], None]
 
 
+# Partitions the flow runs at once on its default (thread pool) task runner: while one
+# waits on its database, another decides or hashes its ledger rows.
+PARTITION_THREADS = 4
+
+
 @dataclass(frozen=True)
 class RunOptions:
     as_of: AsOf | None = None  # None: now, or the as-of of an unfinished run being resumed

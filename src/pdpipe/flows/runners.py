@@ -11,13 +11,14 @@ from typing import Any
 
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from pdpipe.execute.runner import PARTITION_THREADS
 from pdpipe.settings import DASK_ADDRESS
 
 
 def task_runner(dask: str | None = None) -> Any:
     address = dask or os.environ.get(DASK_ADDRESS) or None
     if address is None:
-        return ThreadPoolTaskRunner(max_workers=4)
+        return ThreadPoolTaskRunner(max_workers=PARTITION_THREADS)
     from prefect_dask.task_runners import DaskTaskRunner
 
     if address == "local":
