@@ -8,7 +8,9 @@ It opens SQLite files read-only and issues only SELECTs: a plan writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +143,11 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+# Tables planned at once: one waits on its database while another decides its chunk.
+# Reading a million subscribers and 600k contacts one after the other took 4.5 s.
+PLAN_THREADS = 4
+
+
 def build_plan(
     policy: Policy,
     as_of: AsOf,
@@ -149,33 +156,45 @@ def build_plan(
     progress: Progress | None = None,
     observe: Observer | None = None,
 ) -> Plan:
-    tables = [
-        plan
-        for store in policy.stores
-        for plan in _plan_store(policy, store, as_of, chunk_size, progress, observe)
-    ]
-    return Plan(as_of, policy.operator.jurisdiction.value, policy.operator.timezone, tables)
+    """Every processed table's plan, the tables read at once (one after another when a
+    store is SQLite, whose in-memory databases exist per connection)."""
+    engines = {store.name: create_store_engine(store, read_only=True) for store in policy.stores}
+    lock = threading.Lock()
 
+    def observe_one(store: str, table: str, decisions: pd.DataFrame) -> None:
+        assert observe is not None
+        with lock:
+            observe(store, table, decisions)
 
-def _plan_store(
-    policy: Policy,
-    store: StoreSpec,
-    as_of: AsOf,
-    chunk_size: int,
-    progress: Progress | None,
-    observe: Observer | None,
-) -> list[TablePlan]:
-    engine = create_store_engine(store, read_only=True)
+    def plan_one(job: tuple[StoreSpec, TableSpec]) -> TablePlan:
+        store, spec = job
+        try:
+            with engines[store.name].connect() as connection:
+                return plan_table(
+                    connection,
+                    policy,
+                    store,
+                    spec,
+                    as_of,
+                    chunk_size,
+                    progress,
+                    None if observe is None else observe_one,
+                )
+        except sa.exc.DBAPIError as exc:
+            raise describe_store_error(store, exc) from None
+
+    jobs = [(store, spec) for store in policy.stores for spec in store.tables]
+    local = any(engine.dialect.name == "sqlite" for engine in engines.values())
     try:
-        with engine.connect() as connection:
-            return [
-                plan_table(connection, policy, store, spec, as_of, chunk_size, progress, observe)
-                for spec in store.tables
-            ]
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
+        if local or len(jobs) < 2:
+            tables = [plan_one(job) for job in jobs]
+        else:
+            with ThreadPoolExecutor(max_workers=min(PLAN_THREADS, len(jobs))) as pool:
+                tables = list(pool.map(plan_one, jobs))
     finally:
-        engine.dispose()
+        for engine in engines.values():
+            engine.dispose()
+    return Plan(as_of, policy.operator.jurisdiction.value, policy.operator.timezone, tables)
 
 
 def plan_table(
