@@ -1,6 +1,7 @@
-"""The end rules as SQL pick the records decide() picks, erring on each use's safe side:
-the plan's and the run's reads leave the other rows in the database (never one too
-many), and the validation's overdue check relies on them (never one too few). Month ends are
+"""The end rules as SQL pick exactly the records decide() picks on PostgreSQL and MariaDB,
+and err on each use's safe side on SQLite: the plan's and the run's reads leave the
+other rows in the database (never one too many), and the validation's overdue check
+relies on them (never one too few). Month ends are
 where they differ: a month added to January 29, 30 or 31 is February 28."""
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+# Prefect's server registers a `date_add` SQL function of its own, typed to refuse naive
+# instants: the end rules must not pick it up (the flow's process imports it).
+import prefect.server.utilities.database  # noqa: F401
 import pytest
 import sqlalchemy as sa
 from hypothesis import given
@@ -201,12 +206,17 @@ def test_when_ends_fall_on_month_ends_then_sql_and_decide_pick_the_same_records(
             )
             picked = set(decided["key"].astype(int))
             late = set(decided.loc[decided["state"] == OVERDUE, "key"].astype(int))
-            assert _keys(connection, due) >= picked, day
-            assert _keys(connection, overdue) <= late, day
-            # The bounds differ only on the days a month's end clamps to.
-            assert len(_keys(connection, due) - picked) < 0.05 * len(picked), day
-            assert len(late - _keys(connection, overdue)) < 0.05 * len(late), day
-            assert len(decided) > 0, day
+            assert len(late) > 0, day
+            if store_url.startswith("sqlite"):
+                # SQLite's date arithmetic does not clamp to a month's end: the terms are
+                # compared through bounds, which differ on the days the end clamps to.
+                assert _keys(connection, due) >= picked, day
+                assert _keys(connection, overdue) <= late, day
+                assert len(_keys(connection, due) - picked) < 0.05 * len(picked), day
+                assert len(late - _keys(connection, overdue)) < 0.05 * len(late), day
+            else:  # the database adds the terms itself, as pandas does
+                assert _keys(connection, due) == picked, day
+                assert _keys(connection, overdue) == late, day
             # The plan and the run read only the rows that may be due, and decide alike.
             read = sum(
                 len(f) for f in read_decision_frames(connection, spec, due_at=(policy, as_of))

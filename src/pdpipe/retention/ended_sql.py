@@ -4,9 +4,11 @@ from the as-of date: which records' processing has ended by then.
 decide() answers the same question in pandas, per record and with each reason's
 deadline. The database answers it set-based where that is enough, or first: the
 validation's overdue check counts with it, and the plan's and the run's decision reads
-use it to leave in the database the rows that cannot be due. Each use errs on its safe
-side: the reads never leave out a record decide() would find, the overdue check never
-counts one decide() would not call overdue.
+use it to leave in the database the rows that cannot be due. On PostgreSQL and MariaDB
+it picks exactly decide()'s records: the database adds the purpose's terms to instants
+as pandas does. SQLite cannot (its date arithmetic does not clamp to a month's end), so
+there each use errs on its safe side: the reads never leave out a record decide() would
+find, the overdue check never counts one decide() would not call overdue.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import INTERVAL
+from sqlalchemy.sql.functions import Function
 
 from pdpipe.execute import tables
 from pdpipe.policy.conditions import compile_condition
+from pdpipe.policy.durations import IsoDuration
 from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.calendar import deadlines
@@ -99,7 +104,10 @@ def _moments(
     """The instants the predicate compares columns with, from the latest end instant
     that counts for each reason: end rules compare their end column with it; the
     purpose's terms compare the instant the term started with `started_by`'s bound."""
-    moments = {ended_moment(rule.reason): _naive_utc(ended_by[rule.reason]) for rule in spec.ends}
+    # Every reason's end instant, the purpose's terms' too: where the database adds a
+    # term to an instant as pandas does (month ends clamped), the term's end is compared
+    # with it exactly; elsewhere the start is compared with `started_by`'s bound.
+    moments = {ended_moment(reason): _naive_utc(end) for reason, end in ended_by.items()}
     purpose = policy.purpose(spec.purpose)
     if purpose.keep_for is not None:
         latest = ended_by[EndReason.RETENTION_ELAPSED]
@@ -157,7 +165,7 @@ def ended_rows(
         & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
     )
     statement = sa.select(key.label("key")).where(
-        ended_condition(connection, spec, table, metadata, moments)
+        ended_condition(connection, policy, spec, table, metadata, moments)
     )
     if with_state:
         statement = statement.where(~sa.exists(marked))
@@ -166,6 +174,7 @@ def ended_rows(
 
 def ended_condition(
     connection: sa.Connection,
+    policy: Policy,
     spec: TableSpec,
     table: sa.Table,
     metadata: sa.MetaData,
@@ -189,16 +198,49 @@ def ended_condition(
         dated = clock if rule.since is None else sa.func.coalesce(table.c[rule.since], clock)
         # An end that cannot be dated counts as ended (and overdue), as the engine counts it.
         fired.append(sa.and_(verdict, sa.or_(dated.is_(None), dated <= cutoff)))
-    if STORED_SINCE in moments:
-        fired.append(clock <= moments[STORED_SINCE])
-    if CONSENT_GIVEN in moments:
-        given = (
-            clock
-            if spec.consent_given is None
-            else sa.func.coalesce(table.c[spec.consent_given], clock)
-        )
-        fired.append(given <= moments[CONSENT_GIVEN])
+    purpose = policy.purpose(spec.purpose)
+    given = (
+        clock
+        if spec.consent_given is None
+        else sa.func.coalesce(table.c[spec.consent_given], clock)
+    )
+    terms = [
+        (STORED_SINCE, EndReason.RETENTION_ELAPSED, purpose.keep_for, clock),
+        (CONSENT_GIVEN, EndReason.CONSENT_EXPIRED, purpose.consent_valid_for, given),
+    ]
+    dialect = connection.dialect.name
+    for bound, reason, term, started in terms:
+        if bound not in moments:
+            continue
+        if term is not None and dialect in _ADDS_TERMS:
+            fired.append(_plus(started, term, dialect) <= moments[ended_moment(reason)])
+        else:
+            fired.append(started <= moments[bound])
     return sa.or_(*fired) if fired else sa.false()
+
+
+# Databases whose timestamp arithmetic clamps to the month's end as pandas does (January
+# 31 plus a month is February 28). SQLite's date modifiers overflow into March instead.
+_ADDS_TERMS = ("postgresql", "mysql", "mariadb")
+
+
+def _plus(instant: sa.ColumnElement[Any], term: IsoDuration, dialect: str) -> sa.ColumnElement[Any]:
+    """`instant + term` in SQL: months first (clamped), then days, then the time, the
+    order pandas' DateOffset adds them in."""
+    months, days = 12 * term.years + term.months, 7 * term.weeks + term.days
+    seconds = 3600 * term.hours + 60 * term.minutes + term.seconds
+    # Plain Function, not sa.func: a library may register its own `date_add` there
+    # (Prefect's server does, typed to refuse naive instants).
+    if dialect == "postgresql":
+        interval = Function("make_interval", 0, months, 0, days, 0, 0, seconds, type_=INTERVAL)
+        return instant + interval
+    moved = instant
+    for amount, unit in ((months, "MONTH"), (days, "DAY"), (seconds, "SECOND")):
+        if amount:
+            moved = Function(
+                "DATE_ADD", moved, sa.text(f"INTERVAL {int(amount)} {unit}"), type_=sa.DateTime()
+            )
+    return moved
 
 
 def possibly_due(
@@ -214,7 +256,8 @@ def possibly_due(
     table's instants as decide() does."""
     if not comparable_in_sql(connection, spec, table):
         return None
-    return ended_condition(connection, spec, table, metadata, due_moments(policy, spec, as_of))
+    moments = due_moments(policy, spec, as_of)
+    return ended_condition(connection, policy, spec, table, metadata, moments)
 
 
 def reflect_table(connection: sa.Connection, name: str, metadata: sa.MetaData) -> sa.Table:
