@@ -104,15 +104,6 @@ def _insert_escaped(
             cursor.execute(head + ",".join(values))
 
 
-def _literal(value: Any, escape: Any) -> str:
-    # Keys, sequence numbers and hashes: nothing in them needs escaping.
-    if type(value) is int:
-        return str(value)
-    if type(value) is str and value.isascii() and value.isalnum():
-        return f"'{value}'"
-    return str(escape(value))
-
-
 def drop_temp(connection: sa.Connection, table: sa.Table) -> None:
     """MariaDB and SQLite keep temporary tables for the session: drop them with the batch."""
     if connection.dialect.name != "postgresql":

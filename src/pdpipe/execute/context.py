@@ -20,7 +20,7 @@ from pdpipe.policy.models import (
     Purpose,
     TableSpec,
 )
-from pdpipe.stores.reader import reflect
+from pdpipe.stores.engine import reflect
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.calendar import deadlines
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores.engine import reflect
 
 _LOOKBACK_DAYS = 800  # the longest term (months, holidays) ends well within this
 
@@ -63,8 +64,8 @@ _TICK = pd.Timedelta(microseconds=1)
 
 def latest_start_possibly_ended(moment: pd.Timestamp, offset: pd.DateOffset) -> pd.Timestamp:
     """Every `t` with `t + offset <= moment` is at or before this instant: the last one of
-    the last day on which a term can start and have run out (the plan after a run must
-    not miss a record; it may count a few started later in a clamped day)."""
+    the last day on which a term can start and have run out (the decision reads must not
+    leave out a record; they may read a few started later in a clamped day)."""
     day = (moment - offset).normalize()
     while day + offset > moment:  # subtracting years or months may overshoot
         day -= _ONE_DAY
@@ -101,12 +102,10 @@ def _moments(
     ended_by: dict[EndReason, pd.Timestamp],
     started_by: Callable[[pd.Timestamp, pd.DateOffset], pd.Timestamp],
 ) -> dict[str, dt.datetime]:
-    """The instants the predicate compares columns with, from the latest end instant
-    that counts for each reason: end rules compare their end column with it; the
-    purpose's terms compare the instant the term started with `started_by`'s bound."""
-    # Every reason's end instant, the purpose's terms' too: where the database adds a
-    # term to an instant as pandas does (month ends clamped), the term's end is compared
-    # with it exactly; elsewhere the start is compared with `started_by`'s bound.
+    """The instants the predicate compares columns with: each reason's latest end instant
+    that counts, and for the purpose's terms also `started_by`'s bound on their start,
+    for databases that cannot add a term to an instant as pandas does (ended_condition).
+    """
     moments = {ended_moment(reason): _naive_utc(end) for reason, end in ended_by.items()}
     purpose = policy.purpose(spec.purpose)
     if purpose.keep_for is not None:
@@ -193,7 +192,7 @@ def ended_condition(
             rule.when,
             table,
             spec.key,
-            lambda name: reflect_table(connection, name, metadata),
+            lambda name: reflect(connection, name, metadata),
         )
         dated = clock if rule.since is None else sa.func.coalesce(table.c[rule.since], clock)
         # An end that cannot be dated counts as ended (and overdue), as the engine counts it.
@@ -258,12 +257,6 @@ def possibly_due(
         return None
     moments = due_moments(policy, spec, as_of)
     return ended_condition(connection, policy, spec, table, metadata, moments)
-
-
-def reflect_table(connection: sa.Connection, name: str, metadata: sa.MetaData) -> sa.Table:
-    if name in metadata.tables:
-        return metadata.tables[name]
-    return sa.Table(name, metadata, autoload_with=connection)
 
 
 def comparable_in_sql(

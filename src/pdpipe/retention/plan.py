@@ -261,11 +261,4 @@ def marked_counts(connection: sa.Connection, table: str) -> dict[str, int]:
     return {str(name): int(count) for name, count in rows}
 
 
-__all__ = [
-    "PLAN_FORMAT",
-    "Observer",
-    "Plan",
-    "ReasonCount",
-    "TablePlan",
-    "build_plan",
-]
+__all__ = ["PLAN_FORMAT", "Observer", "Plan", "ReasonCount", "TablePlan", "build_plan"]

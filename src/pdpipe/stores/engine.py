@@ -70,6 +70,13 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
     return engine
 
 
+def reflect(connection: sa.Connection, name: str, metadata: sa.MetaData) -> sa.Table:
+    """Table `name` as the database describes it, reflected once per `metadata`."""
+    if name in metadata.tables:
+        return metadata.tables[name]
+    return sa.Table(name, metadata, autoload_with=connection)
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -19,12 +19,10 @@ import sqlalchemy as sa
 from pdpipe.policy.conditions import compile_condition
 from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.retention.decide import AsOf, FrameColumns
-from pdpipe.retention.ended_sql import possibly_due, reflect_table
+from pdpipe.retention.ended_sql import possibly_due
+from pdpipe.stores.engine import reflect
 
 DEFAULT_CHUNK = 50_000
-
-
-reflect = reflect_table
 
 
 class DecisionReader:
