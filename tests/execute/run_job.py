@@ -21,7 +21,7 @@ def main() -> int:
         policy = load_policy(policy_path)
         as_of = AsOf.end_of_day(dt.date.fromisoformat(day), policy.operator.timezone)
         result = run_policy(
-            policy, RunOptions(as_of=as_of, batch_size=batch_size, allow_large=True)
+            policy, RunOptions(as_of=as_of, batch_size=batch_size, allow_large=True, snapshot=True)
         )
     except PdpipeError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -20,6 +20,8 @@ from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions, run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
+from pdpipe.validate.checks import validate_policy
+from pdpipe.validate.suites import SNAPSHOT_CHECK
 from tests.execute.builders import (
     AS_OF_DAY,
     PSEUDONYM_KEY,
@@ -117,6 +119,12 @@ def test_when_killed_mid_run_and_started_again_then_same_as_uninterrupted(
 
     resumed = run_policy(load_policy(killed_path), RunOptions(batch_size=BATCH, allow_large=True))
     assert resumed.resumed and resumed.as_of == reference.as_of
+    # Checked against the first attempt's snapshot: the killed batch's digests went with it.
+    report = validate_policy(
+        load_policy(killed_path), as_of, tmp_path / "checks", resumed.run_id, expect_snapshot=True
+    )
+    assert report.success, report.failed
+    assert SNAPSHOT_CHECK in {c.check for c in report.checks}
     assert _data(killed_url) == _data(reference_url)
     killed_ledger, reference_ledger = ledger_rows(killed_url), ledger_rows(reference_url)
     assert [tuple(r[f] for f in LEDGER_FIELDS) for r in killed_ledger] == [

@@ -413,8 +413,15 @@ def process_partition(
         metadata = sa.MetaData()
         with connection.begin():
             context = table_context(connection, policy, store.name, spec, metadata)
+            # With a snapshot to answer to, each batch reads its records' digests too.
+            checked = snapshot.exists(connection, run_id, spec.name)
             reader = DecisionReader(
-                connection, spec, metadata, state=tables.state, due_at=(policy, as_of)
+                connection,
+                spec,
+                metadata,
+                state=tables.state,
+                due_at=(policy, as_of),
+                extra=snapshot.digest_columns if checked else None,
             )
             after, batches, done = _checkpoint(connection, run_id, partition)
         outcome = TableOutcome(store.name, spec.name)
@@ -432,6 +439,16 @@ def process_partition(
                 act(connection, policy, context, decisions, run_id, secret, outcome)
                 after = python_value(frame["key"].iloc[-1])
                 batches += 1
+                if checked:
+                    snapshot.record_acted(
+                        connection,
+                        run_id,
+                        spec.name,
+                        partition.index,
+                        batches,
+                        frame,
+                        decisions["key"],
+                    )
                 _save_checkpoint(connection, run_id, partition, after, batches, False)
             outcome.batches += 1
             statistics.grew(connection, len(decisions))

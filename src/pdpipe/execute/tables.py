@@ -6,19 +6,16 @@
     pdpipe_progress  per run, table and partition: its key range and last committed key
     pdpipe_ledger_head  the ledger's last seq and hash: one row, locked by each append
     pdpipe_lock      SQLite only: the row that says a run holds the store
-    pdpipe_snapshot  per run, a digest of every row before it (validate/snapshot.py);
-                     deleted once the run is validated
+    pdpipe_checksums per run and table, the count and digest sums of its rows before
+                     the run and of the records each batch acted on
+                     (validate/snapshot.py); deleted once the run is validated
 
 Keys of processed records are kept as text so one table serves integer and text keys.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import CreateTable
 
 metadata = sa.MetaData()
 
@@ -100,29 +97,27 @@ lock = sa.Table(
     sa.Column("acquired_at", sa.DateTime, nullable=False),
 )
 
-snapshot = sa.Table(
-    "pdpipe_snapshot",
+SUM = sa.Numeric(40, 0).with_variant(sa.BigInteger(), "sqlite")
+BEFORE_RUN = "before"
+ACTED = "acted"
+
+checksums = sa.Table(
+    "pdpipe_checksums",
     metadata,
-    sa.Column("run_id", RUN_ID, nullable=False),
-    sa.Column("table_name", NAME, nullable=False),
-    sa.Column("record_key", KEY, nullable=False),
-    sa.Column("digest", sa.String(32), nullable=False),
-    # Built only to name the rows behind a failed check (validate/snapshot.py): a run
-    # whose checks pass never pays for it.
-    sa.Index("ix_pdpipe_snapshot_record", "run_id", "table_name", "record_key"),
+    sa.Column("run_id", RUN_ID, primary_key=True),
+    sa.Column("table_name", NAME, primary_key=True),
+    # BEFORE_RUN: the whole table, before the run (part and batch 0); ACTED: the records
+    # one batch of one partition acted on, read in the batch's own transaction.
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("part", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("batch", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("sum0", SUM, nullable=False),
+    sa.Column("sum1", SUM, nullable=False),
 )
-(snapshot_lookup,) = snapshot.indexes
 
-
-@compiles(CreateTable, "postgresql")
-def _snapshot_unlogged(element: CreateTable, compiler: Any, **kw: Any) -> str:
-    """PostgreSQL keeps the snapshot UNLOGGED: written once per run and deleted after the
-    run is validated, it need not survive a crash (a resumed run without one is checked
-    without it), and skipping the WAL halves the time to write it."""
-    text: str = compiler.visit_create_table(element, **kw)
-    if element.element.name == "pdpipe_snapshot":
-        text = text.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1)
-    return text
+# Earlier releases kept one digest per row in pdpipe_snapshot; nothing reads it now.
+RETIRED = ("pdpipe_snapshot",)
 
 
 DEPERSONALIZED = "depersonalized"
@@ -134,8 +129,10 @@ def ensure_tables(connection: sa.Connection) -> None:
     and the ledger's head row, before any partition can race to create it."""
     metadata.create_all(connection, checkfirst=True)
     for table in metadata.sorted_tables:  # indexes added since a store's tables were made
-        for index in table.indexes - {snapshot_lookup}:
+        for index in table.indexes:
             index.create(connection, checkfirst=True)
+    for name in RETIRED:
+        sa.Table(name, sa.MetaData()).drop(connection, checkfirst=True)
     if connection.execute(sa.select(ledger_head.c.id)).first() is None:
         last = connection.execute(
             sa.select(ledger.c.seq, ledger.c.row_hash).order_by(ledger.c.seq.desc()).limit(1)
@@ -150,7 +147,7 @@ def has_state_table(connection: sa.Connection) -> bool:
 
 def refresh_statistics(connection: sa.Connection, *names: str) -> None:
     """Let the planner see tables that just grew by a run's worth of rows: PostgreSQL,
-    left with the statistics of an empty snapshot, looked keys up one by one (3 s at a
+    left with the statistics of an empty table, looked keys up one by one (3 s at a
     million rows) where a hash anti-join takes a fraction of it."""
     dialect = connection.dialect.name
     for name in names:

@@ -35,12 +35,15 @@ class DecisionReader:
         metadata: sa.MetaData | None = None,
         state: sa.Table | None = None,
         due_at: tuple[Policy, AsOf] | None = None,
+        extra: Callable[[sa.Table, sa.Dialect], list[sa.ColumnElement[Any]]] | None = None,
     ) -> None:
         self.spec = spec
         self.metadata = metadata or sa.MetaData()
         self.table = reflect(connection, spec.name, self.metadata)
         self.key = self.table.c[spec.key]
         self.columns, self.copies = _decision_columns(connection, spec, self.table, self.metadata)
+        if extra is not None:  # labelled columns computed from the row, such as its digest
+            self.columns += extra(self.table, connection.dialect)
         self.names = [c.key for c in self.columns]
         self.state = state
         self.dialect = connection.dialect

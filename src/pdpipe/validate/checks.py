@@ -101,26 +101,7 @@ def validate_policy(
         built = _suites_for(policy, store, mine, as_of, run_id, expect_snapshot)
         report.checks += _validate_store(context, store, mine, built)
     context.build_data_docs(site_names=["pdpipe"])
-    if run_id is not None:
-        report.checks = _with_changed_keys(policy, report.checks, run_id)
     return report
-
-
-def _with_changed_keys(policy: Policy, checks: list[CheckResult], run_id: str) -> list[CheckResult]:
-    """A failed checksum says that rows changed, not how many: count them, key by key."""
-
-    def differs(c: CheckResult) -> bool:  # ran, and found a difference (not an error)
-        return c.check == suites.SNAPSHOT_CHECK and not c.success and c.unexpected is not None
-
-    if not any(differs(c) for c in checks):
-        return checks
-    counts = snapshot.changed_rows(policy, run_id)
-    return [
-        CheckResult(c.store, c.table, c.check, c.success, counts.get((c.store, c.table)))
-        if differs(c)
-        else c
-        for c in checks
-    ]
 
 
 def _suites_for(
@@ -256,14 +237,18 @@ def require_success(report: ValidationReport) -> None:
     """Raise ValidationFailed naming each failed check (table, check, count)."""
     if report.success:
         return
-    failed = "; ".join(
-        f"{c.store}.{c.table}: {c.check}"
-        + (
-            f" ({c.unexpected} record(s))"
-            if c.unexpected is not None
-            else " (the check could not run)"
-        )
-        for c in report.failed
-    )
+    failed = "; ".join(f"{c.store}.{c.table}: {c.check} ({_detail(c)})" for c in report.failed)
     docs = f"; Data Docs: {report.data_docs}" if report.data_docs else ""
     raise ValidationFailed(f"validation failed: {failed}{docs}")
+
+
+def _detail(check: CheckResult) -> str:
+    if check.unexpected is None:
+        return "the check could not run"
+    if check.check == suites.SNAPSHOT_CHECK:  # one row per measure that differs
+        return (
+            "rows vanished or appeared: the row count differs from the snapshot's"
+            if check.unexpected > 1
+            else "rows changed: the checksum differs from the snapshot's"
+        )
+    return f"{check.unexpected} record(s)"

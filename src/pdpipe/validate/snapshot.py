@@ -1,148 +1,58 @@
-"""Rows not acted on are unchanged: a digest of every row before the run, compared after.
+"""Rows not acted on are unchanged: a count and a checksum before the run, compared after.
 
-Before the run, one INSERT … SELECT per processed table writes the key and an MD5 digest
-of every row into `pdpipe_snapshot`, inside the store itself: nothing crosses the wire,
-and no value is kept, only digests. After the run, one query per table selects the keys
-of rows the run's ledger does not name whose digest changed, which vanished, or which
-appeared; it runs as a Great Expectations check like the others. The digests are deleted
-once the run is validated.
+Before the run, one aggregate query per processed table counts its rows and sums their
+digests (stores/digest.py) into `pdpipe_checksums`, inside the store: one scan, one row
+written, no value and no per-row digest kept. As the run acts, each batch adds the
+count and digest sums of the records it acts on, read in the batch's own transaction
+with its decision columns, beside its ledger rows: a resumed run's sums stay those of
+the batches that committed. After the run, one check per table compares the count and
+sums of the rows the run's ledger does not name with the snapshot's less the acted
+records': any row changed, vanished or appeared behind the run's back, and any acted
+record changed before the batch that acted on it read it, makes them differ. The
+checksums are deleted once the run is validated.
 
-Digests are computed by the database: PostgreSQL's 64-bit `hashtextextended` of the row's
-text, MD5 of a JSON array of its columns (MariaDB), or MD5 of the repr of its values by a
-function pdpipe registers on every SQLite connection (SQLite has no hash function of its
-own).
+A failed check says that the table's untouched rows differ, not which: naming them would
+take a digest per row, which cost three times the run's own reads (3.2 s of a 23 s run
+at a million subscribers, and as much again to compare).
 """
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 
 from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, TableSpec
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.digest import digest_parts
+from pdpipe.stores.engine import create_store_engine, describe_store_error, reflect
 from pdpipe.stores.reader import without
 
-SQLITE_DIGEST = "pdpipe_digest"
-SQLITE_HEX32 = "pdpipe_hex32"
+DIGEST_COLUMNS = ("row_digest0", "row_digest1")
+_SUMS = ("sum0", "sum1")
 
 
-def _sqlite_digest(*values: Any) -> str:
-    return hashlib.md5(repr(values).encode(), usedforsecurity=False).hexdigest()
+def digest_columns(table: sa.Table, dialect: sa.Dialect) -> list[sa.ColumnElement[Any]]:
+    """The row's digest parts, labelled for a decision read (see `record_acted`)."""
+    parts = digest_parts(table, dialect)  # one or two
+    return [part.label(name) for part, name in zip(parts, DIGEST_COLUMNS, strict=False)]
 
 
-def _sqlite_hex32(text: str | None) -> int | None:
-    return None if text is None else int(text, 16)
-
-
-@sa.event.listens_for(sa.engine.Engine, "connect")
-def _register_digest(dbapi_connection: Any, _record: Any) -> None:
-    # Every engine, Great Expectations' own included: its checks call the function too.
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.create_function(SQLITE_DIGEST, -1, _sqlite_digest, deterministic=True)
-        dbapi_connection.create_function(SQLITE_HEX32, 1, _sqlite_hex32, deterministic=True)
-
-
-def row_digest(table: sa.Table, dialect: sa.Dialect) -> sa.ColumnElement[str]:
-    """A digest of the whole row as text, computed by the database."""
-    if dialect.name == "postgresql":
-        # ROW(t.*), not t: a column named like its table would shadow the row. The
-        # server's own 64-bit hash (the one hash partitioning uses), not MD5: it costs
-        # next to nothing beside the row's text (MD5 and its hex took 0.5 s per million
-        # rows), and snapshot and check run on the same server within one run.
-        quoted = dialect.identifier_preparer.quote(table.name)
-        whole_row: sa.ColumnElement[Any] = sa.literal_column(f"ROW({quoted}.*)")
-        hashed = sa.func.hashtextextended(sa.cast(whole_row, sa.Text), 0, type_=sa.BigInteger)
-        return sa.cast(hashed, sa.Text)
-    if dialect.name in ("mysql", "mariadb"):
-        return sa.func.md5(sa.func.json_array(*table.columns), type_=sa.String)
-    digest: sa.ColumnElement[str] = sa.func.pdpipe_digest(*table.columns, type_=sa.String)
-    return digest
-
-
-def _digest_parts(digest: sa.ColumnElement[str], dialect: sa.Dialect) -> list[Any]:
-    """The digest as integers whose sum over any number of rows is exact: the 64-bit hash
-    itself (PostgreSQL) or the MD5's first 64 bits (MariaDB), summed into a decimal; two
-    32-bit halves in SQLite, whose sums are 64-bit integers. One conversion per row, not two: at a
-    million rows the second cost as much as the MD5 itself."""
-    if dialect.name == "postgresql":
-        return [sa.cast(digest, sa.BigInteger)]
-    if dialect.name in ("mysql", "mariadb"):
-        unsigned = mysql.BIGINT(unsigned=True)
-        return [sa.cast(sa.func.conv(sa.func.substr(digest, 1, 16), 16, 10), unsigned)]
-    return [
-        sa.func.pdpipe_hex32(sa.func.substr(digest, start, 8), type_=sa.Integer) for start in (1, 9)
-    ]
-
-
-def _checksums(digest: sa.ColumnElement[str], dialect: sa.Dialect) -> list[Any]:
-    """The count and the sums of the digests' parts: order-independent."""
+def _totals(table: sa.Table, dialect: sa.Dialect) -> list[sa.ColumnElement[Any]]:
+    """The count and the digest parts' sums over a table's rows: order-independent."""
+    parts = digest_parts(table, dialect)
     sums = [
-        sa.func.coalesce(sa.func.sum(part), 0).label(f"sum{i}")
-        for i, part in enumerate(_digest_parts(digest, dialect))
+        sa.func.coalesce(sa.func.sum(parts[i]), 0) if i < len(parts) else sa.literal(0)
+        for i in range(len(_SUMS))
     ]
-    return [sa.func.count().label("n"), *sums]
-
-
-def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> sa.Select[Any]:
-    """One row when the rows the run did not act on differ from the snapshot: their count
-    or their order-independent checksum; none when they are the same.
-
-    Two scans, each an anti-join against the run's ledger rows, no join between table and
-    snapshot: the cheap check every run gets. `changed_rows_query` names the keys when it
-    fails.
-    """
-    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
-    snap, ledger, dialect = tables.snapshot, tables.ledger, connection.dialect
-    of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
-    before = _not_acted(
-        sa.select(*_checksums(snap.c.digest, dialect)),
-        snap,
-        snap.c.record_key,
-        of_run,
-        dialect,
-    ).where((snap.c.run_id == run_id) & (snap.c.table_name == spec.name))
-    after = _not_acted(
-        sa.select(*_checksums(row_digest(table, dialect), dialect)),
-        table,
-        _text_key(table.c[spec.key]),
-        of_run,
-        dialect,
-    )
-    before_run, after_run = before.subquery("before_run"), after.subquery("after_run")
-    return (
-        sa.select(sa.literal("checksum").label("key"))
-        .select_from(before_run)
-        .select_from(after_run)
-        .where(sa.or_(*(b != a for b, a in zip(before_run.c, after_run.c, strict=True))))
-    )
-
-
-def _not_acted(
-    query: sa.Select[Any],
-    source: sa.Table,
-    key: sa.ColumnElement[str],
-    of_run: sa.ColumnElement[bool],
-    dialect: sa.Dialect,
-) -> sa.Select[Any]:
-    """`query` over the rows of `source` whose key the run's ledger does not name
-    (MariaDB: 12.3 s as NOT EXISTS, 4.9 s as a join, 800k rows; PostgreSQL: 1.7 s as NOT
-    EXISTS, 2.3 s as a join)."""
-    ledger = tables.ledger
-    return without(query, source, ledger, of_run & (ledger.c.record_key == key), dialect)
-
-
-def _text_key(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
-    return sa.cast(column, tables.KEY)
+    labelled = [total.label(name) for total, name in zip(sums, _SUMS, strict=True)]
+    return [sa.func.count().label("row_count"), *labelled]
 
 
 def take(policy: Policy, run_id: str) -> None:
-    """Digest every row of every processed table into the store's `pdpipe_snapshot`."""
-    snap = tables.snapshot
+    """Count and checksum every processed table into the store's `pdpipe_checksums`."""
+    sums = tables.checksums
     for store in policy.stores:
         engine = create_store_engine(store)
         try:
@@ -151,111 +61,124 @@ def take(policy: Policy, run_id: str) -> None:
                 # This store's tables only: stores may share a database.
                 names = [spec.name for spec in store.tables]
                 connection.execute(
-                    snap.delete().where((snap.c.run_id == run_id) & snap.c.table_name.in_(names))
+                    sums.delete().where((sums.c.run_id == run_id) & sums.c.table_name.in_(names))
                 )
-                # The lookup index, left by a failed check, would be kept up to date row
-                # by row; the checksum check reads the snapshot whole and needs none.
-                tables.snapshot_lookup.drop(connection, checkfirst=True)
                 for spec in store.tables:
-                    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
-                    rows = sa.select(
+                    table = reflect(connection, spec.name, sa.MetaData())
+                    totals = sa.select(
                         sa.literal(run_id, tables.RUN_ID),
                         sa.literal(spec.name, tables.NAME),
-                        _text_key(table.c[spec.key]),
-                        row_digest(table, connection.dialect),
-                    )
+                        sa.literal(tables.BEFORE_RUN, sums.c.kind.type),
+                        sa.literal(0),
+                        sa.literal(0),
+                        *_totals(table, connection.dialect),
+                    ).select_from(table)
                     connection.execute(
-                        snap.insert().from_select(
-                            ["run_id", "table_name", "record_key", "digest"], rows
+                        sums.insert().from_select(
+                            ["run_id", "table_name", "kind", "part", "batch", "row_count", *_SUMS],
+                            totals,
                         )
                     )
-                tables.refresh_statistics(connection, snap.name)
         except sa.exc.DBAPIError as exc:
             raise describe_store_error(store, exc) from None
         finally:
             engine.dispose()
 
 
+def record_acted(
+    connection: sa.Connection,
+    run_id: str,
+    table_name: str,
+    part: int,
+    batch: int,
+    frame: pd.DataFrame,
+    acted_keys: pd.Series,
+) -> None:
+    """Add the digests of the records one batch acted on (the rows of `frame`, read with
+    `digest_columns`, whose key is in `acted_keys`), in the batch's transaction."""
+    acted = frame.loc[frame["key"].isin(acted_keys), [c for c in DIGEST_COLUMNS if c in frame]]
+    if acted.empty:
+        return
+    # Python integers: a batch's sum of 64-bit digests overflows numpy's int64.
+    sums = [sum(int(v) for v in acted[column].tolist()) for column in acted.columns]
+    sums += [0] * (len(_SUMS) - len(sums))
+    connection.execute(
+        tables.checksums.insert().values(
+            run_id=run_id,
+            table_name=table_name,
+            kind=tables.ACTED,
+            part=part,
+            batch=batch,
+            row_count=len(acted),
+            **dict(zip(_SUMS, sums, strict=True)),
+        )
+    )
+
+
 def exists(connection: sa.Connection, run_id: str, table_name: str) -> bool:
-    if not sa.inspect(connection).has_table(tables.snapshot.name):
+    """Whether the run has a snapshot of the table."""
+    if not sa.inspect(connection).has_table(tables.checksums.name):
         return False
-    snap = tables.snapshot
+    sums = tables.checksums
     found = connection.execute(
-        sa.select(sa.literal(1))
-        .where((snap.c.run_id == run_id) & (snap.c.table_name == table_name))
-        .limit(1)
+        sa.select(sa.literal(1)).where(
+            (sums.c.run_id == run_id)
+            & (sums.c.table_name == table_name)
+            & (sums.c.kind == tables.BEFORE_RUN)
+        )
     ).first()
     return found is not None
 
 
-def changed_rows_query(
+def checksum_query(
     connection: sa.Connection, spec: TableSpec, run_id: str
 ) -> sa.CompoundSelect[Any]:
-    """Keys of rows the run did not act on that changed, vanished, or appeared."""
-    table = sa.Table(spec.name, sa.MetaData(), autoload_with=connection)
-    snap, ledger = tables.snapshot, tables.ledger
-    key = table.c[spec.key]
-    acted = sa.exists(
-        sa.select(sa.literal(1)).where(
-            (ledger.c.table_name == spec.name)
-            & (ledger.c.record_key == snap.c.record_key)
-            & (ledger.c.run_id == run_id)
+    """A row per measure ('row_count', 'checksum') in which the rows the run did not act
+    on differ from the snapshot less the records it acted on; none when they agree.
+
+    One scan of the table, an anti-join against the run's ledger rows; the snapshot's
+    side is a handful of rows.
+    """
+    table = reflect(connection, spec.name, sa.MetaData())
+    sums, ledger = tables.checksums, tables.ledger
+    of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
+    sign = sa.case((sums.c.kind == tables.BEFORE_RUN, 1), else_=-1)
+    expected = (
+        sa.select(*(sa.func.sum(sign * sums.c[n]).label(n) for n in ("row_count", *_SUMS)))
+        .where((sums.c.run_id == run_id) & (sums.c.table_name == spec.name))
+        .subquery("expected")
+    )
+    key = sa.cast(table.c[spec.key], tables.KEY)
+    untouched = without(
+        sa.select(*_totals(table, connection.dialect)),
+        table,
+        ledger,
+        of_run & (ledger.c.record_key == key),
+        connection.dialect,
+    ).subquery("untouched")
+    count_differs = sa.func.coalesce(expected.c.row_count, -1) != untouched.c.row_count
+    sums_differ = sa.or_(*(sa.func.coalesce(expected.c[n], -1) != untouched.c[n] for n in _SUMS))
+    measures = [("row_count", count_differs), ("checksum", sums_differ)]
+    return sa.union_all(
+        *(
+            sa.select(sa.literal(name).label("key"))
+            .select_from(expected)
+            .select_from(untouched)
+            .where(differs)
+            for name, differs in measures
         )
     )
-    same_row = sa.exists(
-        sa.select(sa.literal(1)).where(
-            (key == sa.cast(snap.c.record_key, key.type))
-            & (row_digest(table, connection.dialect) == snap.c.digest)
-        )
-    )
-    changed_or_gone = sa.select(snap.c.record_key.label("key")).where(
-        (snap.c.run_id == run_id) & (snap.c.table_name == spec.name), ~acted, ~same_row
-    )
-    appeared = sa.select(_text_key(key).label("key")).where(
-        ~sa.exists(
-            sa.select(sa.literal(1)).where(
-                (snap.c.run_id == run_id)
-                & (snap.c.table_name == spec.name)
-                & (snap.c.record_key == _text_key(key))
-            )
-        )
-    )
-    return sa.union_all(changed_or_gone, appeared)
-
-
-def changed_rows(policy: Policy, run_id: str) -> dict[tuple[str, str], int]:
-    """Per (store, table) with a snapshot: how many rows not acted on changed.
-
-    Runs only when a checksum differs, and builds the snapshot's lookup index first:
-    without it MariaDB would scan the snapshot once per row."""
-    found: dict[tuple[str, str], int] = {}
-    for store in policy.stores:
-        engine = create_store_engine(store)
-        try:
-            with engine.begin() as connection:
-                if sa.inspect(connection).has_table(tables.snapshot.name):
-                    tables.snapshot_lookup.create(connection, checkfirst=True)
-                for spec in store.tables:
-                    if exists(connection, run_id, spec.name):
-                        keys = changed_rows_query(connection, spec, run_id).subquery()
-                        count = sa.select(sa.func.count()).select_from(keys)
-                        found[(store.name, spec.name)] = int(connection.scalar(count) or 0)
-        except sa.exc.DBAPIError as exc:
-            raise describe_store_error(store, exc) from None
-        finally:
-            engine.dispose()
-    return found
 
 
 def drop(policy: Policy, run_id: str) -> None:
-    """Delete the run's digests: they served their one check."""
+    """Delete the run's checksums: they served their one check."""
     for store in policy.stores:
         engine = create_store_engine(store)
         try:
             with engine.begin() as connection:
-                if sa.inspect(connection).has_table(tables.snapshot.name):
-                    snap = tables.snapshot
-                    connection.execute(snap.delete().where(snap.c.run_id == run_id))
+                if sa.inspect(connection).has_table(tables.checksums.name):
+                    sums = tables.checksums
+                    connection.execute(sums.delete().where(sums.c.run_id == run_id))
         except sa.exc.DBAPIError as exc:
             raise describe_store_error(store, exc) from None
         finally:
