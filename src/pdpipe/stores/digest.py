@@ -5,9 +5,8 @@ them over the records it acts on as it reads them, and the check after the run s
 over the rows it did not act on: an order-independent checksum, with no value and no
 per-row digest kept anywhere.
 
-    PostgreSQL  the server's 64-bit `hashtextextended` of the row's text (the hash that
-                hash partitioning uses): next to nothing beside the row's text, where MD5
-                and its hex cost 0.5 s per million rows
+    PostgreSQL  the server's own 64-bit hash of the row's values (`hash_record_extended`,
+                the hash that hash partitioning uses; of the row's text before version 14)
     MariaDB     the first 64 bits of the MD5 of a JSON array of its columns
     SQLite      the MD5 of the repr of its values, by a function pdpipe registers on every
                 connection (SQLite has no hash of its own), as two 32-bit halves: SQLite's
@@ -21,7 +20,7 @@ import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import mysql, postgresql
 
 SQLITE_DIGEST = "pdpipe_digest"
 SQLITE_HEX32 = "pdpipe_hex32"
@@ -46,10 +45,7 @@ def _register_digest(dbapi_connection: Any, _record: Any) -> None:
 def digest_parts(table: sa.Table, dialect: sa.Dialect) -> list[sa.ColumnElement[int]]:
     """The row's digest as one or two integers (see the module's docstring)."""
     if dialect.name == "postgresql":
-        # ROW(t.*), not t: a column named like its table would shadow the row.
-        quoted = dialect.identifier_preparer.quote(table.name)
-        whole_row: sa.ColumnElement[Any] = sa.literal_column(f"ROW({quoted}.*)")
-        return [sa.func.hashtextextended(sa.cast(whole_row, sa.Text), 0, type_=sa.BigInteger)]
+        return [_postgresql_digest(table, dialect)]
     if dialect.name in ("mysql", "mariadb"):
         md5 = sa.func.md5(sa.func.json_array(*table.columns), type_=sa.String)
         unsigned = mysql.BIGINT(unsigned=True)
@@ -58,3 +54,44 @@ def digest_parts(table: sa.Table, dialect: sa.Dialect) -> list[sa.ColumnElement[
     return [
         sa.func.pdpipe_hex32(sa.func.substr(digest, start, 8), type_=sa.Integer) for start in (1, 9)
     ]
+
+
+# Types whose values PostgreSQL hashes itself (a default hash operator class); JSONB has
+# one, JSON has none.
+_HASHABLE = (
+    sa.Integer,
+    sa.String,
+    sa.DateTime,
+    sa.Date,
+    sa.Time,
+    sa.Boolean,
+    sa.Numeric,
+    sa.Uuid,
+    sa.LargeBinary,
+    postgresql.JSONB,
+)
+
+
+def _postgresql_digest(table: sa.Table, dialect: sa.Dialect) -> sa.ColumnElement[int]:
+    """`hash_record_extended` of the row's values (PostgreSQL 14+), each hashed by its
+    type without being written out as text: a third of the time of hashing the row's
+    text (0.54 s against 1.52 s for a million subscribers), where printing timestamps
+    cost the most. A column of a type without a hash function (JSON, XML, geometric
+    types, arrays, domains …) goes in as its text."""
+    version = dialect.server_version_info or (0,)
+    if version < (14,):
+        quoted = dialect.identifier_preparer.quote(table.name)
+        whole_row: sa.ColumnElement[Any] = sa.literal_column(f"ROW({quoted}.*)")
+        return sa.func.hashtextextended(sa.cast(whole_row, sa.Text), 0, type_=sa.BigInteger)
+    values = [
+        column
+        if isinstance(column.type, _HASHABLE) and not _is_json(column.type)
+        else sa.cast(column, sa.Text)
+        for column in table.columns
+    ]
+    # ROW(…), not a bare parenthesis: one column in parentheses is no record.
+    return sa.func.hash_record_extended(sa.func.row(*values), 0, type_=sa.BigInteger)
+
+
+def _is_json(type_: sa.types.TypeEngine[Any]) -> bool:
+    return isinstance(type_, sa.JSON) and not isinstance(type_, postgresql.JSONB)
