@@ -134,6 +134,12 @@ def due_moments(policy: Policy, spec: TableSpec, as_of: AsOf) -> dict[str, dt.da
     return _moments(policy, spec, ended_by, latest_start_possibly_ended)
 
 
+def moment_names(policy: Policy, spec: TableSpec) -> list[str]:
+    """The names of the instants `ended_rows` compares with, the same on every day (no
+    deadline counted: the calendar of working days is not asked for)."""
+    return sorted(due_moments(policy, spec, AsOf.end_of_day(dt.date(2000, 1, 1), "UTC")))
+
+
 def overdue_moments(policy: Policy, spec: TableSpec, as_of: AsOf) -> dict[str, dt.datetime]:
     """Instants (naive UTC) for `ended_rows`: records whose purpose ended so long ago that
     its deadline is behind `as_of`: only records decide() calls overdue, so a check

@@ -113,11 +113,15 @@ def personal_data_left(
     # million contacts (12.9 s, 361 s at 3M) to find the 178k it had to look at.
     state = tables.state
     depersonalized = state.join(table, key == sa.cast(state.c.record_key, key.type))
+    # The patterns go in a CASE on the state row, which keeps them at the join: as a plain
+    # condition on the table, PostgreSQL pushed them into its scan of the whole table and
+    # ran them over every contact, not only the depersonalized (2.6 s against 1.1 s).
+    leaked = sa.case((state.c.record_key.is_not(None), sa.or_(*leaks)), else_=sa.false())
     return (
         sa.select(key.label("key"))
         .select_from(depersonalized)
         .where(state.c.table_name == spec.name, state.c.state == tables.DEPERSONALIZED)
-        .where(sa.or_(*leaks))
+        .where(leaked)
     )
 
 

@@ -2,7 +2,8 @@
 
 Per processed table, one suite (`pdpipe-<store>-<table>`):
 
-    key unique, key not null                      ExpectColumnValuesToBe{Unique,NotNull}
+    key unique                                    UnexpectedRowsExpectation (keys that repeat)
+    key not null                                  ExpectColumnValuesToNotBeNull
     no record past its deadline remains un-acted  UnexpectedRowsExpectation (queries.py)
     no PD left in depersonalized records          UnexpectedRowsExpectation
     children reference existing parents           UnexpectedRowsExpectation, per child
@@ -34,7 +35,7 @@ import sqlalchemy as sa
 from pdpipe.errors import BadInput
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.retention.decide import AsOf
-from pdpipe.retention.ended_sql import ended_rows, overdue_moments
+from pdpipe.retention.ended_sql import ended_rows, moment_names, overdue_moments
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 from pdpipe.validate import queries, snapshot
 
@@ -47,9 +48,8 @@ _SENTINEL_RUN = "00000000-0000-0000-0000-00000000b00c"
 _MARKER = re.compile(r"\$\{([a-z_.]+)\}")
 _JOIN = re.compile(r"\bJOIN\b", re.IGNORECASE)
 
-Kind = Literal["unique", "not_null", "no_rows"]
+Kind = Literal["not_null", "no_rows"]
 _GX_TYPES: dict[Kind, str] = {
-    "unique": "expect_column_values_to_be_unique",
     "not_null": "expect_column_values_to_not_be_null",
     "no_rows": "unexpected_rows_expectation",
 }
@@ -128,12 +128,8 @@ class SuiteTemplate:
         for check in self.checks:
             if not check.markers <= values.keys() or check.description in skip:
                 continue
-            if check.kind == "unique":
-                expectation: Any = gx.expectations.ExpectColumnValuesToBeUnique(
-                    column=check.column, description=check.description
-                )
-            elif check.kind == "not_null":
-                expectation = gx.expectations.ExpectColumnValuesToNotBeNull(
+            if check.kind == "not_null":
+                expectation: Any = gx.expectations.ExpectColumnValuesToNotBeNull(
                     column=check.column, description=check.description
                 )
             else:
@@ -180,12 +176,19 @@ def build_template(
 ) -> SuiteTemplate:
     """The suite for one table, from the policy and the table's schema."""
     template = SuiteTemplate(store=store.name, table=spec.name)
+    # Uniqueness as keys that repeat: GX's own expectation counts each key's rows with a
+    # window over the sorted table, four times the cost (0.78 s against 0.19 s at a
+    # million subscribers).
+    quote = connection.dialect.identifier_preparer.quote
+    key, alias = quote(spec.key), quote("key")  # KEY is a reserved word in MariaDB
+    repeated = f"SELECT {key} AS {alias} FROM {{batch}} GROUP BY {key} HAVING COUNT(*) > 1"
     template.checks += [
-        Check("unique", f"key {spec.key} is unique", column=spec.key),
+        Check("no_rows", f"key {spec.key} is unique", query=repeated),
         Check("not_null", f"key {spec.key} is not null", column=spec.key),
     ]
-    names = sorted(overdue_moments(policy, spec, AsOf.end_of_day(dt.date(2000, 1, 1), "UTC")))
-    moments = _sentinels(names)
+    # Counting deadlines from a sentinel day would make the calendar of working days
+    # span the years between it and today (0.4 s of `holidays`).
+    moments = _sentinels(moment_names(policy, spec))
     overdue = ended_rows(connection, policy, spec, moments)
     leaks = queries.personal_data_left(connection, policy, spec, with_state=True)
 
@@ -194,24 +197,27 @@ def build_template(
         # then the alias is the query's to give (PostgreSQL refuses a subquery without).
         return "{batch} AS pdpipe_batch" if _JOIN.search(sql) else "{batch}"
 
-    def key_in(statement: sa.Select[Any]) -> str:
-        sql = _template_sql(statement, connection, {f"as_of.{n}": v for n, v in moments.items()})
-        return f"SELECT {spec.key} FROM {batch(sql)} WHERE {spec.key} IN ({sql})"
-
-    def whole(statement: sa.Select[Any] | sa.CompoundSelect[Any]) -> str:
-        sql = _template_sql(statement, connection, {RUN_ID: _SENTINEL_RUN})
+    def whole(
+        statement: sa.Select[Any] | sa.CompoundSelect[Any],
+        stand_ins: Mapping[str, Any] | None = None,
+    ) -> str:
+        # The batch (the whole table) only gates the query: as `key IN (query)` it made
+        # PostgreSQL walk the table in key order, one process, where the query alone
+        # runs in parallel.
+        sql = _template_sql(statement, connection, stand_ins or {RUN_ID: _SENTINEL_RUN})
         return f"SELECT q.key FROM ({sql}) q WHERE EXISTS (SELECT 1 FROM {batch(sql)})"
 
+    on_day = {f"as_of.{n}": v for n, v in moments.items()}
     template.checks += [
         Check(
             "no_rows",
             "no record past its statutory deadline remains un-acted",
-            query=key_in(overdue),
+            query=whole(overdue, on_day),
         ),
         Check(
             "no_rows",
             "no email, phone or full name left in depersonalized records",
-            query=key_in(leaks),
+            query=whole(leaks),
         ),
     ]
     for child in spec.children:
