@@ -108,7 +108,7 @@ def _mysql_digest(table: sa.Table, dialect: sa.Dialect) -> list[sa.ColumnElement
         md5 = sa.func.md5(sa.func.json_array(*table.columns), type_=sa.String)
         unsigned = mysql.BIGINT(unsigned=True)
         return [sa.cast(sa.func.conv(sa.func.substr(md5, 1, 16), 16, 10), unsigned)]
-    null = sa.literal_column("0x1e")
+    null: sa.ColumnElement[Any] = sa.literal_column("0x1e")
     values = [sa.func.ifnull(column, null) for column in table.columns]
     joined = sa.func.concat_ws(sa.literal_column("0x1f"), *values, type_=sa.LargeBinary)
     return [
