@@ -11,6 +11,7 @@ for them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -87,6 +88,27 @@ class DecisionReader:
         return frame
 
     def frames(self, connection: sa.Connection, chunk_size: int) -> Iterator[pd.DataFrame]:
+        """Every chunk in key order. The next chunk is read on a thread while the caller
+        works on this one: the database's half of the time and the caller's overlap (the
+        connection is used by one thread at a time, the reading one). SQLite connections
+        stay on the thread that made them."""
+        if self.dialect.name == "sqlite":
+            yield from self._frames_here(connection, chunk_size)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdpipe-read") as reading:
+            upcoming = reading.submit(self.chunk, connection, None, chunk_size)
+            while True:
+                frame = upcoming.result()
+                if frame.empty:
+                    return
+                if len(frame) == chunk_size:
+                    after = python_value(frame[FrameColumns.KEY].iloc[-1])
+                    upcoming = reading.submit(self.chunk, connection, after, chunk_size)
+                yield frame
+                if len(frame) < chunk_size:
+                    return
+
+    def _frames_here(self, connection: sa.Connection, chunk_size: int) -> Iterator[pd.DataFrame]:
         after: object = None
         while True:
             frame = self.chunk(connection, after, chunk_size)
