@@ -75,7 +75,7 @@ class RunOptions:
     batch_size: int = 5_000
     dry_run: bool = False
     partitions: int = 1  # key ranges per table (SQLite: always 1, it has one writer)
-    snapshot: bool = False  # digest every row first, for validation (the flow does)
+    snapshot: bool = False  # count and checksum every table first, for validation
 
 
 @dataclass(frozen=True)

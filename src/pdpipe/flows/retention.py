@@ -2,7 +2,8 @@
 
     connect         task: reach every store (retried while one refuses connections)
     plan            task: check, resume or register the run, plan, cut partitions
-    snapshot        task: a digest of every row, kept in the store, before anything changes
+    snapshot        task: each table's row count and digest sums, kept in the store, before
+                    anything changes (each batch adds those of the records it acts on)
     process         task, mapped over partitions; retried with backoff on transient
                     store errors only (unreachable, deadlock, lock timeout)
     finish          task: close the run, plan again
