@@ -6,8 +6,7 @@ Does what the nightly flow does, without Prefect, under the stores' locks, and t
 each step apart:
 
     plan        prepare(): check the schema, register the run, plan, lay out partitions
-    snapshot    snapshot.take(): each table's count and digest sums, for the validation;
-                Great Expectations starts loading on a thread (validate/warmup.py)
+    snapshot    snapshot.take(): each table's count and digest sums, for the validation
     run         process_partition() for each partition, then finish() (which plans again):
                 the execution with its ledger, state and checkpoints; the partitions run
                 at once on PARTITION_THREADS threads, as on the flow's default task
@@ -51,7 +50,7 @@ from pdpipe.execute.runner import (
     process_partition,
 )
 from pdpipe.retention.decide import AsOf
-from pdpipe.validate import snapshot, warmup
+from pdpipe.validate import snapshot
 from pdpipe.validate.checks import validate_policy
 
 
@@ -147,7 +146,6 @@ def measure(
             prepared = prepare(policy, options)
         run_id = prepared.run_id or ""
         with steps.step("snapshot"):
-            warmup.start()  # as run_policy and the flow do
             snapshot.take(policy, run_id)
         with steps.step("run"):
             workers = 1 if profiles is not None else PARTITION_THREADS

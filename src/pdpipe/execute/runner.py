@@ -50,7 +50,7 @@ from pdpipe.stores.engine import (
 )
 from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
 from pdpipe.stores.schema_check import store_problems
-from pdpipe.validate import snapshot, suites, warmup
+from pdpipe.validate import snapshot, suites
 
 log = logging.getLogger("pdpipe.execute")
 
@@ -172,8 +172,6 @@ def run_policy(policy: Policy, options: RunOptions, progress: Progress | None = 
         prepared = prepare(policy, options)
         if prepared.dry_run:
             return finish(policy, prepared, [])
-        if options.snapshot:  # validated afterwards: the checks' library loads meanwhile
-            warmup.start()
         if options.snapshot and not prepared.resumed:
             snapshot.take(policy, prepared.run_id or "")
         outcomes = []

@@ -56,7 +56,7 @@ from pdpipe.report.documents.issue import Document, issue
 from pdpipe.retention.decide import AsOf
 from pdpipe.settings import output_dir, retry_delays
 from pdpipe.stores.engine import probe_stores
-from pdpipe.validate import snapshot, warmup
+from pdpipe.validate import snapshot
 from pdpipe.validate.checks import ValidationReport, require_success, validate_policy
 
 SUMMARY_ARTIFACT = "pdpipe-retention-summary"
@@ -160,7 +160,6 @@ def _run(
             return finish(policy, prepared, []), [], None
         logger.info("run %s: %d partition(s)", prepared.run_id, len(prepared.partitions))
         run_id = prepared.run_id or ""
-        warmup.start()  # the checks' library loads while the snapshot and the run wait
         if not prepared.resumed:  # a resumed run keeps the snapshot of its first attempt
             retrying(snapshot_task)(parameters.policy_path, run_id)
         futures = [

@@ -71,7 +71,7 @@ def validate_policy(
     `expect_snapshot`, a table without one fails that check rather than skipping it.
     """
     warmup.quiet()
-    import great_expectations as gx  # loaded already when the run started it (warmup)
+    import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     folder.mkdir(parents=True, exist_ok=True)
