@@ -34,18 +34,8 @@ class Entry(NamedTuple):
 
 
 def _canonical(seq: int, run_id: str, store: str, entry: Entry, acted_at: dt.datetime) -> str:
-    fields = [
-        seq,
-        run_id,
-        store,
-        entry.table,
-        entry.record_key,
-        entry.action,
-        entry.reason,
-        entry.legal_basis,
-        entry.categories,
-        acted_at.isoformat(timespec="seconds"),
-    ]
+    # Entry's fields in their order: table, key, action, reason, legal basis, categories.
+    fields = [seq, run_id, store, *entry, acted_at.isoformat(timespec="seconds")]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -139,22 +129,7 @@ def append(
     for entry in entries:
         seq += 1
         digest = row_hash(prev, canonical(seq, entry))
-        rows.append(
-            (
-                seq,
-                run_id,
-                store,
-                entry.table,
-                entry.record_key,
-                entry.action,
-                entry.reason,
-                entry.legal_basis,
-                entry.categories,
-                acted_at,
-                prev,
-                digest,
-            )
-        )
+        rows.append((seq, run_id, store, *entry, acted_at, prev, digest))  # _LEDGER_COLUMNS
         prev = digest
     bulk.insert_rows(connection, tables.ledger, _LEDGER_COLUMNS, rows)
     connection.execute(

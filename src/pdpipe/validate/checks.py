@@ -10,6 +10,8 @@ scrubbed results, into the run's folder.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.validate import snapshot, suites, warmup
+from pdpipe.validate import snapshot, suites
 
 # Counts only: no partial_unexpected_list, no values (checked per expectation type in
 # tests/validate, Data Docs included).
@@ -70,7 +72,8 @@ def validate_policy(
     snapshot was taken before it, the rows it did not act on against the snapshot. With
     `expect_snapshot`, a table without one fails that check rather than skipping it.
     """
-    warmup.quiet()
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before GX is imported
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
