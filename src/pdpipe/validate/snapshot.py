@@ -12,8 +12,8 @@ record changed before the batch that acted on it read it, makes them differ. The
 checksums are deleted once the run is validated.
 
 A failed check says that the table's untouched rows differ, not which: naming them would
-take a digest per row, which cost three times the run's own reads (3.2 s of a 23 s run
-at a million subscribers, and as much again to compare).
+take a digest per row, written before the run and compared after (8.3 s and 4.1 s at a
+million subscribers on the benchmark's machine, against 1.6 s and 1.0 s for the sums).
 """
 
 from __future__ import annotations
