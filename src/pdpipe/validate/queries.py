@@ -16,6 +16,7 @@ from pdpipe.execute import tables
 from pdpipe.policy.models import ColumnRef, Policy, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
+from pdpipe.validate import guarantees
 
 
 def overdue_rows(
@@ -31,13 +32,18 @@ def overdue_rows(
 def orphaned_children(
     connection: sa.Connection, spec: TableSpec, child_name: str, fk: str
 ) -> sa.Select[Any]:
-    """Rows of a child whose reference points at no parent (NULL is allowed: set_null)."""
+    """Rows of a child whose reference points at no parent (NULL is allowed: set_null).
+
+    None where an enforced foreign key guarantees there are none (guarantees.py): the
+    server then skips reading the child."""
     metadata = sa.MetaData()
     parent = sa.Table(spec.name, metadata, autoload_with=connection)
     child = sa.Table(child_name, metadata, autoload_with=connection)
     identity = list(child.primary_key.columns) or [child.c[fk]]
     missing = ~sa.exists(sa.select(sa.literal(1)).where(parent.c[spec.key] == child.c[fk]))
-    return sa.select(identity[0].label("key")).where(child.c[fk].is_not(None), missing)
+    orphans = sa.select(identity[0].label("key")).where(child.c[fk].is_not(None), missing)
+    enforced = guarantees.foreign_key(connection, child_name, fk, spec.name, spec.key)
+    return orphans if enforced is None else orphans.where(~guarantees.as_condition(enforced))
 
 
 # Portable patterns: PostgreSQL (~), MariaDB (REGEXP, PCRE) and SQLite (SQLAlchemy

@@ -3,7 +3,7 @@
 Per processed table, one suite (`pdpipe-<store>-<table>`):
 
     key unique                                    UnexpectedRowsExpectation (keys that repeat)
-    key not null                                  ExpectColumnValuesToNotBeNull
+    key not null                                  UnexpectedRowsExpectation (NULL keys)
     no record past its deadline remains un-acted  UnexpectedRowsExpectation (queries.py)
     no PD left in depersonalized records          UnexpectedRowsExpectation
     children reference existing parents           UnexpectedRowsExpectation, per child
@@ -18,6 +18,9 @@ counted from, the run id) is a `${name}` marker in its SQL, so the file under
 expectations POLICY` writes them; a run refuses to start when they disagree with the
 policy (a PD column added without its check would otherwise go unreviewed), and checks
 with exactly these templates, the markers filled in.
+
+Every check is one query for the keys of rows that break a rule: GX counts them, and a
+failing check names records by key without copying a value (see checks.py).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -37,7 +40,7 @@ from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, moment_names, overdue_moments
 from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.validate import queries, snapshot
+from pdpipe.validate import guarantees, queries, snapshot
 
 FOLDER = "expectations"
 RUN_ID = "run_id"
@@ -48,25 +51,19 @@ _SENTINEL_RUN = "00000000-0000-0000-0000-00000000b00c"
 _MARKER = re.compile(r"\$\{([a-z_.]+)\}")
 _JOIN = re.compile(r"\bJOIN\b", re.IGNORECASE)
 
-Kind = Literal["not_null", "no_rows"]
-_GX_TYPES: dict[Kind, str] = {
-    "not_null": "expect_column_values_to_not_be_null",
-    "no_rows": "unexpected_rows_expectation",
-}
+_GX_TYPE = "unexpected_rows_expectation"
 LEDGER_CHECK = "the run's ledger rows equal the changes made"
 SNAPSHOT_CHECK = "rows not acted on are unchanged"
 
 
 @dataclass(frozen=True)
 class Check:
-    kind: Kind
     description: str
-    column: str | None = None
-    query: str | None = None  # SQL with ${name} markers; {batch} is GX's
+    query: str  # SQL with ${name} markers; {batch} is GX's
 
     @property
     def markers(self) -> set[str]:
-        return set(_MARKER.findall(self.query or ""))
+        return set(_MARKER.findall(self.query))
 
 
 @dataclass
@@ -85,16 +82,14 @@ class SuiteTemplate:
 
     def to_json(self) -> dict[str, Any]:
         """GX's suite format, with pdpipe's markers listed in `meta`."""
-        expectations = []
-        for check in self.checks:
-            kwargs: dict[str, Any] = (
-                {"column": check.column}
-                if check.column is not None
-                else {"unexpected_rows_query": check.query}
-            )
-            expectations.append(
-                {"type": _GX_TYPES[check.kind], "kwargs": kwargs, "description": check.description}
-            )
+        expectations = [
+            {
+                "type": _GX_TYPE,
+                "kwargs": {"unexpected_rows_query": check.query},
+                "description": check.description,
+            }
+            for check in self.checks
+        ]
         markers = sorted({m for check in self.checks for m in check.markers})
         return {
             "name": self.name,
@@ -104,15 +99,9 @@ class SuiteTemplate:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SuiteTemplate:
-        kinds = {gx_type: kind for kind, gx_type in _GX_TYPES.items()}
         meta = data["meta"]["pdpipe"]
         checks = [
-            Check(
-                kind=kinds[item["type"]],
-                description=item["description"],
-                column=item["kwargs"].get("column"),
-                query=item["kwargs"].get("unexpected_rows_query"),
-            )
+            Check(item["description"], item["kwargs"]["unexpected_rows_query"])
             for item in data["expectations"]
         ]
         return cls(store=meta["store"], table=meta["table"], checks=checks)
@@ -128,16 +117,10 @@ class SuiteTemplate:
         for check in self.checks:
             if not check.markers <= values.keys() or check.description in skip:
                 continue
-            if check.kind == "not_null":
-                expectation: Any = gx.expectations.ExpectColumnValuesToNotBeNull(
-                    column=check.column, description=check.description
-                )
-            else:
-                query = _MARKER.sub(lambda m: values[m.group(1)], check.query or "")
-                expectation = ExpectNoUnexpectedRows(
-                    unexpected_rows_query=query, description=check.description
-                )
-            suite.add_expectation(expectation)
+            query = _MARKER.sub(lambda m: values[m.group(1)], check.query)
+            suite.add_expectation(
+                ExpectNoUnexpectedRows(unexpected_rows_query=query, description=check.description)
+            )
         return suite
 
 
@@ -182,9 +165,15 @@ def build_template(
     quote = connection.dialect.identifier_preparer.quote
     key, alias = quote(spec.key), quote("key")  # KEY is a reserved word in MariaDB
     repeated = f"SELECT {key} AS {alias} FROM {{batch}} GROUP BY {key} HAVING COUNT(*) > 1"
+    unique = guarantees.unique_key(connection, spec.name, spec.key)
+    if unique is not None:  # the server skips the scan when its unique index vouches
+        repeated = f"SELECT q.{alias} FROM ({repeated}) q WHERE NOT {_braced(unique)}"
+    # Not GX's not-null expectation, which counts NULLs over the whole table: an index on
+    # the key answers IS NULL without reading it, and a NOT NULL column needs no look.
+    missing = f"SELECT {key} AS {alias} FROM {{batch}} WHERE {key} IS NULL"
     template.checks += [
-        Check("no_rows", f"key {spec.key} is unique", query=repeated),
-        Check("not_null", f"key {spec.key} is not null", column=spec.key),
+        Check(f"key {spec.key} is unique", query=repeated),
+        Check(f"key {spec.key} is not null", query=missing),
     ]
     # Counting deadlines from a sentinel day would make the calendar of working days
     # span the years between it and today (0.4 s of `holidays`).
@@ -210,12 +199,10 @@ def build_template(
     on_day = {f"as_of.{n}": v for n, v in moments.items()}
     template.checks += [
         Check(
-            "no_rows",
             "no record past its statutory deadline remains un-acted",
             query=whole(overdue, on_day),
         ),
         Check(
-            "no_rows",
             "no email, phone or full name left in depersonalized records",
             query=whole(leaks),
         ),
@@ -224,19 +211,16 @@ def build_template(
         orphans = queries.orphaned_children(connection, spec, child.table, child.fk)
         template.checks.append(
             Check(
-                "no_rows",
                 f"rows of {child.table} reference existing {spec.name} (or NULL)",
                 query=whole(orphans),
             )
         )
     template.checks += [
         Check(
-            "no_rows",
             LEDGER_CHECK,
             query=whole(queries.ledger_disagrees(connection, spec, _SENTINEL_RUN)),
         ),
         Check(
-            "no_rows",
             SNAPSHOT_CHECK,
             query=whole(snapshot.checksum_query(connection, spec, _SENTINEL_RUN)),
         ),
