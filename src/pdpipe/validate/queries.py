@@ -34,8 +34,8 @@ def orphaned_children(
 ) -> sa.Select[Any]:
     """Rows of a child whose reference points at no parent (NULL is allowed: set_null).
 
-    None where an enforced foreign key guarantees there are none (guarantees.py): the
-    server then skips reading the child."""
+    On PostgreSQL the query carries a guard (guarantees.py): where an enforced foreign key
+    vouches that there are none, the server skips reading the child."""
     metadata = sa.MetaData()
     parent = sa.Table(spec.name, metadata, autoload_with=connection)
     child = sa.Table(child_name, metadata, autoload_with=connection)
