@@ -202,9 +202,11 @@ def compile_condition(
     if isinstance(condition, AnyOf):
         return sa.or_(*(compile_condition(c, table, key, resolve) for c in condition.items))
     if isinstance(condition, Not):
+        inner = compile_condition(condition.item, table, key, resolve)
+        if isinstance(condition.item, Exists):  # never NULL; left plain, a server can
+            return sa.not_(inner)  # run NOT EXISTS as an anti-join
         # NULL-safe negation: a comparison that is NULL (unknown) counts as not matching,
         # so its negation must count as matching, as a reader of the policy would expect.
-        inner = compile_condition(condition.item, table, key, resolve)
         return sa.not_(sa.func.coalesce(sa.case((inner, 1), else_=0), 0) == 1)
     child = resolve(condition.table)
     link = child.c[condition.fk] == table.c[key]

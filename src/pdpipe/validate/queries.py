@@ -21,7 +21,7 @@ from pdpipe.validate import guarantees
 
 def overdue_rows(
     connection: sa.Connection, policy: Policy, spec: TableSpec, as_of: AsOf
-) -> sa.Select[Any]:
+) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """Keys of records whose purpose ended and whose deadline has passed, still un-acted:
     present, not depersonalized, not blocked. After a good run: none."""
     with_state = sa.inspect(connection).has_table(tables.state.name)
