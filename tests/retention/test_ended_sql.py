@@ -179,7 +179,9 @@ def _decided(
     return decided.sort_values("key").reset_index(drop=True)
 
 
-def _keys(connection: sa.Connection, statement: sa.Select[Any]) -> set[int]:
+def _keys(
+    connection: sa.Connection, statement: sa.Select[Any] | sa.CompoundSelect[Any]
+) -> set[int]:
     return {int(key) for key in connection.execute(statement).scalars()}
 
 
@@ -233,7 +235,7 @@ def test_when_ends_fall_on_month_ends_then_sql_and_decide_pick_the_same_records(
     engine.dispose()
 
 
-def _count(connection: sa.Connection, statement: sa.Select[Any]) -> int:
+def _count(connection: sa.Connection, statement: sa.Select[Any] | sa.CompoundSelect[Any]) -> int:
     return len(_keys(connection, statement))
 
 
