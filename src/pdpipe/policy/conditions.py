@@ -188,23 +188,36 @@ TableResolver = Callable[[str], sa.Table]
 
 
 def compile_condition(
-    condition: Condition, table: sa.Table, key: str, resolve: TableResolver
+    condition: Condition,
+    table: sa.Table,
+    key: str,
+    resolve: TableResolver,
+    *,
+    plain_not_exists: bool = False,
 ) -> sa.ColumnElement[bool]:
     """The condition as a SQLAlchemy boolean expression over `table`.
 
     `resolve` gives the Table object of a child named in an `exists`; `key` is the parent's
-    key column that the child's fk refers to.
+    key column that the child's fk refers to. With `plain_not_exists`, a negated `exists`
+    is a bare NOT EXISTS (it is never NULL), which PostgreSQL can run as an anti-join; by
+    default it gets the NULL-safe wrapper of every negation, since MariaDB read a bare one
+    in the decision reads' key-ordered chunks seven times slower (130 s against 19 s for
+    a million subscribers).
     """
+
+    def compiled(item: Condition) -> sa.ColumnElement[bool]:
+        return compile_condition(item, table, key, resolve, plain_not_exists=plain_not_exists)
+
     if isinstance(condition, Compare):
         return _compile_compare(condition, table)
     if isinstance(condition, AllOf):
-        return sa.and_(*(compile_condition(c, table, key, resolve) for c in condition.items))
+        return sa.and_(*(compiled(c) for c in condition.items))
     if isinstance(condition, AnyOf):
-        return sa.or_(*(compile_condition(c, table, key, resolve) for c in condition.items))
+        return sa.or_(*(compiled(c) for c in condition.items))
     if isinstance(condition, Not):
-        inner = compile_condition(condition.item, table, key, resolve)
-        if isinstance(condition.item, Exists):  # never NULL; left plain, a server can
-            return sa.not_(inner)  # run NOT EXISTS as an anti-join
+        inner = compiled(condition.item)
+        if plain_not_exists and isinstance(condition.item, Exists):
+            return sa.not_(inner)
         # NULL-safe negation: a comparison that is NULL (unknown) counts as not matching,
         # so its negation must count as matching, as a reader of the policy would expect.
         return sa.not_(sa.func.coalesce(sa.case((inner, 1), else_=0), 0) == 1)
