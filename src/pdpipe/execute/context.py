@@ -54,15 +54,6 @@ class TableContext:
     def key(self) -> sa.Column[Any]:
         return self.table.c[self.spec.key]
 
-    def applied_columns(self) -> list[PdColumn]:
-        """The columns whose operators a run may apply: on depersonalize, or on children
-        depersonalized on destroy."""
-        applied = list(self.columns) if self.purpose.on_end is Action.DEPERSONALIZE else []
-        for child in self.children:
-            if child.spec.on_destroy is ChildAction.DEPERSONALIZE:
-                applied += child.columns
-        return applied
-
     @property
     def categories(self) -> str:
         found = {c for column in self.columns for c in column.spec.data}
@@ -70,6 +61,16 @@ class TableContext:
             c for child in self.children for column in child.columns for c in column.spec.data
         }
         return ",".join(sorted(found))
+
+
+def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
+    """The policy's columns whose operators a run may apply: on depersonalize, or on
+    children depersonalized on destroy. Known without reading the store."""
+    applied = list(spec.columns.values()) if purpose.on_end is Action.DEPERSONALIZE else []
+    for child in spec.children:
+        if child.on_destroy is ChildAction.DEPERSONALIZE:
+            applied += child.columns.values()
+    return applied
 
 
 def _pd_columns(table: sa.Table, specs: dict[str, ColumnSpec]) -> list[PdColumn]:

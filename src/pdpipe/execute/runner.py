@@ -34,8 +34,9 @@ import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
 from pdpipe.execute import actions, ledger, tables
-from pdpipe.execute.context import TableContext, table_context
+from pdpipe.execute.context import TableContext, applied_specs, table_context
 from pdpipe.execute.lock import store_lock
+from pdpipe.operators.registry import build_operator
 from pdpipe.policy.errors import PolicyError
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
@@ -280,18 +281,12 @@ def _refuse_large(plan: Plan, options: RunOptions) -> None:
 
 def _require_secret(policy: Policy) -> None:
     """A run that would apply a keyed operator without its key stops before writing."""
-    contexts = []
-    for store in policy.stores:
-        with opened_store(store) as connection:
-            metadata = sa.MetaData()
-            contexts += [
-                table_context(connection, policy, store.name, spec, metadata)
-                for spec in store.tables
-            ]
     needs_key = any(
-        column.operator is not None and column.operator.needs_secret
-        for context in contexts
-        for column in context.applied_columns()
+        column.depersonalize is not None
+        and build_operator(column.depersonalize.name, column.depersonalize.options).needs_secret
+        for store in policy.stores
+        for spec in store.tables
+        for column in applied_specs(policy.purpose(spec.purpose), spec)
     )
     if needs_key and not pseudonym_secret(policy):
         raise BadInput(
