@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import holidays
 import pytest
 import sqlalchemy as sa
 
 from pdpipe.policy import load_policy
+from pdpipe.retention import plan as plan_module
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import build_plan
+from pdpipe.stores.reader import DecisionReader, even_splits
 from tests.stores.builders import AS_OF_DAY, populate, write_policy
 
 AS_OF = AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty")
@@ -116,3 +120,75 @@ def test_when_chunk_size_varies_then_plan_is_the_same(chunk_size: int, tmp_path:
     policy = load_policy(write_policy(tmp_path, url))
     reference = build_plan(policy, AS_OF, chunk_size=300).to_json()
     assert build_plan(policy, AS_OF, chunk_size=chunk_size).to_json() == reference
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def server_url(request: pytest.FixtureRequest) -> str:
+    """A fresh PostgreSQL or MariaDB database: the servers a plan reads in key ranges."""
+    fixture = "pg_url" if request.param == "postgresql" else "mariadb_url"
+    return str(request.getfixturevalue(fixture))
+
+
+def test_when_tables_are_read_in_key_ranges_then_the_plan_is_the_same(
+    server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    populate(server_url)
+    policy = load_policy(write_policy(tmp_path, server_url))
+    monkeypatch.setattr(plan_module, "SLICE_ABOVE", 10**9)
+    whole = build_plan(policy, AS_OF, chunk_size=700).to_json()
+    ranged_reads: list[str] = []
+
+    def note(*args: object) -> None:
+        statement = str(args[2])
+        if "people.id <=" in statement:
+            ranged_reads.append(statement)
+
+    monkeypatch.setattr(plan_module, "SLICE_ABOVE", 100)
+    monkeypatch.setattr(plan_module, "SLICES", 3)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", note)
+    try:
+        sliced = build_plan(policy, AS_OF, chunk_size=700).to_json()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", note)
+    assert ranged_reads, "the table was read in one piece"
+    assert sliced["tables"] == whole["tables"]  # counts, earliest dates, reasons' order
+
+
+def test_when_a_table_is_cut_then_by_integer_keys_only(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    metadata = sa.MetaData()
+    numbered = sa.Table("numbered", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    named = sa.Table("named", metadata, sa.Column("code", sa.String(10), primary_key=True))
+    empty = sa.Table("empty", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(numbered.insert(), [{"id": n} for n in (5, 6, 50, 95)])
+        connection.execute(named.insert(), [{"code": c} for c in "abcd"])
+        assert even_splits(connection, numbered, "id", 3) == [35, 65]
+        assert even_splits(connection, numbered, "id", 1) == []
+        assert even_splits(connection, named, "code", 3) == []
+        assert even_splits(connection, empty, "id", 3) == []
+    engine.dispose()
+
+
+def test_when_no_value_needs_converting_then_rows_come_as_the_driver_gives_them(
+    store_url: str, tmp_path: Path
+) -> None:
+    populate(store_url, rows=50)
+    policy = load_policy(write_policy(tmp_path, store_url))
+    spec = policy.stores[0].tables[0]
+    engine = sa.create_engine(store_url)
+    with engine.connect() as connection:
+        plain = DecisionReader(connection, spec)
+        assert plain.unconverted(connection.execute(plain.statement(None, 10)))  # fast path
+
+        def money(table: sa.Table, _dialect: sa.Dialect) -> list[sa.ColumnElement[Any]]:
+            return [sa.cast(table.c.id, sa.Numeric(10, 2)).label("money")]
+
+        converted = DecisionReader(connection, spec, extra=money)
+        frame = converted.chunk(connection, None, 10)
+        assert all(isinstance(value, Decimal) for value in frame["money"])
+        if store_url.startswith("sqlite"):  # a float there, made a Decimal by SQLAlchemy
+            assert not converted.unconverted(connection.execute(converted.statement(None, 10)))
+        assert list(frame["key"]) == list(plain.chunk(connection, None, 10)["key"])
+    engine.dispose()

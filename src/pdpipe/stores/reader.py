@@ -77,7 +77,9 @@ class DecisionReader:
     ) -> pd.DataFrame:
         """Up to `limit` rows with keys after `after` (None: from the start) and up to
         `through` (None: to the end)."""
-        rows = connection.execute(self.statement(after, limit, through)).fetchall()
+        result = connection.execute(self.statement(after, limit, through))
+        with result:
+            rows = result.cursor.fetchall() if self.unconverted(result) else result.fetchall()
         if not rows:
             return pd.DataFrame({name: [] for name in [*self.names, *self.copies]})
         # Column-wise construction: DataFrame.from_records probes each Row object, which
@@ -87,31 +89,49 @@ class DecisionReader:
             frame[name] = frame[same]
         return frame
 
-    def frames(self, connection: sa.Connection, chunk_size: int) -> Iterator[pd.DataFrame]:
-        """Every chunk in key order. The next chunk is read on a thread while the caller
+    def unconverted(self, result: sa.CursorResult[Any]) -> bool:
+        """Whether SQLAlchemy would hand back every value of `result` as the driver gives
+        it: then the driver's rows are taken as they are, since making SQLAlchemy's Row
+        objects took a fifth of the plan's CPU (2.65 against 2.12 s at 1M)."""
+        dialect = self.dialect
+        return not any(
+            column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+            for column, described in zip(self.columns, result.cursor.description, strict=True)
+        )
+
+    def frames(
+        self,
+        connection: sa.Connection,
+        chunk_size: int,
+        after: object = None,
+        through: object = None,
+    ) -> Iterator[pd.DataFrame]:
+        """Every chunk in key order, of the keys after `after` (None: from the start) up to
+        `through` (None: to the end). The next chunk is read on a thread while the caller
         works on this one: the database's half of the time and the caller's overlap (the
         connection is used by one thread at a time, the reading one). SQLite connections
         stay on the thread that made them."""
         if self.dialect.name == "sqlite":
-            yield from self._frames_here(connection, chunk_size)
+            yield from self._frames_here(connection, chunk_size, after, through)
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdpipe-read") as reading:
-            upcoming = reading.submit(self.chunk, connection, None, chunk_size)
+            upcoming = reading.submit(self.chunk, connection, after, chunk_size, through)
             while True:
                 frame = upcoming.result()
                 if frame.empty:
                     return
                 if len(frame) == chunk_size:
-                    after = python_value(frame[FrameColumns.KEY].iloc[-1])
-                    upcoming = reading.submit(self.chunk, connection, after, chunk_size)
+                    last = python_value(frame[FrameColumns.KEY].iloc[-1])
+                    upcoming = reading.submit(self.chunk, connection, last, chunk_size, through)
                 yield frame
                 if len(frame) < chunk_size:
                     return
 
-    def _frames_here(self, connection: sa.Connection, chunk_size: int) -> Iterator[pd.DataFrame]:
-        after: object = None
+    def _frames_here(
+        self, connection: sa.Connection, chunk_size: int, after: object, through: object
+    ) -> Iterator[pd.DataFrame]:
         while True:
-            frame = self.chunk(connection, after, chunk_size)
+            frame = self.chunk(connection, after, chunk_size, through)
             if frame.empty:
                 return
             yield frame
@@ -209,6 +229,20 @@ def key_ranges(connection: sa.Connection, spec: TableSpec, parts: int) -> list[o
     tiled = tiles.subquery()
     query = sa.select(sa.func.max(tiled.c.k)).group_by(tiled.c.part).order_by(tiled.c.part)
     return [python_value(value) for value in connection.execute(query).scalars()]
+
+
+def even_splits(connection: sa.Connection, table: sa.Table, key: str, parts: int) -> list[int]:
+    """Upper keys cutting an integer key's span into `parts` ranges of equal width, for
+    readers to share a table: two index probes, where key_ranges' NTILE reads every row.
+    No cut (an empty list) for keys of other types, or too few to cut."""
+    column = table.c[key]
+    if parts < 2 or not isinstance(column.type, sa.Integer):
+        return []
+    low, high = connection.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
+    if low is None or high - low < parts:
+        return []
+    width = (high - low) / parts
+    return [int(low + width * part) for part in range(1, parts)]
 
 
 def count_rows(connection: sa.Connection, name: str) -> int:
