@@ -173,7 +173,7 @@ def render(results: Results, console: Console) -> None:
         "load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*results.load)
     )
     for step, rows in found.get("statements", {}).items():
-        if step in ("run", "validation"):
+        if step in ("plan", "run", "validation"):
             console.print(
                 f"pdpipe {step}: seconds waiting on the database, per kind of statement"
                 " (summed over threads)"
