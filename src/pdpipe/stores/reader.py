@@ -196,11 +196,18 @@ def _decision_columns(
 def _instant_reader(
     connection: sa.Connection,
 ) -> Callable[[sa.ColumnElement[Any]], sa.ColumnElement[Any]]:
-    """SQLite keeps timestamps as text, which SQLAlchemy parses one value at a time; taking
-    the text as it is lets pandas parse a whole chunk at once (decide.as_utc)."""
-    if connection.dialect.name != "sqlite":
-        return lambda column: column
-    return lambda column: sa.type_coerce(column, sa.String)
+    """Instants as text where the driver would parse them one value at a time, for pandas
+    to parse a whole chunk at once (decide.as_utc): SQLite keeps them as text already;
+    MariaDB's are cast, since PyMySQL made datetime objects in Python at 1.3 us a value
+    (50,000 contacts with three instants: 0.34 s, as text 0.14 s). psycopg parses in C."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        return lambda column: sa.type_coerce(column, sa.String)
+    if dialect in ("mysql", "mariadb"):
+        return lambda column: (
+            sa.cast(column, sa.String) if isinstance(column.type, sa.Date | sa.DateTime) else column
+        )
+    return lambda column: column
 
 
 def read_decision_frames(
