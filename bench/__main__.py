@@ -70,7 +70,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--statements",
         action="store_true",
-        help="show where pdpipe's run waited on the database, per kind of statement",
+        help="show where pdpipe's plan, run and validation waited on the database, "
+        "per kind of statement",
     )
     parser.add_argument(
         "--tag", default="", help="infix of the database names (pdpipe_bench_<tag>_src, ...)"
