@@ -186,6 +186,7 @@ class _Slice:
     store: StoreSpec
     spec: TableSpec
     reader: DecisionReader  # one per table, shared: it only builds statements
+    chunk_size: int  # the table's chunk size shared among its ranges: memory stays put
     after: object = None
     through: object = None
 
@@ -231,7 +232,8 @@ def build_plan(
             if not local and plan.rows_total > SLICE_ABOVE:
                 cuts = [*even_splits(connection, reader.table, spec.key, SLICES)]
         bounds = [None, *cuts, None]
-        return plan, [_Slice(store, spec, reader, *bound) for bound in pairwise(bounds)]
+        chunk = max(1, chunk_size // (len(cuts) + 1))
+        return plan, [_Slice(store, spec, reader, chunk, *bound) for bound in pairwise(bounds)]
 
     def plan_slice(piece: _Slice, total: int) -> dict[str, ReasonCount]:
         with _described(piece.store), engines[piece.store.name].connect() as connection:
@@ -240,7 +242,6 @@ def build_plan(
                 policy,
                 piece,
                 as_of,
-                chunk_size,
                 lambda rows: report(piece.label, rows, total),
                 None if observe is None else observe_one,
             )
@@ -289,7 +290,6 @@ def _plan_slice(
     policy: Policy,
     piece: _Slice,
     as_of: AsOf,
-    chunk_size: int,
     progress: Callable[[int], None],
     observe: Observer | None,
 ) -> dict[str, ReasonCount]:
@@ -297,7 +297,8 @@ def _plan_slice(
     spec = piece.spec
     purpose = policy.purpose(spec.purpose)
     reasons: dict[str, ReasonCount] = {}
-    for frame in piece.reader.frames(connection, chunk_size, piece.after, piece.through):
+    chunks = piece.reader.frames(connection, piece.chunk_size, piece.after, piece.through)
+    for frame in chunks:
         decisions = decide(frame, spec, policy, as_of)
         if observe is not None:
             observe(piece.store.name, spec.name, decisions)
