@@ -187,6 +187,7 @@ class _Slice:
     spec: TableSpec
     reader: DecisionReader  # one per table, shared: it only builds statements
     chunk_size: int  # the table's chunk size shared among its ranges: memory stays put
+    rows_total: int  # the whole table's, for progress
     after: object = None
     through: object = None
 
@@ -233,29 +234,32 @@ def build_plan(
                 cuts = [*even_splits(connection, reader.table, spec.key, SLICES)]
         bounds = [None, *cuts, None]
         chunk = max(1, chunk_size // (len(cuts) + 1))
-        return plan, [_Slice(store, spec, reader, chunk, *bound) for bound in pairwise(bounds)]
+        return plan, [
+            _Slice(store, spec, reader, chunk, plan.rows_total, *bound)
+            for bound in pairwise(bounds)
+        ]
 
-    def plan_slice(piece: _Slice, total: int) -> dict[str, ReasonCount]:
+    def plan_slice(piece: _Slice) -> dict[str, ReasonCount]:
         with _described(piece.store), engines[piece.store.name].connect() as connection:
             return _plan_slice(
                 connection,
                 policy,
                 piece,
                 as_of,
-                lambda rows: report(piece.label, rows, total),
+                lambda rows: report(piece.label, rows, piece.rows_total),
                 None if observe is None else observe_one,
             )
 
     jobs = [(store, spec) for store in policy.stores for spec in store.tables]
     try:
         surveyed = _each(survey, jobs, threads=not local)
-        pieces = [(piece, plan.rows_total) for plan, slices in surveyed for piece in slices]
-        counted = _each(lambda job: plan_slice(*job), pieces, threads=not local)
+        pieces = [piece for _, slices in surveyed for piece in slices]
+        counted = _each(plan_slice, pieces, threads=not local)
     finally:
         for engine in engines.values():
             engine.dispose()
     plans = {(plan.store, plan.table): plan for plan, _ in surveyed}
-    for (piece, _total), reasons in zip(pieces, counted, strict=True):  # in key order
+    for piece, reasons in zip(pieces, counted, strict=True):  # in key order
         plans[piece.store.name, piece.spec.name].merge(reasons)
     if progress is not None:  # rows that cannot be due were never read: all are done
         for plan, _ in surveyed:
