@@ -70,13 +70,20 @@ def depersonalize(
     keys: Sequence[Any],
     secret: bytes,
 ) -> None:
-    """Apply every column's operator to the records and write the results back at once."""
+    """Apply every column's operator to the records, and to the PD columns the policy
+    declares in their children's rows, and write the results back at once.
+
+    The children stay tied to the records: a depersonalized record no longer says whose
+    they are, but a phone number left beside it would."""
     if not keys:
         return
     key_table = temp_table(connection, [("k", context.key.type)], [(k,) for k in keys])
     _rewrite(
         connection, context.table, [context.key], context.columns, key_table, context.key, secret
     )
+    for child in context.children:
+        if child.columns:
+            _depersonalize_children(connection, child, key_table, secret)
     drop_temp(connection, key_table)
 
 

@@ -64,11 +64,13 @@ class TableContext:
 
 
 def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
-    """The policy's columns whose operators a run may apply: on depersonalize, or on
-    children depersonalized on destroy. Known without reading the store."""
-    applied = list(spec.columns.values()) if purpose.on_end is Action.DEPERSONALIZE else []
+    """The policy's columns whose operators a run may apply: on depersonalize, the table's
+    and its children's; on destroy, those of children depersonalized then. Known without
+    reading the store."""
+    depersonalizing = purpose.on_end is Action.DEPERSONALIZE
+    applied = list(spec.columns.values()) if depersonalizing else []
     for child in spec.children:
-        if child.on_destroy is ChildAction.DEPERSONALIZE:
+        if depersonalizing or child.on_destroy is ChildAction.DEPERSONALIZE:
             applied += child.columns.values()
     return applied
 

@@ -8,12 +8,13 @@ failing check can name records without copying personal data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from pdpipe.execute import tables
-from pdpipe.policy.models import ColumnRef, Policy, TableSpec
+from pdpipe.policy.models import ColumnRef, ColumnSpec, Policy, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
 from pdpipe.validate import guarantees
@@ -47,10 +48,20 @@ def orphaned_children(
 
 
 # Portable patterns: PostgreSQL (~), MariaDB (REGEXP, PCRE) and SQLite (SQLAlchemy
-# registers Python's re as REGEXP) all read them the same way.
+# registers Python's re as REGEXP) all read them the same way. Names are capitalized words
+# in Latin or Cyrillic letters, Kazakh ones included (the operator may be in Kazakhstan).
+_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
+_LOWER = "a-zа-яёәғқңөұүһі"
+_WORD = f"[{_UPPER}][{_LOWER}]+"
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-PHONE = r"(\+7|8)[ (-]*[0-9]{3}[ )-]*[0-9]{3}[ -]*[0-9]{2}[ -]*[0-9]{2}|\+[0-9]{9,15}"
-FULL_NAME = r"[А-ЯЁ][а-яё]+ +[А-ЯЁ][а-яё]+|[A-Z][a-z]+ +[A-Z][a-z]+"
+PHONE = (  # Russian and Kazakh (+7 or 8) in any grouping, or + and 9-15 digits
+    r"(\+7|8)[ (-]*[0-9]{3}[ )-]*[0-9]{3}[ -]*[0-9]{2}[ -]*[0-9]{2}"
+    r"|\+[0-9]([ ().-]*[0-9]){8,14}"
+)
+FULL_NAME = f"{_WORD} +{_WORD}"
+# A column holding one part of a name (a last name alone) leaks with a single word.
+NAME_PART = f"^ *{_WORD}(-{_WORD})* *$"
+NAME_CATEGORIES = frozenset({"last_name", "first_name", "patronymic", "full_name"})
 
 
 # SQLite has no REGEXP unless a connection registers one (GX's do not): GLOB patterns
@@ -59,38 +70,40 @@ _SQLITE_GLOBS = {
     "email": ["*?@?*.[A-Za-z][A-Za-z]*"],
     "phone": [
         "*[0-9][0-9][0-9]*[0-9][0-9][0-9]*[0-9][0-9]*[0-9][0-9]*",
-        "*+[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*",
+        "*+[0-9]" + "*[0-9]" * 8 + "*",
     ],
-    "full_name": ["*[А-ЯЁ][а-яё]* [А-ЯЁ][а-яё]*", "*[A-Z][a-z]* [A-Z][a-z]*"],
+    "full_name": [f"*[{_UPPER}][{_LOWER}]* [{_UPPER}][{_LOWER}]*"],
+    "name_part": [f"[{_UPPER}][{_LOWER}]*"],
 }
-_REGEXES = {"email": EMAIL, "phone": PHONE, "full_name": FULL_NAME}
+_REGEXES = {"email": EMAIL, "phone": PHONE, "full_name": FULL_NAME, "name_part": NAME_PART}
+# MariaDB and MySQL match as the column's collation compares, case-insensitively by
+# default: PCRE's and ICU's inline flag makes them read the patterns as the others do.
+_CASE_SENSITIVE = {"mysql": "(?-i)", "mariadb": "(?-i)"}
 
 
 def _shapes(dialect: str) -> Any:
     def shape(kind: str, value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
         if dialect == "sqlite":
             return sa.or_(*(value.op("GLOB")(pattern) for pattern in _SQLITE_GLOBS[kind]))
-        return value.regexp_match(_REGEXES[kind])
+        return value.regexp_match(_CASE_SENSITIVE.get(dialect, "") + _REGEXES[kind])
 
     return shape
 
 
-def personal_data_left(
-    connection: sa.Connection, policy: Policy, spec: TableSpec, *, with_state: bool | None = None
-) -> sa.Select[Any]:
-    """Keys of DEPERSONALIZED records where a PD column (or JSON path) still holds
-    something shaped like an email, a phone number or a full name.
+def _leaks(
+    table: sa.Table, columns: Mapping[str, ColumnSpec], dialect: str
+) -> list[sa.ColumnElement[bool]]:
+    """Per PD column (or JSON path): it holds something shaped like an email, a phone
+    number or a name.
 
     A pseudonymous email in its own domain (u_<hex>@anon.invalid) is the operator's output,
     not a leak, and a pseudonym's hex may hold digit runs, so phones are not looked for in
     pseudonym columns; `fake` writes realistic names on purpose, so names are not looked
-    for there.
+    for there. A column of names (a last name alone, say) leaks with one capitalized word.
     """
-    metadata = sa.MetaData()
-    table = sa.Table(spec.name, metadata, autoload_with=connection)
-    key = table.c[spec.key]
+    shape = _shapes(dialect)
     leaks: list[sa.ColumnElement[bool]] = []
-    for name, column in spec.columns.items():
+    for name, column in columns.items():
         ref = ColumnRef(name)
         value: sa.ColumnElement[Any] = table.c[ref.column]
         if ref.is_json_path:
@@ -99,17 +112,39 @@ def personal_data_left(
             value = sa.cast(value, sa.String)
         spec_op = column.depersonalize
         operator = spec_op.name if spec_op else None
-        shape = _shapes(connection.dialect.name)
-        checks = [shape("email", value), shape("full_name", value)]
+        checks = [shape("email", value)]
+        if operator != "fake":  # realistic names are its very output
+            checks.append(shape("full_name", value))
+            if set(column.data) <= NAME_CATEGORIES:
+                checks.append(shape("name_part", value))
         if operator not in ("pseudonym", "pseudonym_email"):  # hex runs can look like numbers
             checks.append(shape("phone", value))
-        if operator == "fake":  # realistic names are its very output
-            checks.pop(1)
         leak = sa.and_(value.is_not(None), sa.or_(*checks))
         if spec_op is not None and operator == "pseudonym_email":
             domain = str(spec_op.options.get("domain", "anon.invalid"))
             leak = sa.and_(leak, ~value.like(f"u\\_%@{domain}", escape="\\"))
         leaks.append(leak)
+    return leaks
+
+
+def personal_data_left(
+    connection: sa.Connection, policy: Policy, spec: TableSpec, *, with_state: bool | None = None
+) -> sa.Select[Any]:
+    """Keys of DEPERSONALIZED records where a PD column (or JSON path) still holds
+    something shaped like an email, a phone number or a name (see `_leaks`), or where a
+    row of a child tied to the record does, in a PD column the policy declares there."""
+    metadata = sa.MetaData()
+    dialect = connection.dialect.name
+    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    key = table.c[spec.key]
+    leaks = _leaks(table, spec.columns, dialect)
+    for child_spec in spec.children:
+        if not child_spec.columns:
+            continue
+        child = sa.Table(child_spec.table, metadata, autoload_with=connection)
+        in_child = _leaks(child, child_spec.columns, dialect)
+        tied = child.c[child_spec.fk] == key
+        leaks.append(sa.exists(sa.select(sa.literal(1)).where(tied, sa.or_(*in_child))))
     if with_state is None:
         with_state = sa.inspect(connection).has_table(tables.state.name)
     if not leaks or not with_state:
