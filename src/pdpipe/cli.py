@@ -30,14 +30,14 @@ from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunResult
 from pdpipe.execute.unblock import UnblockReason, unblock
 from pdpipe.flows.parameters import RetentionParameters
-from pdpipe.policy import Policy, PolicyError, load_policy
+from pdpipe.policy import Policy, load_policy
 from pdpipe.policy.models import Policy as PolicyModel
 from pdpipe.report import run_summary
 from pdpipe.report.plan_table import render_plan
 from pdpipe.report.run_table import render_run
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
-from pdpipe.stores.schema_check import store_problems
+from pdpipe.stores.schema_check import refuse_store_problems
 from pdpipe.validate import suites
 
 app = typer.Typer(
@@ -86,7 +86,7 @@ def check(
     def work() -> None:
         policy = load_policy(policy_file)
         if not offline:
-            PolicyError.collect(store_problems(policy), policy_file)
+            refuse_store_problems(policy)
             suites.verify(policy)
         stores = ", ".join(s.name for s in policy.stores)
         tables = sum(len(s.tables) for s in policy.stores)
@@ -108,6 +108,7 @@ def plan(
 
     def work() -> None:
         policy = load_policy(policy_file)
+        refuse_store_problems(policy)  # a store that is down, a missing column: bad input
         result = _plan_with_progress(policy, _as_of(as_of, policy), chunk_size, not as_json)
         if as_json:
             sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -275,6 +276,7 @@ def validate(
         from pdpipe.validate.checks import require_success, validate_policy
 
         policy = load_policy(policy_file)
+        refuse_store_problems(policy)  # a missing table or column is bad input, not a failed check
         report = validate_policy(policy, _as_of(as_of, policy), out_dir, run_id)
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for name in ("store.table", "check", "result", "records"):
@@ -307,6 +309,7 @@ def expectations(
 
     def work() -> None:
         policy = load_policy(policy_file)
+        refuse_store_problems(policy)  # the suites are built from the stores' tables
         folder = out_dir or suites.folder_for(policy) or Path(suites.FOLDER)
         written = suites.write(policy, folder)
         checks = sum(len(json.loads(p.read_text())["expectations"]) for p in written)

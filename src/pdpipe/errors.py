@@ -2,7 +2,8 @@
 
     PdpipeError                  root; the CLI maps it to one line and an exit code
     ├── BadInput                 exit 2: the user must fix something before anything runs
-    │   └── PolicyError          a policy file with one or more problems, each with its path
+    │   ├── PolicyError          a policy file with one or more problems, each with its path
+    │   └── StoreUnreachable     a store still down after the retries, before any write
     └── RunFailed                exit 1: the work ran and something failed
         ├── ValidationFailed     the run's result failed its checks (validate/)
         └── StoreError           a store could not be reached or answered with an error
@@ -26,6 +27,11 @@ class BadInput(PdpipeError):
     """Input the user must fix: nothing was written."""
 
     exit_code = 2
+
+
+class StoreUnreachable(BadInput):
+    """A store could not be reached, retries included, before anything was written: the
+    user must bring it up or fix its URL; nothing changed."""
 
 
 class RunFailed(PdpipeError):

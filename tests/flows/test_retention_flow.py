@@ -18,7 +18,7 @@ from prefect.client.schemas.filters import (
 )
 from pypdf import PdfReader
 
-from pdpipe.errors import StoreUnavailable
+from pdpipe.errors import StoreUnreachable
 from pdpipe.flows.integrity import integrity_flow
 from pdpipe.flows.parameters import IntegrityParameters, RetentionParameters
 from pdpipe.flows.retention import REPORT_ARTIFACT, SUMMARY_ARTIFACT, retention_flow
@@ -119,15 +119,16 @@ def test_when_the_flow_runs_then_outputs_and_artifacts_hold_counts_only(
     assert sorted(c for c in canaries if c in published) == []
 
 
-def test_when_a_store_refuses_connections_then_retries_then_a_clear_failure(
+def test_when_a_store_refuses_connections_then_retries_then_bad_input(
     tmp_path: Path,
 ) -> None:
     policy = write_policy(tmp_path, "postgresql+psycopg://pdpipe:secret-pw@127.0.0.1:9/contacts")
-    with pytest.raises(StoreUnavailable, match=r"store 'store' .* is unreachable") as failure:
+    with pytest.raises(StoreUnreachable, match=r"store 'store' .* is unreachable") as failure:
         retention_flow(
             parameters=RetentionParameters(policy_path=str(policy), as_of=dt.date(2026, 11, 23))
         )
     assert "secret-pw" not in str(failure.value)
+    assert failure.value.exit_code == 2  # nothing was written: the user must fix the store
 
     async def connect_runs() -> list[Any]:
         async with get_client() as client:

@@ -134,6 +134,25 @@ def test_when_child_fk_points_elsewhere_then_reported(store_url: str, tmp_path: 
     ]
 
 
+@pytest.mark.parametrize(
+    ("operator", "refused"),
+    [("shuffle", True), ("{mask: {keep_last: 2}}", True), ("redact", True), ("pseudonym", False)],
+)
+def test_when_an_operator_could_repeat_values_in_a_unique_column_then_refused(
+    store_url: str, tmp_path: Path, operator: str, refused: bool
+) -> None:
+    populate(store_url, rows=20)
+    declared = "email: {data: email, depersonalize: pseudonym_email}"
+    edit = (declared, declared.replace("pseudonym_email", operator))
+    problems = problems_for(tmp_path, store_url, edit)
+    name = operator.strip("{").split(":")[0]
+    unique = (  # people.email is UNIQUE and NOT NULL: redact would write its token twice
+        f"{TABLE}.columns.email.depersonalize: people.email is unique, and operator '{name}' "
+        "can give two records the same value"
+    )
+    assert len([p for p in problems if p.startswith(unique)]) == int(refused), problems
+
+
 def test_when_store_is_down_then_named_and_password_hidden(tmp_path: Path) -> None:
     url = "postgresql+psycopg://pdpipe:hunter2secret@127.0.0.1:9/contacts"
     problems = problems_for(tmp_path, url)
@@ -163,15 +182,39 @@ def _pdpipe(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-def test_when_cli_checks_a_broken_store_then_exit_2_without_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["check", "plan", "validate", "expectations", "run"])
+def test_when_a_command_meets_a_broken_store_then_exit_2_naming_file_and_line(
+    tmp_path: Path, command: str
+) -> None:
     url = f"sqlite:///{tmp_path}/store.db"
     populate(url, rows=50)
     path = write_policy(tmp_path, url)
-    path.write_text(path.read_text().replace("clock: created_at", "clock: created"))
-    result = _pdpipe("check", str(path))
-    assert result.returncode == 2
-    assert f"{path}:" in result.stderr
-    assert "stores[0].tables[0].clock: column 'created' not found" in result.stderr
+    text = path.read_text()
+    line = text[: text.index("clock: created_at")].count("\n") + 1
+    path.write_text(text.replace("clock: created_at", "clock: created"))
+    before = sorted(path.parent.iterdir())
+
+    result = _pdpipe(command, str(path))
+
+    assert result.returncode == 2, result.stderr
+    assert f"{path}:{line}: stores[0].tables[0].clock: column 'created' not found" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr + result.stdout
+    assert sorted(path.parent.iterdir()) == before  # no suites, no Data Docs
+
+
+@pytest.mark.parametrize("command", ["check", "plan", "validate", "run"])
+def test_when_a_store_is_down_then_exit_2_naming_it(tmp_path: Path, command: str) -> None:
+    path = write_policy(tmp_path, "postgresql+psycopg://pdpipe:hunter2secret@127.0.0.1:9/x")
+
+    result = _pdpipe(command, str(path), env={"PDPIPE_RETRY_DELAYS": "0"})
+
+    assert result.returncode == 2, result.stderr
+    assert "store 'contacts' (postgresql+psycopg://pdpipe:***@127.0.0.1:9/x) is unreachable" in (
+        " ".join(result.stderr.split())
+    )
+    assert "hunter2secret" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr + result.stdout
 
 

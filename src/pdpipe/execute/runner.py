@@ -37,7 +37,6 @@ from pdpipe.execute import actions, ledger, tables
 from pdpipe.execute.context import TableContext, applied_specs, table_context
 from pdpipe.execute.lock import store_lock
 from pdpipe.operators.registry import build_operator
-from pdpipe.policy.errors import PolicyError
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.policy.secrets import resolve_secret
@@ -50,7 +49,7 @@ from pdpipe.stores.engine import (
     probe_stores,
 )
 from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
-from pdpipe.stores.schema_check import store_problems
+from pdpipe.stores.schema_check import refuse_store_problems
 from pdpipe.validate import snapshot, suites
 
 log = logging.getLogger("pdpipe.execute")
@@ -199,7 +198,7 @@ def held_stores(policy: Policy, options: RunOptions) -> Iterator[None]:
     """Check the policy against the stores, then hold each database's lock (not for a dry
     run, which writes nothing)."""
     probe_stores(policy.stores)  # a store that is down: transient, worth retrying
-    PolicyError.collect(store_problems(policy))  # refuse before writing anything
+    refuse_store_problems(policy)  # before writing anything
     suites.verify(policy)  # and before checks nobody reviewed could pass it
     if options.dry_run:
         yield

@@ -30,7 +30,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import wait
 
-from pdpipe.errors import RunFailed, is_transient
+from pdpipe.errors import RunFailed, StoreUnavailable, StoreUnreachable, is_transient
 from pdpipe.execute.runner import (
     FAILED,
     FAILED_VALIDATION,
@@ -153,7 +153,10 @@ def _run(
     policy = load_policy(parameters.policy_path)
     options = _options(parameters, policy)
     logger = get_run_logger()
-    retrying(connect_task)(parameters.policy_path)
+    try:
+        retrying(connect_task)(parameters.policy_path)
+    except StoreUnavailable as exc:  # still down after the retries; nothing was written
+        raise StoreUnreachable(str(exc)) from None
     with held_stores(policy, options):
         prepared = retrying(plan_task)(parameters.policy_path, options)
         if prepared.dry_run:
@@ -176,8 +179,8 @@ def _run(
             if state.is_completed():
                 outcomes.append(future.result())
             else:
-                exc = future.result(raise_on_failure=False)
-                errors.append(f"{partition.label}: {type(exc).__name__}: {exc}")
+                failure = future.result(raise_on_failure=False)
+                errors.append(f"{partition.label}: {type(failure).__name__}: {failure}")
         status = FAILED if errors else "completed"
         result = retrying(finish_task)(parameters.policy_path, prepared, outcomes, status)
         if errors:  # the snapshot stays for the run's resumption

@@ -91,9 +91,15 @@ class Operator(ABC, Generic[O]):
     options_model: ClassVar[type[OperatorOptions]]
     needs_secret: ClassVar[bool] = False
     kinds: ClassVar[frozenset[str]] = frozenset()  # the column kinds it can write
+    keeps_distinct: ClassVar[bool] = False  # distinct values stay distinct (a keyed hash)
 
     def __init__(self, options: O) -> None:
         self.options = options
+
+    def may_write_unique(self, column: ColumnInfo) -> bool:
+        """Whether it can write a column with a unique index: only if no two records can
+        end up with the same value, or the index would refuse the batch mid-run."""
+        return self.keeps_distinct
 
     def check(self, context: OperatorContext) -> None:
         """Refuses a column kind the operator cannot write, or a missing secret."""

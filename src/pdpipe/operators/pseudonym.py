@@ -40,6 +40,7 @@ class Pseudonym(Operator[PseudonymOptions]):
 
     name = "pseudonym"
     method = Method.IDENTIFIERS
+    keeps_distinct = True  # HMAC-SHA256: distinct inputs, distinct outputs
     options_model = PseudonymOptions
     needs_secret = True
     kinds = TEXT_KINDS

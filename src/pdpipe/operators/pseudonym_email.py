@@ -31,6 +31,7 @@ class PseudonymEmail(Operator[PseudonymEmailOptions]):
 
     name = "pseudonym_email"
     method = Method.IDENTIFIERS
+    keeps_distinct = True  # HMAC-SHA256: distinct inputs, distinct outputs
     options_model = PseudonymEmailOptions
     needs_secret = True
     kinds = TEXT_KINDS

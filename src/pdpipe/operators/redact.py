@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from pdpipe.operators._values import fitted, nulls_like
-from pdpipe.operators.base import KINDS, Method, Operator, OperatorContext, OperatorError
+from pdpipe.operators.base import (
+    KINDS,
+    ColumnInfo,
+    Method,
+    Operator,
+    OperatorContext,
+    OperatorError,
+)
 from pdpipe.operators.options import OperatorOptions
 from pdpipe.operators.registry import register
 
@@ -46,6 +53,9 @@ class Redact(Operator[RedactOptions]):
     method = Method.DELETION
     options_model = RedactOptions
     kinds = KINDS
+
+    def may_write_unique(self, column: ColumnInfo) -> bool:
+        return column.nullable  # NULLs never collide; the token would
 
     def apply(self, values: pd.Series, context: OperatorContext) -> pd.Series:
         self.check(context)

@@ -100,6 +100,15 @@ def _placeholder(index: int) -> str:
     return f"sqlite:///:unresolved-store-{index}:"
 
 
+def located(problems: list[Problem], file: Path | None) -> list[Problem]:
+    """Problems found after loading (against the stores, say) with their lines in `file`."""
+    try:
+        text = file.read_text(encoding="utf-8") if file is not None else ""
+    except OSError:
+        text = ""
+    return _with_lines(problems, value_lines(text)) if text else problems
+
+
 def _with_lines(problems: list[Problem], lines: dict[Loc, int]) -> list[Problem]:
     """Each problem with its line, in the order of the file (a reader fixes top-down)."""
     located = [Problem(p.loc, p.message, p.line or line_of(lines, p.loc)) for p in problems]

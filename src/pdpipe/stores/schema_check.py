@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -16,7 +17,8 @@ from pdpipe.operators.base import ColumnInfo, OperatorContext, OperatorError
 from pdpipe.operators.columns import describe_column
 from pdpipe.operators.registry import build_operator
 from pdpipe.policy.conditions import referenced_columns
-from pdpipe.policy.errors import Loc, Problem
+from pdpipe.policy.errors import Loc, PolicyError, Problem
+from pdpipe.policy.loading import located
 from pdpipe.policy.models import (
     ChildAction,
     ColumnRef,
@@ -46,12 +48,27 @@ class _Catalog:
     def nullable(self, table: str) -> dict[str, bool]:
         return {c["name"]: bool(c["nullable"]) for c in self.inspector.get_columns(table)}
 
+    def unique(self, table: str) -> frozenset[str]:
+        """Columns that a primary key, unique constraint or unique index holds alone."""
+        sets: list[list[Any]] = [
+            self.inspector.get_pk_constraint(table).get("constrained_columns") or []
+        ]
+        sets += [u["column_names"] for u in self.inspector.get_unique_constraints(table)]
+        sets += [i["column_names"] for i in self.inspector.get_indexes(table) if i["unique"]]
+        return frozenset(str(names[0]) for names in sets if len(names) == 1)
+
 
 def store_problems(policy: Policy) -> list[Problem]:
     problems: list[Problem] = []
     for index, store in enumerate(policy.stores):
         problems += _check_store(("stores", index), store)
     return problems
+
+
+def refuse_store_problems(policy: Policy) -> None:
+    """Raise PolicyError (exit 2) naming the policy file, and the line there, of every
+    place the stores do not match: before a command reads or writes anything more."""
+    PolicyError.collect(located(store_problems(policy), policy.file), policy.file)
 
 
 def _check_store(loc: Loc, store: StoreSpec) -> list[Problem]:
@@ -106,9 +123,7 @@ def _column_refs(
     for where, column in singles:
         if column is not None and ColumnRef(column).column not in columns:
             yield _missing(where, table.name, ColumnRef(column).column, columns)
-    yield from _pd_columns(
-        (*loc, "columns"), table.name, table.columns, columns, catalog.nullable(table.name)
-    )
+    yield from _pd_columns((*loc, "columns"), table.name, table.columns, columns, catalog)
     for i, rule in enumerate(table.ends):
         if rule.when is None:
             continue
@@ -133,11 +148,7 @@ def _column_refs(
             yield from _declared_fk(child_loc, table, child.table, child.fk, catalog)
             yield from _child_action(child_loc, child.table, child.fk, child.on_destroy, catalog)
         yield from _pd_columns(
-            (*child_loc, "columns"),
-            child.table,
-            child.columns,
-            child_columns,
-            catalog.nullable(child.table),
+            (*child_loc, "columns"), child.table, child.columns, child_columns, catalog
         )
 
 
@@ -146,8 +157,10 @@ def _pd_columns(
     table: str,
     specs: Mapping[str, ColumnSpec],
     columns: dict[str, sa.types.TypeEngine[object]],
-    nullable: Mapping[str, bool],
+    catalog: _Catalog,
 ) -> Iterator[Problem]:
+    nullable = catalog.nullable(table) if specs else {}
+    unique = catalog.unique(table) if specs else frozenset()
     for name, spec in specs.items():
         ref = ColumnRef(name)
         if ref.column not in columns:
@@ -159,15 +172,14 @@ def _pd_columns(
                 f"{columns[ref.column]!r}, not a JSON column",
             )
         elif spec.depersonalize is not None:
-            yield from _operator_fits(
-                (*loc, name, "depersonalize"),
-                spec,
-                describe_column(table, name, columns[ref.column], nullable.get(ref.column, True)),
-            )
+            info = describe_column(table, name, columns[ref.column], nullable.get(ref.column, True))
+            is_unique = ref.column in unique and not ref.is_json_path
+            yield from _operator_fits((*loc, name, "depersonalize"), spec, info, is_unique)
 
 
-def _operator_fits(loc: Loc, spec: ColumnSpec, info: ColumnInfo) -> Iterator[Problem]:
-    """The operator can write this column's type (the policy file alone cannot tell)."""
+def _operator_fits(loc: Loc, spec: ColumnSpec, info: ColumnInfo, unique: bool) -> Iterator[Problem]:
+    """The operator can write this column's type, and its unique index if it has one (the
+    policy file alone cannot tell)."""
     assert spec.depersonalize is not None
     try:
         operator = build_operator(spec.depersonalize.name, spec.depersonalize.options)
@@ -175,6 +187,14 @@ def _operator_fits(loc: Loc, spec: ColumnSpec, info: ColumnInfo) -> Iterator[Pro
         operator.check(OperatorContext(info, secret=b"checked-at-run-time"))
     except OperatorError as exc:
         yield Problem(loc, str(exc))
+        return
+    if unique and not operator.may_write_unique(info):
+        yield Problem(
+            loc,
+            f"{info.label} is unique, and operator '{operator.name}' can give two records "
+            "the same value, which the index would refuse mid-run: use pseudonym or "
+            "pseudonym_email (or redact, if the column allows NULL)",
+        )
 
 
 def _child_action(

@@ -273,8 +273,8 @@ def build_all(policy: Policy) -> list[SuiteTemplate]:
 
 def write(policy: Policy, folder: Path) -> list[Path]:
     """Write the suites into `folder`, removing suites of tables no longer processed."""
+    built = build_all(policy)  # before the folder: a failure leaves no empty one behind
     folder.mkdir(parents=True, exist_ok=True)
-    built = build_all(policy)
     names = {t.file_name for t in built}
     for stale in folder.glob("pdpipe-*.json"):
         if stale.name not in names:
