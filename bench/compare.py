@@ -2,8 +2,8 @@
 
 Per table, a digest of the sorted keys that remain (subscribers, memberships), of the
 keys whose reference was set to NULL (views, clicks), of the keys whose personal fields
-differ from the source database (contacts), and the row counts of the tables neither
-should touch. Pseudonyms need not be byte-identical (MariaDB's SQL cannot compute
+differ from the source database (contacts, their phones), and the row counts of the tables
+that keep their rows. Pseudonyms need not be byte-identical (MariaDB's SQL cannot compute
 pdpipe's HMAC), only the same records changed.
 """
 
@@ -27,11 +27,16 @@ KEYS = {
     "link_clicks (detached)": "SELECT id FROM link_clicks WHERE subscriber_id IS NULL ORDER BY id",
 }
 UNTOUCHED = ("campaign_views", "link_clicks", "contact_phones", "interactions")
-CONTACT_DIGESTS = (
-    "SELECT id, md5(concat_ws('|', last_name, first_name, patronymic, email)) "
-    "FROM contacts ORDER BY id"
-)
-CONTACTS_CHANGED = "contacts (changed vs source)"
+# what -> query of (key, digest of the personal fields), ordered by key
+DIGESTS = {
+    "contacts (changed vs source)": (
+        "SELECT id, md5(concat_ws('|', last_name, first_name, patronymic, email)) "
+        "FROM contacts ORDER BY id"
+    ),
+    "contact_phones (changed vs source)": (
+        "SELECT id, md5(coalesce(phone, '')) FROM contact_phones ORDER BY id"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,13 @@ def _digest(rows: Iterator[tuple[object, ...]]) -> tuple[int, str]:
     return count, digest.hexdigest()
 
 
-def _changed(source: sa.Connection, target: sa.Connection) -> Iterator[tuple[object, ...]]:
-    """Keys of contacts whose digest differs from the source's (both sorted by key)."""
-    theirs = _rows(target, CONTACT_DIGESTS)
+def _changed(
+    source: sa.Connection, target: sa.Connection, query: str
+) -> Iterator[tuple[object, ...]]:
+    """Keys whose digest differs from the source's (both sorted by key)."""
+    theirs = _rows(target, query)
     current = next(theirs, None)
-    for key, digest in _rows(source, CONTACT_DIGESTS):
+    for key, digest in _rows(source, query):
         while current is not None and _lt(current[0], key):
             current = next(theirs, None)  # a row the source lacks: not expected
         if current is None or current[0] != key:
@@ -85,7 +92,8 @@ def fingerprint(source_url: str, url: str) -> Fingerprint:
     try:
         with source_engine.connect() as source, engine.connect() as target:
             tables = {name: _digest(_rows(target, query)) for name, query in KEYS.items()}
-            tables[CONTACTS_CHANGED] = _digest(_changed(source, target))
+            for name, query in DIGESTS.items():
+                tables[name] = _digest(_changed(source, target, query))
             for name in UNTOUCHED:
                 count = target.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
                 tables[f"{name} (rows)"] = (int(count), "")

@@ -3,8 +3,9 @@
 What a nightly script written for exactly these tables would do: compute the due
 subscribers once into a temporary table (deleting memberships first would change who is
 due), then one set-based statement per table: delete the memberships, detach views and
-clicks, delete the subscribers; and one UPDATE that depersonalizes the due contacts in
-place. No state, no checkpoints, no ledger, no validation.
+clicks, delete the subscribers; one UPDATE that masks the due contacts' phones (the
+policy's PD column of their child `contact_phones`) and one that depersonalizes the due
+contacts in place. No state, no checkpoints, no ledger, no validation.
 
 The due conditions are the benchmark policy's end rules, written out by hand:
 
@@ -21,7 +22,8 @@ timezone, as UTC like the stored timestamps).
 
 Depersonalization follows the policy's operators: last_name redacted to "[redacted]"
 (NOT NULL column), patronymic NULL, first_name masked but for its first character (the
-mask's separators kept), email as ``u_<24 hex>@anon.invalid``. The hex is HMAC-SHA256 of
+mask's separators kept), email as ``u_<24 hex>@anon.invalid``; a phone masked but for
+its last two characters (separators kept). The hex is HMAC-SHA256 of
 the trimmed, lower-cased email with pgcrypto on PostgreSQL (the same value pdpipe
 writes); MariaDB 10.11 has no HMAC function, so there it is SHA2(key || email, 256), a
 keyed hash of the same cost but not the same value.
@@ -56,6 +58,9 @@ REDACTED = "[redacted]"
 PSEUDONYM_HEX = 24
 PSEUDONYM_DOMAIN = "@anon.invalid"
 MASK_KEEPS = "[^ +().@-]"  # the mask's separators stay; every other character is hidden
+# The phones of the due contacts (the contacts' columns the end rules read are not PD, so
+# they can be updated first or after).
+DUE_CONTACTS_PHONES = f"contact_id IN (SELECT id FROM contacts WHERE {CONTACTS_DUE})"
 
 POSTGRESQL = [
     f"CREATE TEMP TABLE due_subscribers ON COMMIT DROP AS {SUBSCRIBERS_DUE}",
@@ -66,6 +71,9 @@ POSTGRESQL = [
     "UPDATE link_clicks c SET subscriber_id = NULL FROM due_subscribers d "
     "WHERE c.subscriber_id = d.id",
     "DELETE FROM subscribers s USING due_subscribers d WHERE s.id = d.id",
+    f"""UPDATE contact_phones SET
+      phone = regexp_replace(left(phone, -2), '{MASK_KEEPS}', '*', 'g') || right(phone, 2)
+    WHERE {DUE_CONTACTS_PHONES}""",
     f"""UPDATE contacts SET
       last_name = '{REDACTED}',
       first_name = left(first_name, 1)
@@ -85,6 +93,10 @@ MARIADB = [
     "UPDATE link_clicks c JOIN due_subscribers d ON c.subscriber_id = d.id "
     "SET c.subscriber_id = NULL",
     "DELETE s FROM subscribers s JOIN due_subscribers d ON s.id = d.id",
+    f"""UPDATE contact_phones SET
+      phone = CONCAT(REGEXP_REPLACE(LEFT(phone, CHAR_LENGTH(phone) - 2), '{MASK_KEEPS}', '*'),
+                     RIGHT(phone, 2))
+    WHERE {DUE_CONTACTS_PHONES}""",
     f"""UPDATE contacts SET
       last_name = '{REDACTED}',
       first_name = CONCAT(LEFT(first_name, 1),

@@ -4,7 +4,8 @@ SQLAlchemy's automap reflects the demo tables into classes (no relationships: th
 handles children itself, as such scripts do). The due records are selected with the same
 conditions as the hand-written SQL; then, per due subscriber: load it, delete its list
 memberships, detach its views and clicks, delete it, flush; per due contact: load it,
-redact, mask and pseudonymize its fields in Python (HMAC from hashlib), flush. One commit
+redact, mask and pseudonymize its fields in Python (HMAC from hashlib), load its phones
+and mask them, flush. One commit
 at the end. It runs on a small database of its own (``--naive-sample`` subscribers) and
 its rate is scaled to the full size.
 """
@@ -67,6 +68,10 @@ def mask_first(name: str) -> str:
     return name[:1] + _HIDDEN.sub("*", name[1:])
 
 
+def mask_last_two(phone: str | None) -> str | None:
+    return None if phone is None else _HIDDEN.sub("*", phone[:-2]) + phone[-2:]
+
+
 def run(url: str, cuts: Cuts, key: str) -> NaiveResult:
     engine = sa.create_engine(url)
     try:
@@ -77,6 +82,7 @@ def run(url: str, cuts: Cuts, key: str) -> NaiveResult:
         view_cls = base.classes.campaign_views
         click_cls = base.classes.link_clicks
         contact_cls = base.classes.contacts
+        phone_cls = base.classes.contact_phones
         secret = key.encode()
         started = time.perf_counter()
         with Session(engine) as session:
@@ -104,6 +110,10 @@ def run(url: str, cuts: Cuts, key: str) -> NaiveResult:
                 contact.first_name = mask_first(contact.first_name)
                 contact.patronymic = None
                 contact.email = pseudonym_email(contact.email, secret)
+                for phone in session.scalars(
+                    sa.select(phone_cls).where(phone_cls.contact_id == key_value)
+                ):
+                    phone.phone = mask_last_two(phone.phone)
                 session.flush()
             session.commit()
         seconds = time.perf_counter() - started
