@@ -25,7 +25,7 @@ from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboard`
 from pdpipe.cli_report import report_app
 from pdpipe.cli_requests import requests_app
-from pdpipe.errors import BadInput, PdpipeError
+from pdpipe.errors import BadInput, PdpipeError, RunFailed
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunResult
 from pdpipe.execute.unblock import UnblockReason, unblock
@@ -178,7 +178,12 @@ def run(
             partitions=partitions,
             dry_run=dry_run,
         )
-        result = _run_job(parameters, dask)
+        try:
+            result = _run_job(parameters, dask)
+        except RunFailed as failure:  # a script reading --json still gets what was done
+            if as_json and failure.summary is not None:
+                sys.stdout.write(json.dumps(failure.summary, indent=2) + "\n")
+            raise
         if as_json:
             sys.stdout.write(json.dumps(run_summary.summary(result), indent=2) + "\n")
         else:

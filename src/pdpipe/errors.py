@@ -38,6 +38,9 @@ class RunFailed(PdpipeError):
     """The job ran and failed."""
 
     exit_code = 1
+    # What the run did before it failed, when it got that far: its summary.json (counts,
+    # failed partitions and checks), for `pdpipe run --json` to print all the same.
+    summary: dict[str, object] | None = None
 
 
 class StoreError(RunFailed):

@@ -4,6 +4,7 @@ run's folder, or the Prefect server's database that holds the run's logs and art
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,6 +50,7 @@ def test_when_an_operator_leaves_emails_then_pdpipe_run_exits_1_without_copying_
             "--as-of",
             "2026-11-19",
             "--allow-large",
+            "--json",
         ],
         cwd=REPO,
         capture_output=True,
@@ -61,6 +63,13 @@ def test_when_an_operator_leaves_emails_then_pdpipe_run_exits_1_without_copying_
     assert (
         "store.leads: no email, phone or full name left in depersonalized records" in failed.stderr
     )
+    summary = json.loads(failed.stdout)  # a script reading --json learns what was done
+    assert summary["status"] == "failed_validation"
+    assert summary["acted"] > 0
+    leaks_found = [c for c in summary["validation"] if not c["success"]]
+    assert [(c["table"], c["check"]) for c in leaks_found] == [
+        ("leads", "no email, phone or full name left in depersonalized records")
+    ]
     (folder,) = runs.glob("2026-11-19-*")
     assert (folder / "validation" / "data-docs" / "index.html").exists()
     databases = list(prefect_home.rglob("*.db"))

@@ -217,10 +217,14 @@ def retention_flow(parameters: RetentionParameters) -> RunResult:
         sum(t.overdue for t in result.before.tables),
         "-" if result.after is None else sum(t.overdue for t in result.after.tables),
     )
-    if errors:
-        raise RunFailed(f"{len(errors)} partition(s) failed: " + "; ".join(errors))
-    if validation is not None:
-        require_success(validation)
+    try:
+        if errors:
+            raise RunFailed(f"{len(errors)} partition(s) failed: " + "; ".join(errors))
+        if validation is not None:
+            require_success(validation)
+    except RunFailed as failure:
+        failure.summary = run_summary.summary(result, errors, validation)
+        raise
     return result
 
 
