@@ -81,13 +81,14 @@ _REGEXES = {"email": EMAIL, "phone": PHONE, "full_name": FULL_NAME, "name_part":
 _CASE_SENSITIVE = {"mysql": "(?-i)", "mariadb": "(?-i)"}
 
 
-def _shapes(dialect: str) -> Any:
-    def shape(kind: str, value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
-        if dialect == "sqlite":
-            return sa.or_(*(value.op("GLOB")(pattern) for pattern in _SQLITE_GLOBS[kind]))
-        return value.regexp_match(_CASE_SENSITIVE.get(dialect, "") + _REGEXES[kind])
-
-    return shape
+def _shaped(dialect: str, kinds: list[str], value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """The value has one of the shapes: one regular expression with the shapes as its
+    alternatives, so that each value is scanned once, not once per shape."""
+    if dialect == "sqlite":
+        globs = [pattern for kind in kinds for pattern in _SQLITE_GLOBS[kind]]
+        return sa.or_(*(value.op("GLOB")(pattern) for pattern in globs))
+    either = "|".join(f"(?:{_REGEXES[kind]})" for kind in kinds)
+    return value.regexp_match(_CASE_SENSITIVE.get(dialect, "") + either)
 
 
 def _leaks(
@@ -101,7 +102,6 @@ def _leaks(
     pseudonym columns; `fake` writes realistic names on purpose, so names are not looked
     for there. A column of names (a last name alone, say) leaks with one capitalized word.
     """
-    shape = _shapes(dialect)
     leaks: list[sa.ColumnElement[bool]] = []
     for name, column in columns.items():
         ref = ColumnRef(name)
@@ -112,14 +112,14 @@ def _leaks(
             value = sa.cast(value, sa.String)
         spec_op = column.depersonalize
         operator = spec_op.name if spec_op else None
-        checks = [shape("email", value)]
+        kinds = ["email"]
         if operator != "fake":  # realistic names are its very output
-            checks.append(shape("full_name", value))
+            kinds.append("full_name")
             if set(column.data) <= NAME_CATEGORIES:
-                checks.append(shape("name_part", value))
+                kinds.append("name_part")
         if operator not in ("pseudonym", "pseudonym_email"):  # hex runs can look like numbers
-            checks.append(shape("phone", value))
-        leak = sa.and_(value.is_not(None), sa.or_(*checks))
+            kinds.append("phone")
+        leak = sa.and_(value.is_not(None), _shaped(dialect, kinds, value))
         if spec_op is not None and operator == "pseudonym_email":
             domain = str(spec_op.options.get("domain", "anon.invalid"))
             leak = sa.and_(leak, ~value.like(f"u\\_%@{domain}", escape="\\"))
