@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pdpipe.execute import tables
+from pdpipe.operators.redact import RedactOptions
 from pdpipe.policy.models import ColumnRef, ColumnSpec, Policy, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
@@ -61,6 +62,7 @@ PHONE = (  # Russian and Kazakh (+7 or 8) in any grouping, or + and 9-15 digits
 FULL_NAME = f"{_WORD} +{_WORD}"
 # A column holding one part of a name (a last name alone) leaks with a single word.
 NAME_PART = f"^ *{_WORD}(-{_WORD})* *$"
+REDACTED = RedactOptions().token
 NAME_CATEGORIES = frozenset({"last_name", "first_name", "patronymic", "full_name"})
 
 
@@ -119,11 +121,18 @@ def _leaks(
                 kinds.append("name_part")
         if operator not in ("pseudonym", "pseudonym_email"):  # hex runs can look like numbers
             kinds.append("phone")
-        leak = sa.and_(value.is_not(None), _shaped(dialect, kinds, value))
+        # What the operator writes is no leak, and is told apart before any pattern is
+        # tried (PostgreSQL keeps the order): most values never reach the patterns.
+        conditions: list[sa.ColumnElement[bool]] = [value.is_not(None)]
         if spec_op is not None and operator == "pseudonym_email":
             domain = str(spec_op.options.get("domain", "anon.invalid"))
-            leak = sa.and_(leak, ~value.like(f"u\\_%@{domain}", escape="\\"))
-        leaks.append(leak)
+            conditions.append(~value.like(f"u\\_%@{domain}", escape="\\"))
+        if spec_op is not None and operator == "redact" and not ref.is_json_path:
+            token = str(spec_op.options.get("token", REDACTED))
+            length = getattr(table.c[ref.column].type, "length", None)
+            conditions.append(value != (token[:length] if length else token))
+        conditions.append(_shaped(dialect, kinds, value))
+        leaks.append(sa.and_(*conditions))
     return leaks
 
 
