@@ -16,6 +16,8 @@ count rows; they never quote a value read from a store.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PdpipeError(Exception):
     """Root of every error pdpipe raises on purpose."""
@@ -40,7 +42,7 @@ class RunFailed(PdpipeError):
     exit_code = 1
     # What the run did before it failed, when it got that far: its summary.json (counts,
     # failed partitions and checks), for `pdpipe run --json` to print all the same.
-    summary: dict[str, object] | None = None
+    summary: dict[str, Any] | None = None
 
 
 class StoreError(RunFailed):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-from pdpipe.errors import ValidationFailed
+from pdpipe.errors import RunFailed, ValidationFailed
 from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.flows.retention import REPORT_ARTIFACT, SUMMARY_ARTIFACT, retention_flow
 from tests.execute.builders import POLICY, PSEUDONYM_KEY, dump, leads, populate
@@ -70,3 +70,34 @@ def test_when_an_operator_leaves_emails_then_the_run_fails_validation(
     assert any("validation (Great Expectations): **FAILED" in r for r in reports)
     published = written + "".join(reports) + "".join(tables)
     assert sorted(e for e in emails if e in published) == []
+
+
+def test_when_a_partition_fails_then_the_finished_ones_are_still_validated(
+    broken_operator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    monkeypatch.setenv("PDPIPE_OUTPUT_DIR", str(tmp_path / "runs"))
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url)
+    emails = {row["email"] for row in dump(url, leads).values()}
+    policy = tmp_path / "policy.yaml"
+    text = broken.policy_leaving_emails(POLICY.format(url=url))
+    policy.write_text(broken.policy_failing_people(text))
+    with pytest.raises(RunFailed, match=r"partition\(s\) failed: store\.people") as failure:
+        retention_flow(
+            parameters=RetentionParameters(
+                policy_path=str(policy), as_of=dt.date(2026, 11, 19), allow_large=True
+            )
+        )
+    summary = failure.value.summary
+    assert summary is not None
+    assert summary["status"] == "failed"  # the partition's failure, not the checks'
+    failed_checks = {(c["table"], c["check"]) for c in summary["validation"] if not c["success"]}
+    # The leads' partition finished and left its emails: that is found, failure or not.
+    assert ("leads", "no email, phone or full name left in depersonalized records") in (
+        failed_checks
+    )
+    (folder,) = (tmp_path / "runs").glob("2026-11-19-*")
+    assert (folder / "validation" / "data-docs" / "index.html").exists()
+    written = "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+    assert sorted(e for e in emails if e in written) == []

@@ -31,13 +31,28 @@ class LeaveInPlace(Operator[BrokenOptions]):
         return values
 
 
+FAILING = "test_fail"
+
+
+class Fail(LeaveInPlace):
+    """Fails every batch, as an operator meeting a value it cannot handle would."""
+
+    name: ClassVar[str] = FAILING
+
+    def apply(self, values: pd.Series, context: OperatorContext) -> pd.Series:
+        raise RuntimeError("broken on purpose")
+
+
 def ensure_registered() -> None:
     if NAME not in OPERATORS:
         register(LeaveInPlace)
+    if FAILING not in OPERATORS:
+        register(Fail)
 
 
 def unregister() -> None:
     OPERATORS.pop(NAME, None)
+    OPERATORS.pop(FAILING, None)
 
 
 def policy_leaving_emails(policy_text: str) -> str:
@@ -48,3 +63,13 @@ def policy_leaving_emails(policy_text: str) -> str:
     )
     assert broken != policy_text
     return broken
+
+
+def policy_failing_people(policy_text: str) -> str:
+    """The test policy with the people's partitions failing (their notes' phones)."""
+    failing = policy_text.replace(
+        "phone: {data: phone, depersonalize: {mask: {keep_last: 2}}}\n      - name: leads",
+        f"phone: {{data: phone, depersonalize: {FAILING}}}\n      - name: leads",
+    )
+    assert failing != policy_text
+    return failing

@@ -30,7 +30,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import wait
 
-from pdpipe.errors import RunFailed, StoreUnavailable, StoreUnreachable, is_transient
+from pdpipe.errors import (
+    PdpipeError,
+    RunFailed,
+    StoreUnavailable,
+    StoreUnreachable,
+    is_transient,
+)
 from pdpipe.execute.runner import (
     FAILED,
     FAILED_VALIDATION,
@@ -183,18 +189,30 @@ def _run(
                 errors.append(f"{partition.label}: {type(failure).__name__}: {failure}")
         status = FAILED if errors else "completed"
         result = retrying(finish_task)(parameters.policy_path, prepared, outcomes, status)
-        if errors:  # the snapshot stays for the run's resumption
-            return result, errors, None
-        # Still under the stores' locks: no other run can change what is being checked.
-        validation = validate_task(
-            parameters.policy_path,
-            result.as_of,
-            _output_folder(parameters, result) / "validation",
-            result.run_id,
-            expect_snapshot=not prepared.resumed,
-        )
-        result.checks, result.checks_failed = len(validation.checks), len(validation.failed)
-        result.data_docs = str(validation.data_docs)
+
+        def validated() -> ValidationReport:
+            # Still under the stores' locks: no other run can change what is checked.
+            report = validate_task(
+                parameters.policy_path,
+                result.as_of,
+                _output_folder(parameters, result) / "validation",
+                result.run_id,
+                expect_snapshot=not prepared.resumed,
+            )
+            result.checks, result.checks_failed = len(report.checks), len(report.failed)
+            result.data_docs = str(report.data_docs)
+            return report
+
+        if errors:
+            # The partitions that finished have committed: their result is checked all
+            # the same, so that a table failing night after night hides no other's. The
+            # run stays `failed`, and the snapshot stays for its resumption.
+            try:
+                return result, errors, validated()
+            except PdpipeError as exc:  # the store that failed may fail the checks too
+                logger.warning("validation could not run after the failure: %s", type(exc).__name__)
+                return result, errors, None
+        validation = validated()
         if not validation.success:
             mark_run(policy, run_id, FAILED_VALIDATION)
             result.status = FAILED_VALIDATION

@@ -152,6 +152,7 @@ def markdown(
     for row in table_rows(result, errors, validation):
         lines.append(
             f"| {row['store']}.{row['table']} | {row['due']:,} | {row['destroy']:,} | "
-            f"{row['depersonalize']:,} | {row['block']:,} | {row['overdue_after']} |"
+            f"{row['depersonalize']:,} | {row['block']:,} | "
+            f"{'-' if row['overdue_after'] is None else format(row['overdue_after'], ',')} |"
         )
     return "\n".join(lines) + "\n"

@@ -53,7 +53,7 @@ def render_run(result: RunResult) -> Group:
         "Every action is in the ledger (pdpipe ledger verify)."
     )
     if result.documents:
-        summary.append(f" Act of destruction and event-log extract: {result.documents}")
+        summary.append(f" The run's documents (acts, event-log extract): {result.documents}")
     if result.dashboard:
         summary.append(f" Dashboard: {result.dashboard}")
     if result.checks is None:
