@@ -35,16 +35,24 @@ async def _artifact_data(key: str) -> list[str]:
     return [str(a.data) for a in found]
 
 
-def test_when_an_operator_leaves_emails_then_the_run_fails_validation(
-    broken_operator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _store_and_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, Path, set[str]]:
+    """A populated store, a policy whose operator leaves the leads' emails, the emails."""
     monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
     monkeypatch.setenv("PDPIPE_OUTPUT_DIR", str(tmp_path / "runs"))
     url = f"sqlite:///{tmp_path}/store.db"
     populate(url)
-    emails = {row["email"] for row in dump(url, leads).values()}
+    emails = {str(row["email"]) for row in dump(url, leads).values()}
     policy = tmp_path / "policy.yaml"
     policy.write_text(broken.policy_leaving_emails(POLICY.format(url=url)))
+    return url, policy, emails
+
+
+def test_when_an_operator_leaves_emails_then_the_run_fails_validation(
+    broken_operator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, policy, emails = _store_and_policy(tmp_path, monkeypatch)
     with pytest.raises(
         ValidationFailed,
         match=r"store\.leads: no email, phone or full name left in depersonalized records",
@@ -75,14 +83,8 @@ def test_when_an_operator_leaves_emails_then_the_run_fails_validation(
 def test_when_a_partition_fails_then_the_finished_ones_are_still_validated(
     broken_operator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
-    monkeypatch.setenv("PDPIPE_OUTPUT_DIR", str(tmp_path / "runs"))
-    url = f"sqlite:///{tmp_path}/store.db"
-    populate(url)
-    emails = {row["email"] for row in dump(url, leads).values()}
-    policy = tmp_path / "policy.yaml"
-    text = broken.policy_leaving_emails(POLICY.format(url=url))
-    policy.write_text(broken.policy_failing_people(text))
+    _, policy, emails = _store_and_policy(tmp_path, monkeypatch)
+    policy.write_text(broken.policy_failing_people(policy.read_text()))
     with pytest.raises(RunFailed, match=r"partition\(s\) failed: store\.people") as failure:
         retention_flow(
             parameters=RetentionParameters(
