@@ -147,10 +147,23 @@ def test_when_an_operator_could_repeat_values_in_a_unique_column_then_refused(
     problems = problems_for(tmp_path, store_url, edit)
     name = operator.strip("{").split(":")[0]
     unique = (  # people.email is UNIQUE and NOT NULL: redact would write its token twice
-        f"{TABLE}.columns.email.depersonalize: people.email is unique, and operator '{name}' "
-        "can give two records the same value"
+        f"{TABLE}.columns.email.depersonalize: people.email is in a unique index, and operator "
+        f"'{name}' can give two records the same value"
     )
     assert len([p for p in problems if p.startswith(unique)]) == int(refused), problems
+
+
+def test_when_a_column_is_in_a_composite_unique_index_then_it_counts_as_unique(
+    store_url: str, tmp_path: Path
+) -> None:
+    populate(store_url, rows=20)
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE UNIQUE INDEX ux_people_phone_id ON people (phone, id)")
+    engine.dispose()
+    assert f"{TABLE}.columns.phone.depersonalize: people.phone is in a unique index, and " in (
+        "\n".join(problems_for(tmp_path, store_url))
+    )
 
 
 def test_when_store_is_down_then_named_and_password_hidden(tmp_path: Path) -> None:

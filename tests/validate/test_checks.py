@@ -30,8 +30,9 @@ def _validate(policy: Path, out: Path) -> subprocess.CompletedProcess[str]:
             "--as-of",
             AS_OF_DAY.isoformat(),
             "--out",
-            str(out),
+            out.name,  # relative, as a user types it (GX's Data Docs want absolute ones)
         ],
+        cwd=out.parent,
         capture_output=True,
         text=True,
         check=False,

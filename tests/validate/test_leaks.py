@@ -36,6 +36,7 @@ PLANTED = [
     ("phone", "+4915112345678", True),
     ("phone", "8 (701) 123-45-67", True),
     ("email", "canary.left@mail.ru", True),
+    ("email", "+44 20 7946 0958", True),  # a phone in a pseudonymous email's column
     ("last_name", "канарейкина", False),  # not capitalized: not a name, on every database
     ("last_name", "[redacted]", False),  # what the operators leave
     ("last_name", "К*****", False),

@@ -84,6 +84,26 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+# A database's message may quote a value ("Duplicate entry 'ivanov@mail.ru' for key
+# 'email'", 'invalid input syntax for type integer: "ivanov"'): a quoted text is kept only
+# where it follows a word that names a thing of the schema or the server.
+_QUOTED = re.compile(r"""(?P<before>\S*\s?)(?P<quote>['"`])(?P<text>[^'"`]*)(?P=quote)""")
+_NAMES_A_THING = re.compile(
+    r"(?:key|constraint|relation|column|table|index|database|schema|role|user|function|"
+    r"extension|field|at|server|host|socket)\s$",
+    re.IGNORECASE,
+)
+
+
+def _without_values(message: str) -> str:
+    def kept(match: re.Match[str]) -> str:
+        if match["quote"] == "`" or _NAMES_A_THING.search(match["before"]):
+            return match[0]  # MariaDB quotes names, never values, in backticks
+        return f"{match['before']}{match['quote']}…{match['quote']}"
+
+    return _QUOTED.sub(kept, message)
+
+
 def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError:
     """A StoreError naming the store, never a password or a value from the data."""
     original = getattr(exc, "orig", None) or exc
@@ -91,7 +111,7 @@ def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError:
     password = make_url(store.url).password
     if password:
         first_line = first_line.replace(str(password), "***")
-    first_line = re.sub(r"\[SQL:.*", "", first_line)[:200]
+    first_line = _without_values(re.sub(r"\[SQL:.*", "", first_line))[:200]
     where = f"store '{store.name}' ({store.safe_url})"
     if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) and _UNREACHABLE.search(
         first_line

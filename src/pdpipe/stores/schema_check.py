@@ -49,13 +49,14 @@ class _Catalog:
         return {c["name"]: bool(c["nullable"]) for c in self.inspector.get_columns(table)}
 
     def unique(self, table: str) -> frozenset[str]:
-        """Columns that a primary key, unique constraint or unique index holds alone."""
+        """Columns in a primary key, unique constraint or unique index: changing one can
+        make two rows collide, alone or with the index's other columns."""
         sets: list[list[Any]] = [
             self.inspector.get_pk_constraint(table).get("constrained_columns") or []
         ]
         sets += [u["column_names"] for u in self.inspector.get_unique_constraints(table)]
         sets += [i["column_names"] for i in self.inspector.get_indexes(table) if i["unique"]]
-        return frozenset(str(names[0]) for names in sets if len(names) == 1)
+        return frozenset(str(name) for names in sets for name in names)
 
 
 def store_problems(policy: Policy) -> list[Problem]:
@@ -191,8 +192,8 @@ def _operator_fits(loc: Loc, spec: ColumnSpec, info: ColumnInfo, unique: bool) -
     if unique and not operator.may_write_unique(info):
         yield Problem(
             loc,
-            f"{info.label} is unique, and operator '{operator.name}' can give two records "
-            "the same value, which the index would refuse mid-run: use pseudonym or "
+            f"{info.label} is in a unique index, and operator '{operator.name}' can give two "
+            "records the same value, which the index would refuse mid-run: use pseudonym or "
             "pseudonym_email (or redact, if the column allows NULL)",
         )
 

@@ -77,6 +77,7 @@ def validate_policy(
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    folder = folder.resolve()  # GX's Data Docs site takes absolute folders only
     folder.mkdir(parents=True, exist_ok=True)
     # Ephemeral: a file context would write each store's URL, password included, into
     # great_expectations.yml. Only the Data Docs (counts) are written, into `folder`.

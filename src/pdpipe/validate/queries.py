@@ -100,9 +100,10 @@ def _leaks(
     number or a name.
 
     A pseudonymous email in its own domain (u_<hex>@anon.invalid) is the operator's output,
-    not a leak, and a pseudonym's hex may hold digit runs, so phones are not looked for in
-    pseudonym columns; `fake` writes realistic names on purpose, so names are not looked
-    for there. A column of names (a last name alone, say) leaks with one capitalized word.
+    not a leak (and is told apart before any pattern is tried), and a pseudonym's hex may
+    hold digit runs, so phones are not looked for in `pseudonym` columns; `fake` writes
+    realistic names on purpose, so names are not looked for there. A column of names (a
+    last name alone, say) leaks with one capitalized word.
     """
     leaks: list[sa.ColumnElement[bool]] = []
     for name, column in columns.items():
@@ -119,7 +120,7 @@ def _leaks(
             kinds.append("full_name")
             if set(column.data) <= NAME_CATEGORIES:
                 kinds.append("name_part")
-        if operator not in ("pseudonym", "pseudonym_email"):  # hex runs can look like numbers
+        if operator != "pseudonym":  # its hex may hold digit runs that look like numbers
             kinds.append("phone")
         # What the operator writes is no leak, and is told apart before any pattern is
         # tried (PostgreSQL keeps the order): most values never reach the patterns.
