@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -195,3 +196,13 @@ def test_when_an_interpolated_sqlite_url_is_malformed_then_it_is_reported(
             line_of(text, "url:"),
         )
     ]
+
+
+def test_when_a_policy_error_is_pickled_then_it_reads_back_whole() -> None:
+    # Prefect keeps a failed task's exception by pickling it.
+    error = PolicyError([Problem(("stores", 0, "url"), "not a URL", line=7)], Path("p.yaml"))
+
+    again = pickle.loads(pickle.dumps(error))
+
+    assert str(again) == str(error)
+    assert again.problems == error.problems and again.exit_code == 2

@@ -51,6 +51,11 @@ class PolicyError(BadInput):
         self.file = file
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[type[PolicyError], tuple[list[Problem], Path | None]]:
+        # Prefect stores a failed task's exception by pickling it; the default would call
+        # PolicyError(message) and break on reading it back.
+        return (type(self), (self.problems, self.file))
+
     def render(self) -> str:
         count = len(self.problems)
         head = f"{self.file or 'policy'}: {count} problem{'s' if count != 1 else ''}"
