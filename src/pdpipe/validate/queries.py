@@ -14,8 +14,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from pdpipe.execute import tables
-from pdpipe.operators.redact import RedactOptions
-from pdpipe.policy.models import ColumnRef, ColumnSpec, Policy, TableSpec
+from pdpipe.operators._values import fitted
+from pdpipe.operators.base import OperatorContext
+from pdpipe.operators.columns import describe_column
+from pdpipe.operators.registry import build_operator
+from pdpipe.policy.models import ColumnRef, ColumnSpec, OperatorSpec, Policy, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
 from pdpipe.validate import guarantees
@@ -62,7 +65,6 @@ PHONE = (  # Russian and Kazakh (+7 or 8) in any grouping, or + and 9-15 digits
 FULL_NAME = f"{_WORD} +{_WORD}"
 # A column holding one part of a name (a last name alone) leaks with a single word.
 NAME_PART = f"^ *{_WORD}(-{_WORD})* *$"
-REDACTED = RedactOptions().token
 NAME_CATEGORIES = frozenset({"last_name", "first_name", "patronymic", "full_name"})
 
 
@@ -126,15 +128,21 @@ def _leaks(
         # tried (PostgreSQL keeps the order): most values never reach the patterns.
         conditions: list[sa.ColumnElement[bool]] = [value.is_not(None)]
         if spec_op is not None and operator == "pseudonym_email":
-            domain = str(spec_op.options.get("domain", "anon.invalid"))
+            domain = build_operator(spec_op.name, spec_op.options).options.domain
             conditions.append(~value.like(f"u\\_%@{domain}", escape="\\"))
         if spec_op is not None and operator == "redact" and not ref.is_json_path:
-            token = str(spec_op.options.get("token", REDACTED))
-            length = getattr(table.c[ref.column].type, "length", None)
-            conditions.append(value != (token[:length] if length else token))
+            conditions.append(value != _redaction_token(table, ref.column, spec_op))
         conditions.append(_shaped(dialect, kinds, value))
         leaks.append(sa.and_(*conditions))
     return leaks
+
+
+def _redaction_token(table: sa.Table, name: str, spec_op: OperatorSpec) -> str:
+    """The token `redact` writes into this column, cut to its length as the operator cuts it."""
+    column = table.c[name]
+    info = describe_column(table.name, name, column.type, bool(column.nullable))
+    token = str(build_operator(spec_op.name, spec_op.options).options.token)
+    return fitted(token, OperatorContext(info, secret=b""))
 
 
 def personal_data_left(
