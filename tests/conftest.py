@@ -11,6 +11,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -63,6 +64,28 @@ def pg_factory() -> Iterator[Callable[[], str]]:
             return stack.enter_context(contextmanager(_fresh_database)(PG_ADMIN_URL, "PostgreSQL"))
 
         yield make
+
+
+@pytest.fixture
+def mariadb_factory() -> Iterator[Callable[[], str]]:
+    """Makes as many fresh MariaDB databases as a test needs; drops them after."""
+    with ExitStack() as stack:
+
+        def make() -> str:
+            return stack.enter_context(
+                contextmanager(_fresh_database)(MARIADB_ADMIN_URL, "MariaDB")
+            )
+
+        yield make
+
+
+def twin_store(url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A second, empty store of the same kind as `url` (dropped after the test)."""
+    if url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path}/twin.db"
+    factory = "pg_factory" if url.startswith("postgresql") else "mariadb_factory"
+    make: Callable[[], str] = request.getfixturevalue(factory)
+    return make()
 
 
 @pytest.fixture

@@ -105,9 +105,17 @@ def _insert_escaped(
 
 
 def drop_temp(connection: sa.Connection, table: sa.Table) -> None:
-    """MariaDB and SQLite keep temporary tables for the session: drop them with the batch."""
-    if connection.dialect.name != "postgresql":
-        connection.execute(sa.text(f"DROP TABLE {table.name}"))
+    """MariaDB and SQLite keep temporary tables for the session: drop them with the batch.
+
+    MariaDB commits the open transaction before a plain `DROP TABLE`, even of a temporary
+    table: the batch's changes would then outlive a failure before its ledger rows
+    (tests/execute/test_faults.py). `DROP TEMPORARY TABLE` is the one form that does not.
+    """
+    dialect = connection.dialect.name
+    if dialect in ("mysql", "mariadb"):
+        connection.execute(sa.text(f"DROP TEMPORARY TABLE {table.name}"))
+    elif dialect != "postgresql":
+        connection.execute(sa.text(f"DROP TABLE temp.{table.name}"))
 
 
 def _plain(kind: sa.types.TypeEngine[Any], dialect: str) -> sa.types.TypeEngine[Any]:

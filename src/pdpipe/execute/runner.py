@@ -34,6 +34,7 @@ import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
 from pdpipe.execute import actions, ledger, tables
+from pdpipe.execute.batch import BATCH, Batch, stop_requested
 from pdpipe.execute.context import TableContext, applied_specs, table_context
 from pdpipe.execute.lock import store_lock
 from pdpipe.operators.registry import build_operator
@@ -424,26 +425,34 @@ def process_partition(
         after = partition.low if after is None else after
         statistics = _GrowingState()
         while True:
-            with connection.begin():
-                frame = reader.chunk(connection, after, batch_size, partition.high)
-                if frame.empty:
-                    _save_checkpoint(connection, run_id, partition, after, batches, True)
-                    break
-                decisions = decide(frame, spec, policy, as_of)
-                act(connection, policy, context, decisions, run_id, secret, outcome)
-                after = python_value(frame["key"].iloc[-1])
-                batches += 1
-                if checked:
-                    snapshot.record_acted(
-                        connection,
-                        run_id,
-                        spec.name,
-                        partition.index,
-                        batches,
-                        frame,
-                        decisions["key"],
-                    )
-                _save_checkpoint(connection, run_id, partition, after, batches, False)
+            stop_requested(partition)
+            batch = Batch(store, partition, batches + 1)
+            connection.info[BATCH] = batch
+            try:
+                with connection.begin():
+                    frame = reader.chunk(connection, after, batch_size, partition.high)
+                    if frame.empty:
+                        _save_checkpoint(connection, run_id, partition, after, batches, True)
+                        break
+                    decisions = decide(frame, spec, policy, as_of)
+                    act(connection, policy, context, decisions, run_id, secret, outcome)
+                    after = python_value(frame["key"].iloc[-1])
+                    batches += 1
+                    if checked:
+                        snapshot.record_acted(
+                            connection,
+                            run_id,
+                            spec.name,
+                            partition.index,
+                            batches,
+                            frame,
+                            decisions["key"],
+                        )
+                    _save_checkpoint(connection, run_id, partition, after, batches, False)
+            except sa.exc.DBAPIError as exc:
+                raise batch.failed(exc) from None
+            finally:
+                connection.info.pop(BATCH, None)
             outcome.batches += 1
             statistics.grew(connection, len(decisions))
             log.info(

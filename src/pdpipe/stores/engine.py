@@ -32,6 +32,14 @@ _UNREACHABLE = re.compile(
     r"no such host|lost connection|is the server running",
     re.IGNORECASE,
 )
+# A connection that was there and is gone: ended by the server (an administrator's KILL,
+# pg_terminate_backend, a restart) or closed under the run.
+_LOST = re.compile(
+    r"terminating connection|connection was killed|connection is closed|"
+    r"closed database|server has gone away|consuming input failed|connection already closed|"
+    r"the connection is lost|ssl connection has been closed",
+    re.IGNORECASE,
+)
 
 
 def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engine:
@@ -104,8 +112,16 @@ def _without_values(message: str) -> str:
     return _QUOTED.sub(kept, message)
 
 
-def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError:
-    """A StoreError naming the store, never a password or a value from the data."""
+def describe_store_error(
+    store: StoreSpec,
+    exc: BaseException,
+    *,
+    during: str | None = None,
+    then: str | None = None,
+) -> StoreError:
+    """A StoreError naming the store, the cause's class and, when given, the step it struck
+    (`during`) and what that means for the user (`then`); never a password or a value
+    from the data."""
     original = getattr(exc, "orig", None) or exc
     first_line = str(original).strip().splitlines()[0] if str(original).strip() else ""
     password = make_url(store.url).password
@@ -113,13 +129,24 @@ def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError:
         first_line = first_line.replace(str(password), "***")
     first_line = _without_values(re.sub(r"\[SQL:.*", "", first_line))[:200]
     where = f"store '{store.name}' ({store.safe_url})"
-    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) and _UNREACHABLE.search(
-        first_line
-    ):
-        return StoreUnavailable(f"{where} is unreachable: {first_line}")
+    lost = isinstance(
+        exc, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError
+    ) and bool(_UNREACHABLE.search(first_line) or _LOST.search(first_line))
+    after = f"; {then}" if then else ""
+    if during is not None:
+        if lost:
+            return StoreUnavailable(
+                f"{where}: connection lost during {during} ({first_line}){after}"
+            )
+        kind = StoreContention if _CONTENTION.search(first_line) else StoreError
+        return kind(
+            f"{where} failed during {during}: {type(original).__name__}: {first_line}{after}"
+        )
+    if lost:
+        return StoreUnavailable(f"{where} is unreachable: {first_line}{after}")
     if _CONTENTION.search(first_line):
-        return StoreContention(f"{where} failed: {type(original).__name__}: {first_line}")
-    return StoreError(f"{where} failed: {type(original).__name__}: {first_line}")
+        return StoreContention(f"{where} failed: {type(original).__name__}: {first_line}{after}")
+    return StoreError(f"{where} failed: {type(original).__name__}: {first_line}{after}")
 
 
 @contextmanager
