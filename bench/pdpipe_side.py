@@ -150,7 +150,7 @@ def measure(
         with steps.step("run"):
             workers = 1 if profiles is not None else PARTITION_THREADS
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                outcomes = list(
+                list(
                     pool.map(
                         lambda partition: process_partition(
                             policy, partition, run_id, prepared.as_of, batch_size
@@ -159,7 +159,7 @@ def measure(
                     )
                 )
             finishing = time.perf_counter()
-            result = finish(policy, prepared, outcomes)
+            result = finish(policy, prepared)
             finish_s = time.perf_counter() - finishing
         with steps.step("validation"):
             report = validate_policy(policy, result.as_of, out, run_id, expect_snapshot=True)

@@ -23,7 +23,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from pdpipe.demo import build_demo
-from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.execute.runner import RunOptions
+from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 

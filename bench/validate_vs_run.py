@@ -50,11 +50,11 @@ def main() -> None:
             snapshot.take(policy, prepared.run_id or "")
             snapshot_s = time.perf_counter() - started
             started = time.perf_counter()
-            outcomes = [
+            [
                 process_partition(policy, p, prepared.run_id or "", prepared.as_of, 5_000)
                 for p in prepared.partitions
             ]
-            result = finish(policy, prepared, outcomes)
+            result = finish(policy, prepared)
             run_s += time.perf_counter() - started
             started = time.perf_counter()
             report = validate_policy(

@@ -43,6 +43,7 @@ class RunFailed(PdpipeError):
     # What the run did before it failed, when it got that far: its summary.json (counts,
     # failed partitions and checks), for `pdpipe run --json` to print all the same.
     summary: dict[str, Any] | None = None
+    result: Any = None  # the RunResult itself, for a caller that publishes it
 
 
 class StoreError(RunFailed):

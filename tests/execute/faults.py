@@ -45,6 +45,7 @@ class Faults:
     how: str = "raise"
     admin_url: str | None = None  # a server URL that may end other connections (kill)
     in_batches: bool = False  # count only the moments inside a batch's transaction
+    matching: str | None = None  # count only moments that begin so ("COMMIT": commits)
     moments: list[str] = field(default_factory=list)  # what each moment was, in order
     fired: str | None = None
 
@@ -52,6 +53,8 @@ class Faults:
         if self.fired is not None:
             return
         if self.in_batches and BATCH not in connection.info:
+            return
+        if self.matching is not None and not what.upper().startswith(self.matching.upper()):
             return
         self.moments.append(what)
         if len(self.moments) != self.at:
@@ -71,7 +74,7 @@ class Faults:
     ) -> None:
         verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
         if verb in WRITES:
-            self._moment(connection, " ".join(statement.split()[:3]))
+            self._moment(connection, " ".join(statement.split()))
 
     def _commit(self, connection: sa.Connection) -> None:
         self._moment(connection, "COMMIT")

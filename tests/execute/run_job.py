@@ -10,7 +10,8 @@ import datetime as dt
 import sys
 
 from pdpipe.errors import PdpipeError
-from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.execute.runner import RunOptions
+from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 

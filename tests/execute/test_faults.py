@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from pdpipe.errors import StoreError
 from pdpipe.execute.ledger_check import verify_ledgers
-from pdpipe.execute.runner import RunOptions, held_stores, prepare, process_partition, run_policy
+from pdpipe.execute.runner import RunOptions, held_stores, prepare, process_partition
+from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 from tests.conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, twin_store

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from pdpipe.execute import tables
 from pdpipe.execute.ledger_check import verify_ledgers
-from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.execute.runner import RunOptions
+from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.validate.checks import validate_policy

@@ -58,12 +58,12 @@ def test_when_a_run_succeeds_then_no_canary_is_in_any_output(tmp_path: Path) -> 
     populate(url, people_count=200, leads_count=150)
     canaries = _canaries(url)
     policy = write_policy(tmp_path, url)
-    run = _pdpipe("run", str(policy), "--as-of", "2026-11-25", "--allow-large")
+    run = _pdpipe("run", str(policy), "--as-of", "2026-11-25", "--allow-large", "--prefect")
     verify = _pdpipe("ledger", "verify", str(policy))
     assert run.returncode == 0, run.stderr
     assert verify.returncode == 0, verify.stderr
     output = run.stdout + run.stderr + verify.stdout + verify.stderr
-    assert "Beginning flow run" in output  # Prefect's own logs were captured too
+    assert "Beginning flow run" in output  # run as a flow: Prefect's own logs are searched too
     recorded = _pdpipe_tables_text(url)
     assert "destroy" in recorded and "depersonalize" in recorded
     assert sorted(c for c in canaries if c in output or c in recorded) == []

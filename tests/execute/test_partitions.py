@@ -17,8 +17,8 @@ from pdpipe.execute.runner import (
     held_stores,
     prepare,
     process_partition,
-    run_policy,
 )
+from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 from tests.conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, _fresh_database
@@ -65,7 +65,7 @@ def test_when_partitions_run_in_parallel_then_same_as_sequential(
         prepared = prepare(parallel, options)
         assert len(prepared.partitions) == 8  # 4 per table
         with ThreadPoolExecutor(max_workers=4) as pool:
-            outcomes = list(
+            list(
                 pool.map(
                     lambda p: process_partition(
                         parallel, p, prepared.run_id or "", prepared.as_of, 100
@@ -73,7 +73,7 @@ def test_when_partitions_run_in_parallel_then_same_as_sequential(
                     prepared.partitions,
                 )
             )
-        result = finish(parallel, prepared, outcomes)
+        result = finish(parallel, prepared)
 
     assert result.acted == reference.acted > 0
     assert [(t.table, t.acted) for t in result.tables] == [

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pdpipe.execute.runner import RunOptions, RunResult, run_policy
+from pdpipe.execute.runner import RunOptions, RunResult
+from pdpipe.job import run_policy
 from pdpipe.policy import Policy
 from pdpipe.report import run_summary
 from pdpipe.report.documents.gather import Scope

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from pdpipe.demo import build_demo
 from pdpipe.execute import tables
-from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.execute.runner import RunOptions
+from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.report.dashboard import build_dashboard, run_page
 from pdpipe.report.dashboard.data import gather

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from pdpipe.execute import tables
-from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.execute.runner import RunOptions
+from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.report.documents.gather import Scope
 from pdpipe.report.documents.issue import INLINE_KEYS, expired, issue, sha256_of, verify

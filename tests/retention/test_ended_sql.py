@@ -22,7 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pdpipe.execute import tables
-from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.execute.runner import RunOptions
+from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy, parse_policy
 from pdpipe.policy.durations import IsoDuration
 from pdpipe.retention.decide import OVERDUE, AsOf, decide

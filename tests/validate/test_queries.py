@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.execute.runner import RunOptions
+from pdpipe.job import run_policy
 from pdpipe.policy import load_policy, parse_policy
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import AsOf

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from pdpipe.demo import build_demo
 from pdpipe.execute import tables
-from pdpipe.execute.runner import RunOptions, RunResult, run_policy
+from pdpipe.execute.runner import RunOptions, RunResult
+from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.validate import snapshot

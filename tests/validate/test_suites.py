@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute.runner import RunOptions, run_policy
+from pdpipe.execute.runner import RunOptions
+from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.validate import suites

@@ -1,4 +1,4 @@
-"""The nightly job without Prefect: prepare, process partitions, finish.
+"""The run's own steps: prepare, process a partition, finish (pdpipe.job orders them).
 
     prepare()            under the stores' locks: check the policy against the schema,
                          resume an unfinished run or register a new one, plan, refuse a
@@ -7,12 +7,12 @@
                          batch holds the decision, the changes, the ledger rows and the
                          checkpoint. Opens its own engine, so it can run in a thread, a
                          Dask worker, or again after a failure (it is idempotent)
-    finish()             marks the run completed or failed, plans again
+    finish()             marks the run completed, failed or interrupted with the counts
+                         its ledger holds, and plans again
 
-``run_policy`` does the three in order; the Prefect flow maps ``process_partition`` over
-the partitions with its task runner. A run killed at any point leaves whole batches only;
-started again with the same policy it resumes the unfinished run (same run id, same
-as-of, same partitions) after each partition's last committed batch.
+A run killed at any point leaves whole batches only; started again with the same policy
+it resumes the unfinished run (same run id, same as-of, same partitions) after each
+partition's last committed batch.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -53,10 +53,21 @@ from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
 from pdpipe.stores.schema_check import refuse_store_problems
 from pdpipe.validate import snapshot, suites
 
+if TYPE_CHECKING:
+    from pdpipe.validate.checks import ValidationReport
+
 log = logging.getLogger("pdpipe.execute")
+
+ACTIONS = ("destroy", "depersonalize", "block")  # what a run does to records
 
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
 FAILED_VALIDATION = "failed_validation"
+INTERRUPTED = "interrupted"  # stopped between batches (SIGTERM): resumed by the next run
+SUPERSEDED = "superseded"  # left unfinished, and a run for another day came after it
+RESUMABLE = (RUNNING, INTERRUPTED)
+# How far a run got, whatever its status: what it did is in the ledger once it has
+# `acted`; its documents are issued once it is `documented` (or it acted on nothing).
+PLANNED, ACTED, VALIDATED, DOCUMENTED = "planned", "acted", "validated", "documented"
 
 # (store.table, records acted on, batches) since the last call: partitions of one table
 # report from parallel tasks, so the receiver adds them up.
@@ -146,6 +157,10 @@ class RunResult:
     data_docs: str | None = None
     documents: str | None = None  # the folder of the run's act, record and extract
     dashboard: str | None = None  # the run's page on the review dashboard
+    errors: list[str] = field(default_factory=list)  # partitions that failed, described
+    validation: ValidationReport | None = None
+    folder: str | None = None  # the run's output folder (summary.json, checks, documents)
+    recovered: list[str] = field(default_factory=list)  # earlier runs documented by this one
 
     @property
     def acted(self) -> int:
@@ -163,35 +178,6 @@ def _now() -> dt.datetime:
 def pseudonym_secret(policy: Policy) -> bytes:
     """The key named by `secrets.pseudonym_key`: env:VAR or prefect:block; b"" if none."""
     return resolve_secret(policy, "pseudonym_key")
-
-
-# -- the whole run, in one process ------------------------------------------------------
-
-
-def run_policy(policy: Policy, options: RunOptions, progress: Progress | None = None) -> RunResult:
-    with held_stores(policy, options):
-        prepared = prepare(policy, options)
-        if prepared.dry_run:
-            return finish(policy, prepared, [])
-        if options.snapshot and not prepared.resumed:
-            snapshot.take(policy, prepared.run_id or "")
-        outcomes = []
-        try:
-            for partition in prepared.partitions:
-                outcomes.append(
-                    process_partition(
-                        policy,
-                        partition,
-                        prepared.run_id or "",
-                        prepared.as_of,
-                        options.batch_size,
-                        progress,
-                    )
-                )
-        except BaseException:
-            finish(policy, prepared, outcomes, FAILED)
-            raise
-        return finish(policy, prepared, outcomes)
 
 
 @contextmanager
@@ -303,7 +289,7 @@ def _unfinished_run(policy: Policy, digest: str, options: RunOptions) -> tuple[s
                 continue
             row = connection.execute(
                 sa.select(tables.runs.c.run_id, tables.runs.c.as_of)
-                .where((tables.runs.c.status == RUNNING) & (tables.runs.c.policy_hash == digest))
+                .where(tables.runs.c.status.in_(RESUMABLE) & (tables.runs.c.policy_hash == digest))
                 .order_by(tables.runs.c.started_at.desc())
                 .limit(1)
             ).first()
@@ -329,6 +315,7 @@ def _register_run(connection: sa.Connection, run_id: str, as_of: AsOf, digest: s
                 policy_hash=digest,
                 started_at=_now(),
                 status=RUNNING,
+                stage=PLANNED,
             )
         )
     else:
@@ -563,28 +550,32 @@ def act(
 # -- finish ----------------------------------------------------------------------------
 
 
-def finish(
-    policy: Policy, prepared: PreparedRun, outcomes: list[TableOutcome], status: str = COMPLETED
-) -> RunResult:
-    """Merge the partitions' outcomes per table, close the run, plan again."""
+def finish(policy: Policy, prepared: PreparedRun, status: str = COMPLETED) -> RunResult:
+    """Close the run with what its ledger and checkpoints say it did (every attempt of a
+    resumed or retried run included), then plan again."""
     if prepared.dry_run:
         return RunResult(None, prepared.as_of, "dry_run", False, True, prepared.before, None, [])
+    run_id = prepared.run_id or ""
     by_table: dict[tuple[str, str], TableOutcome] = {}
     for store in policy.stores:
         for spec in store.tables:
             by_table[(store.name, spec.name)] = TableOutcome(store.name, spec.name)
-    for outcome in outcomes:
-        by_table[(outcome.store, outcome.table)].merge(outcome)
-    merged = list(by_table.values())
-    for store in policy.stores:
+    for store in {s.url: s for s in policy.stores}.values():
+        sharing = {s.name: s for s in policy.stores if s.url == store.url}
         with opened_store(store) as connection, connection.begin():
-            sharing = {s.name for s in policy.stores if s.url == store.url}
-            counts = {f"{o.store}.{o.table}": o.acted for o in merged if o.store in sharing}
+            for outcome in _done_by(connection, run_id, sharing):
+                by_table[(outcome.store, outcome.table)].merge(outcome)
+            counts = {
+                f"{o.store}.{o.table}": o.acted for o in by_table.values() if o.store in sharing
+            }
             connection.execute(
                 tables.runs.update()
-                .where(tables.runs.c.run_id == prepared.run_id)
+                .where(tables.runs.c.run_id == run_id)
                 .values(
-                    status=status, finished_at=_now(), counts=json.dumps(counts, sort_keys=True)
+                    status=status,
+                    stage=ACTED,
+                    finished_at=_now(),
+                    counts=json.dumps(counts, sort_keys=True),
                 )
             )
             tables.refresh_statistics(connection, tables.ledger.name, tables.state.name)
@@ -597,9 +588,56 @@ def finish(
         False,
         prepared.before,
         after,
-        merged,
+        list(by_table.values()),
         time.perf_counter() - prepared.started,
     )
+
+
+def _done_by(
+    connection: sa.Connection, run_id: str, stores: dict[str, StoreSpec]
+) -> Iterator[TableOutcome]:
+    """Per table of the stores in this database: the run's ledger rows by action and
+    reason, and its committed batches."""
+    ledger_table, progress_table = tables.ledger, tables.progress
+    rows = connection.execute(
+        sa.select(
+            ledger_table.c.store,
+            ledger_table.c.table_name,
+            ledger_table.c.action,
+            ledger_table.c.reason,
+            sa.func.count(),
+        )
+        .where((ledger_table.c.run_id == run_id) & ledger_table.c.action.in_(ACTIONS))
+        .group_by(
+            ledger_table.c.store,
+            ledger_table.c.table_name,
+            ledger_table.c.action,
+            ledger_table.c.reason,
+        )
+    ).all()
+    for store, table_name, action, reason, count in rows:
+        outcome = TableOutcome(str(store), str(table_name))
+        outcome.add(str(action), str(reason), int(count))
+        yield outcome
+    batches = connection.execute(
+        sa.select(progress_table.c.table_name, sa.func.sum(progress_table.c.batches))
+        .where(progress_table.c.run_id == run_id)
+        .group_by(progress_table.c.table_name)
+    ).all()
+    for table_name, count in batches:
+        owners = [s for s in stores.values() if any(t.name == table_name for t in s.tables)]
+        if owners:
+            outcome = TableOutcome(owners[0].name, str(table_name), batches=int(count or 0))
+            yield outcome
+
+
+def mark_stage(policy: Policy, run_id: str, stage: str) -> None:
+    """Record in every store how far the run got (ACTED, VALIDATED, DOCUMENTED)."""
+    for store in {s.url: s for s in policy.stores}.values():
+        with opened_store(store) as connection, connection.begin():
+            connection.execute(
+                tables.runs.update().where(tables.runs.c.run_id == run_id).values(stage=stage)
+            )
 
 
 def mark_run(policy: Policy, run_id: str, status: str) -> None:

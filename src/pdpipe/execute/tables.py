@@ -16,6 +16,7 @@ Keys of processed records are kept as text so one table serves integer and text 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.schema import CreateColumn
 
 metadata = sa.MetaData()
 
@@ -34,6 +35,9 @@ runs = sa.Table(
     sa.Column("finished_at", sa.DateTime),
     sa.Column("status", sa.String(24), nullable=False),
     sa.Column("counts", sa.Text),
+    # How far it got (planned, acted, validated, documented); NULL for runs of releases
+    # that did not say. Added to existing stores by ensure_tables.
+    sa.Column("stage", sa.String(16)),
 )
 
 ledger = sa.Table(
@@ -128,6 +132,7 @@ def ensure_tables(connection: sa.Connection) -> None:
     """Create pdpipe's tables where missing (idempotent, inside the caller's transaction),
     and the ledger's head row, before any partition can race to create it."""
     metadata.create_all(connection, checkfirst=True)
+    _add_missing_columns(connection)
     for table in metadata.sorted_tables:  # indexes added since a store's tables were made
         for index in table.indexes:
             index.create(connection, checkfirst=True)
@@ -139,6 +144,19 @@ def ensure_tables(connection: sa.Connection) -> None:
         ).first()
         seq, digest = (0, "0" * 64) if last is None else (int(last[0]), str(last[1]))
         connection.execute(ledger_head.insert().values(id=1, seq=seq, row_hash=digest))
+
+
+def _add_missing_columns(connection: sa.Connection) -> None:
+    """Columns added to pdpipe's tables since a store's were made (all nullable)."""
+    inspector = sa.inspect(connection)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                assert column.nullable, f"{table.name}.{column.name}: a new column must be nullable"
+                ddl = CreateColumn(column).compile(dialect=connection.dialect)
+                quoted = connection.dialect.identifier_preparer.quote(table.name)
+                connection.execute(sa.text(f"ALTER TABLE {quoted} ADD COLUMN {ddl}"))
 
 
 def has_state_table(connection: sa.Connection) -> bool:

@@ -6,6 +6,10 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pdpipe.execute.runner import RunOptions
+from pdpipe.policy.models import Policy
+from pdpipe.retention.decide import AsOf
+
 
 class RetentionParameters(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -23,6 +27,18 @@ class RetentionParameters(BaseModel):
         default=4, ge=1, le=64, description="key ranges per table processed in parallel"
     )
     dry_run: bool = Field(default=False, description="plan only; write nothing")
+
+    def run_options(self, policy: Policy) -> RunOptions:
+        """The job's options (as-of at the end of its day in the operator's zone)."""
+        as_of = self.as_of
+        return RunOptions(
+            as_of=AsOf.end_of_day(as_of, policy.operator.timezone) if as_of else None,
+            max_fraction=self.max_fraction,
+            allow_large=self.allow_large,
+            batch_size=self.batch_size,
+            dry_run=self.dry_run,
+            partitions=self.partitions,
+        )
 
 
 class IntegrityParameters(BaseModel):
