@@ -136,7 +136,7 @@ def verify_command(
                 )
         # A hash found in a ledger whose chain is broken proves nothing.
         broken = [
-            f"{store}: {result.problem} (seq {result.first_bad_seq})"
+            f"{store}: {'; '.join(result.problems)}"
             for store, result in verify_ledgers(policy)
             if result is not None and not result.ok
         ]

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from pdpipe.errors import PdpipeError, RunFailed, StoreUnavailable, StoreUnreachable, is_transient
 from pdpipe.execute import runner
 from pdpipe.execute.batch import Interrupted, stopping
+from pdpipe.execute.ledger_check import heads
 from pdpipe.execute.runner import (
     COMPLETED,
     FAILED,
@@ -192,9 +193,9 @@ def run_job(
         if validate:
             _validate(steps, policy, prepared, result)
         if report:
-            reported: _Reported = steps.run("report", _report, policy, result)
-            result.folder, result.documents, result.dashboard = reported[:3]
-            result.recovered = reported[3]
+            reported: RunResult = steps.run("report", _report, policy, result)
+            for name in ("folder", "documents", "dashboard", "recovered", "stage", "ledger_heads"):
+                setattr(result, name, getattr(reported, name))
     _raise_failures(result)
     return result
 
@@ -236,6 +237,7 @@ def _validate(steps: Steps, policy: Policy, prepared: PreparedRun, result: RunRe
         result.status = FAILED_VALIDATION
         runner.mark_run(policy, run_id, FAILED_VALIDATION)
     runner.mark_stage(policy, run_id, runner.VALIDATED)
+    result.stage = runner.VALIDATED
     if not result.errors:  # a failed run's snapshot stays for the checks of the next
         snapshot.drop(policy, run_id)
 
@@ -251,12 +253,9 @@ def _outputs(policy: Policy) -> Path:
     return output_dir(base)
 
 
-_Reported = tuple[str, str | None, str | None, list[str]]
-
-
-def _report(policy: Policy, result: RunResult) -> _Reported:
-    """summary.json, this run's documents and those owed by earlier runs, the dashboard:
-    (run folder, documents folder, dashboard page, runs whose documents were owed)."""
+def _report(policy: Policy, result: RunResult) -> RunResult:
+    """summary.json, this run's documents and those owed by earlier runs, the dashboard;
+    the result with where they went (a task's argument may be a copy: it is returned)."""
     from pdpipe.report.documents.backlog import owed
     from pdpipe.report.documents.gather import Scope
     from pdpipe.report.documents.issue import issue
@@ -266,6 +265,7 @@ def _report(policy: Policy, result: RunResult) -> _Reported:
     issued = issue(policy, Scope(run_id), folder / "documents")
     result.documents = str(issued.folder) if issued.documents else None
     runner.mark_stage(policy, run_id, runner.DOCUMENTED)
+    result.stage = runner.DOCUMENTED
     for earlier in owed(policy, exclude=run_id):
         late = issue(policy, Scope(earlier.run_id), _outputs(policy) / earlier.folder / "documents")
         runner.mark_stage(policy, earlier.run_id, runner.DOCUMENTED)
@@ -275,9 +275,10 @@ def _report(policy: Policy, result: RunResult) -> _Reported:
             earlier.run_id,
             len(late.documents),
         )
+    result.ledger_heads = {store: head.as_json() for store, head in heads(policy).items()}
     _write_summary(policy, result)
-    dashboard = _rebuild_dashboard(policy, run_id)
-    return str(folder.resolve()), result.documents, dashboard, result.recovered
+    result.dashboard = _rebuild_dashboard(policy, run_id)
+    return result
 
 
 def _write_summary(policy: Policy, result: RunResult) -> Path:

@@ -3,15 +3,23 @@
 ``row_hash = sha256(prev_hash + canonical(row))``: editing any field, deleting a row or
 reordering rows breaks the chain from that row on, which ``verify`` finds. Rows hold the
 record's key and what was done — never a personal value.
+
+The chain's end is kept apart, in ``pdpipe_ledger_head`` (seq and hash, updated in the
+same transaction as the rows), so that rows cut from the end are missed too; with
+``secrets.ledger_key`` the head also carries an HMAC that only the key's holder can
+compute, so that a chain rewritten by someone with write access to the database alone
+no longer verifies. Each run also writes its ledger's head outside the database (its
+summary.json, its documents' index.json, its act): ``Head`` is that anchor.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -71,6 +79,40 @@ def row_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Head:
+    """Where a ledger ends: its last row's seq and hash (and the head's signature)."""
+
+    seq: int
+    row_hash: str
+    signature: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"seq": self.seq, "row_hash": self.row_hash, "signature": self.signature}
+
+
+def head_signature(key: bytes, seq: int, row_hash: str) -> str:
+    """HMAC-SHA256 of the head under a key derived from `secrets.ledger_key` for this use
+    only (the same secret configured for another use yields another key)."""
+    derived = hashlib.sha256(b"pdpipe-ledger-head\x00" + key).digest()
+    return hmac.new(derived, f"{seq}|{row_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def read_head(connection: sa.Connection) -> Head | None:
+    """The head as pdpipe_ledger_head holds it; None when it holds none."""
+    if not sa.inspect(connection).has_table(tables.ledger_head.name):
+        return None
+    head = tables.ledger_head
+    columns = [head.c.seq, head.c.row_hash]
+    signed = "signature" in {c["name"] for c in sa.inspect(connection).get_columns(head.name)}
+    row = connection.execute(
+        sa.select(*columns, head.c.signature if signed else sa.null()).where(head.c.id == 1)
+    ).first()
+    if row is None:
+        return None
+    return Head(int(row[0]), str(row[1]), None if row[2] is None else str(row[2]))
+
+
 def _tail(connection: sa.Connection) -> tuple[int, str]:
     """The chain's end, locked until the caller's transaction ends.
 
@@ -116,8 +158,10 @@ def append(
     store: str,
     entries: Sequence[Entry],
     acted_at: dt.datetime,
+    key: bytes = b"",
 ) -> int:
-    """Chain and insert `entries` in the caller's transaction; returns how many."""
+    """Chain and insert `entries` in the caller's transaction; returns how many. With
+    `key` (secrets.ledger_key) the new head is signed."""
     if not entries:
         return 0
     # Whole seconds: every dialect's default DATETIME keeps them, so verify() reads back
@@ -135,42 +179,71 @@ def append(
     connection.execute(
         tables.ledger_head.update()
         .where(tables.ledger_head.c.id == 1)
-        .values(seq=seq, row_hash=prev)
+        .values(seq=seq, row_hash=prev, signature=head_signature(key, seq, prev) if key else None)
     )
     return len(rows)
+
+
+ACTIONS = ("destroy", "depersonalize", "block")  # the actions a run's counts hold
 
 
 @dataclass(frozen=True)
 class Verification:
     rows: int
-    first_bad_seq: int | None
-    problem: str | None
+    first_bad_seq: int | None  # the first row the chain does not vouch for
+    problem: str | None  # what breaks the chain there
+    findings: tuple[str, ...] = ()  # what else is wrong: the head, the runs' counts, anchors
+    head: Head | None = None
+    by_run: dict[str, int] = field(default_factory=dict)  # rows of ACTIONS per run id
 
     @property
     def ok(self) -> bool:
-        return self.first_bad_seq is None
+        return self.first_bad_seq is None and not self.findings
+
+    @property
+    def problems(self) -> list[str]:
+        return ([self.problem] if self.problem else []) + list(self.findings)
 
 
 def verify(connection: sa.Connection, chunk: int = 50_000) -> Verification:
-    """Walk the chain in order; report the first row that does not follow from the last."""
+    """Walk the chain in order; report the first row that does not follow from the last.
+    On the way, count each run's rows (for the runs' own counts to be compared)."""
     expected_seq, prev = 1, GENESIS
     count = 0
+    by_run: dict[str, int] = {}
     for row in _rows(connection, chunk):
         count += 1
         if row.seq != expected_seq:
             return Verification(
-                count, expected_seq, f"row {expected_seq} is missing (next row is {row.seq})"
+                count,
+                expected_seq,
+                f"row {expected_seq} is missing (next row is {row.seq})",
+                by_run=by_run,
             )
         if row.prev_hash != prev:
-            return Verification(count, row.seq, f"row {row.seq} does not follow row {row.seq - 1}")
+            return Verification(
+                count, row.seq, f"row {row.seq} does not follow row {row.seq - 1}", by_run=by_run
+            )
         entry = Entry(
             row.table_name, row.record_key, row.action, row.reason, row.legal_basis, row.categories
         )
         canonical = _canonical(row.seq, row.run_id, row.store, entry, row.acted_at)
         if row_hash(prev, canonical) != row.row_hash:
-            return Verification(count, row.seq, f"row {row.seq} was altered after it was written")
+            return Verification(
+                count, row.seq, f"row {row.seq} was altered after it was written", by_run=by_run
+            )
+        if row.action in ACTIONS:
+            by_run[row.run_id] = by_run.get(row.run_id, 0) + 1
         prev, expected_seq = row.row_hash, expected_seq + 1
-    return Verification(count, None, None)
+    return Verification(count, None, None, head=Head(expected_seq - 1, prev), by_run=by_run)
+
+
+def row_at(connection: sa.Connection, seq: int) -> str | None:
+    """The hash of row `seq`, or None when there is no such row."""
+    found = connection.execute(
+        sa.select(tables.ledger.c.row_hash).where(tables.ledger.c.seq == seq)
+    ).scalar()
+    return None if found is None else str(found)
 
 
 def _rows(connection: sa.Connection, chunk: int) -> Iterator[sa.Row[object]]:

@@ -36,6 +36,7 @@ from pdpipe.errors import BadInput
 from pdpipe.execute import actions, ledger, tables
 from pdpipe.execute.batch import BATCH, Batch, stop_requested
 from pdpipe.execute.context import TableContext, applied_specs, table_context
+from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.lock import store_lock
 from pdpipe.operators.registry import build_operator
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pdpipe.execute")
 
-ACTIONS = ("destroy", "depersonalize", "block")  # what a run does to records
+ACTIONS = ledger.ACTIONS  # what a run does to records
 
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
 FAILED_VALIDATION = "failed_validation"
@@ -161,6 +162,8 @@ class RunResult:
     validation: ValidationReport | None = None
     folder: str | None = None  # the run's output folder (summary.json, checks, documents)
     recovered: list[str] = field(default_factory=list)  # earlier runs documented by this one
+    stage: str | None = None  # how far it got: acted, validated, documented
+    ledger_heads: dict[str, dict[str, object]] = field(default_factory=dict)  # per database
 
     @property
     def acted(self) -> int:
@@ -391,6 +394,7 @@ def process_partition(
     store = next(s for s in policy.stores if s.name == partition.store)
     spec = next(t for t in store.tables if t.name == partition.table)
     secret = pseudonym_secret(policy)
+    signing = ledger_key(policy)
     with opened_store(store) as connection:
         metadata = sa.MetaData()
         with connection.begin():
@@ -422,7 +426,16 @@ def process_partition(
                         _save_checkpoint(connection, run_id, partition, after, batches, True)
                         break
                     decisions = decide(frame, spec, policy, as_of)
-                    act(connection, policy, context, decisions, run_id, secret, outcome)
+                    act(
+                        connection,
+                        policy,
+                        context,
+                        decisions,
+                        run_id,
+                        secret,
+                        outcome,
+                        ledger_key=signing,
+                    )
                     after = python_value(frame["key"].iloc[-1])
                     batches += 1
                     if checked:
@@ -516,6 +529,8 @@ def act(
     run_id: str,
     secret: bytes,
     outcome: TableOutcome,
+    *,
+    ledger_key: bytes = b"",
 ) -> None:
     if decisions.empty:
         return
@@ -544,7 +559,7 @@ def act(
         ]
         for reason in sorted(counted):
             outcome.add(str(action), reason, counted[reason])
-    ledger.append(connection, run_id, context.store, entries, now)
+    ledger.append(connection, run_id, context.store, entries, now, ledger_key)
 
 
 # -- finish ----------------------------------------------------------------------------
@@ -590,6 +605,7 @@ def finish(policy: Policy, prepared: PreparedRun, status: str = COMPLETED) -> Ru
         after,
         list(by_table.values()),
         time.perf_counter() - prepared.started,
+        stage=ACTED,
     )
 
 

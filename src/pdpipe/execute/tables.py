@@ -91,6 +91,7 @@ ledger_head = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("row_hash", sa.String(64), nullable=False),
+    sa.Column("signature", sa.String(64)),  # HMAC of seq and hash under secrets.ledger_key
 )
 
 lock = sa.Table(

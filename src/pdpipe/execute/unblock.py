@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
 from pdpipe.execute import ledger, tables
+from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.lock import store_lock
 from pdpipe.policy.models import Policy
 from pdpipe.stores.engine import create_store_engine, describe_store_error
@@ -57,7 +58,14 @@ def unblock(
                 ledger.Entry(table, key, "unblock", reason.value, "policy clause 2.2", "")
                 for key in found
             ]
-            ledger.append(connection, "manual", store.name, entries, dt.datetime.now(dt.UTC))
+            ledger.append(
+                connection,
+                "manual",
+                store.name,
+                entries,
+                dt.datetime.now(dt.UTC),
+                ledger_key(policy),
+            )
             return len(found)
     except sa.exc.DBAPIError as exc:
         raise describe_store_error(store, exc) from None

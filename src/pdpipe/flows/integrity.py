@@ -34,7 +34,7 @@ def verify_task(policy_path: str) -> list[dict[str, Any]]:
                 "ledger rows": 0 if result is None else result.rows,
                 "intact": True if result is None else result.ok,
                 "first bad row": None if result is None else result.first_bad_seq,
-                "problem": None if result is None else result.problem,
+                "problem": None if result is None else "; ".join(result.problems) or None,
             }
         )
     return rows

@@ -53,6 +53,11 @@ def summary(
         "plan_after": None if result.after is None else result.after.to_json(),
         "errors": errors or [],
         "validation": checks(validation),
+        "stage": result.stage,
+        # Each database's ledger head once the run's documents were recorded: an anchor
+        # outside the database (pdpipe ledger verify --anchors).
+        "ledger_heads": result.ledger_heads,
+        "documents_issued_late_for": result.recovered,
     }
 
 
@@ -140,6 +145,13 @@ def markdown(
             "- documents (Order 179; SHA-256 in the ledger): "
             + ", ".join(f"[{name}]({uri})" for name, uri in documents)
         )
+    if result.recovered:
+        lines.append(
+            "- documents issued now for earlier runs that had none: "
+            + ", ".join(f"`{run}`" for run in result.recovered)
+        )
+    for store, head in result.ledger_heads.items():
+        lines.append(f"- ledger head, {store}: row {head['seq']}, SHA-256 `{head['row_hash']}`")
     if dashboard:
         lines.append(f"- dashboard: [this run's page]({dashboard})")
     if output:

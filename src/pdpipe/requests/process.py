@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from pdpipe.errors import BadInput
 from pdpipe.execute import ledger, tables
 from pdpipe.execute.context import table_context
+from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.runner import RunOptions, TableOutcome, act, held_stores, pseudonym_secret
 from pdpipe.policy.models import Action, Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason, RequestKind
@@ -191,7 +192,16 @@ def _apply_in_store(
             dtype=object,
         )
         outcome = TableOutcome(store.name, spec.name)
-        act(connection, policy, context, decisions, run_id, secret, outcome)
+        act(
+            connection,
+            policy,
+            context,
+            decisions,
+            run_id,
+            secret,
+            outcome,
+            ledger_key=ledger_key(policy),
+        )
         outcomes.append(outcome)
     return records, outcomes
 
@@ -288,7 +298,9 @@ def _update_in_store(
             ledger.Entry(spec.name, str(k), "update", RequestKind.UPDATE.value, basis, categories)
             for k in found
         ]
-        ledger.append(connection, run_id, store.name, entries, dt.datetime.now(dt.UTC))
+        ledger.append(
+            connection, run_id, store.name, entries, dt.datetime.now(dt.UTC), ledger_key(policy)
+        )
         references.append(
             {
                 "store": store.name,

@@ -61,6 +61,7 @@ class Act:
     records: int
     keys: dict[str, list[str]] = field(default_factory=dict)  # "store.table" -> keys
     extracts: list[str] = field(default_factory=list)  # file names, when keys are not inline
+    notes: list[str] = field(default_factory=list)  # what a reader must know beside the table
 
     def label(self, name: str, **values: object) -> str:
         return texts.label(self.language, name, **values)
@@ -99,6 +100,7 @@ def build_act(
     language: Language,
     keys: dict[str, list[str]] | None = None,
     extracts: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> Act:
     operator = policy.operator
     zone = ZoneInfo(operator.timezone)
@@ -130,6 +132,7 @@ def build_act(
         records=sum(line.records for line in lines),
         keys=keys or {},
         extracts=extracts or [],
+        notes=notes or [],
     )
 
 

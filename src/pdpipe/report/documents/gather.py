@@ -197,3 +197,19 @@ def _read(store: StoreSpec, query: sa.Select[Any], stream: bool = False) -> Iter
         if stream:
             connection = connection.execution_options(stream_results=True, yield_per=10_000)
         yield from connection.execute(query)
+
+
+def run_status(policy: Policy, run_id: str) -> str | None:
+    """The run's status as pdpipe_runs holds it (None for runs it does not list, such as
+    a request's)."""
+    runs = tables.runs
+    for store in {s.url: s for s in policy.stores}.values():
+        with opened_store(store, read_only=True) as connection:
+            if not sa.inspect(connection).has_table(runs.name):
+                continue
+            status = connection.execute(
+                sa.select(runs.c.status).where(runs.c.run_id == run_id)
+            ).scalar()
+        if status is not None:
+            return str(status)
+    return None

@@ -27,8 +27,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe.execute import ledger, tables
+from pdpipe.execute.ledger_check import heads, ledger_key
 from pdpipe.policy.models import Policy
-from pdpipe.report.documents import extract, gather, render
+from pdpipe.report.documents import extract, gather, render, texts
 from pdpipe.report.documents.act import KIND_OF_ACTION, build_act
 from pdpipe.report.documents.gather import DOCUMENT, Scope
 from pdpipe.report.documents.texts import Language
@@ -93,6 +94,8 @@ def issue(
     extract.write(gather.records(policy, scope, tuple(by_action)), csv_path, json_path)
     documents += [_document(EXTRACT, None, path) for path in (csv_path, json_path)]
 
+    stores = {line.store for lines in by_action.values() for line in lines}
+    notes = _notes(policy, scope, language, stores)
     for action, lines in by_action.items():
         if not lines:
             continue
@@ -108,6 +111,7 @@ def issue(
             language=language,
             keys=_keys(gather.records(policy, scope, (action,))) if inline else None,
             extracts=None if inline else [f"{csv_path.name} (SHA-256 {documents[0].sha256})"],
+            notes=notes,
         )
         html_path = folder / f"{kind}.{language}.html"
         html_path.write_text(render.html(act), encoding="utf-8")
@@ -115,10 +119,30 @@ def issue(
         render.pdf(act, pdf_path)
         documents += [_document(kind, language, path) for path in (html_path, pdf_path)]
 
-    _write_index(folder, issue_id, scope, today, records, documents)
-    stores = {line.store for lines in by_action.values() for line in lines}
     _record(policy, stores, issue_id, scope, folder, documents)
+    # The index is not itself recorded: it can name the ledger's head after the record.
+    _write_index(folder, issue_id, scope, today, records, documents, heads(policy, stores))
     return Issued(folder, issue_id, documents, records)
+
+
+_UNFINISHED = ("running", "interrupted", "superseded")
+_FAILED = ("failed", "failed_validation")
+
+
+def _notes(policy: Policy, scope: Scope, language: Language, stores: set[str]) -> list[str]:
+    """What the act must say beside its table: how the run ended, if not well; where the
+    ledger stood when the act was drawn up (an anchor a reader can check it against)."""
+    notes = []
+    status = gather.run_status(policy, scope.run_id) if scope.run_id else None
+    if status in _FAILED:
+        notes.append(texts.label(language, "note_run_failed", status=status))
+    elif status in _UNFINISHED:
+        notes.append(texts.label(language, "note_run_unfinished", status=status))
+    for store, head in heads(policy, stores).items():
+        notes.append(
+            texts.label(language, "note_ledger", store=store, seq=head.seq, row_hash=head.row_hash)
+        )
+    return notes
 
 
 def default_folder(policy_file: Path, scope: Scope) -> Path:
@@ -149,9 +173,12 @@ def _write_index(
     today: dt.date,
     records: dict[str, int],
     documents: list[Document],
+    ledger_heads: dict[str, ledger.Head],
 ) -> None:
     """index.json lists every document in the folder: one issued earlier in another
-    language stays listed, a file issued again is listed with its new SHA-256."""
+    language stays listed, a file issued again is listed with its new SHA-256. It also
+    names the ledger's head once the documents are recorded (an anchor outside the
+    database: pdpipe ledger verify --anchors)."""
     index = folder / INDEX
     listed: dict[str, dict[str, object]] = {}
     if index.is_file():
@@ -169,6 +196,7 @@ def _write_index(
                 "drawn_up": today.isoformat(),
                 "records": records,
                 "documents": list(listed.values()),
+                "ledger_heads": {store: head.as_json() for store, head in ledger_heads.items()},
             },
             indent=2,
         ),
@@ -215,11 +243,12 @@ def _record(
         for d in documents
     ]
     now = dt.datetime.now(dt.UTC)
+    key = ledger_key(policy)
     for store in policy.stores:
         if store.name in stores:
             with opened_store(store) as connection, connection.begin():
                 tables.ensure_tables(connection)
-                ledger.append(connection, issue_id, store.name, entries, now)
+                ledger.append(connection, issue_id, store.name, entries, now, key)
 
 
 @dataclass(frozen=True)

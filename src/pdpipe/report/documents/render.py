@@ -96,6 +96,15 @@ def pdf(act: Act, path: Path) -> None:
             table.row([person.name, person.position, ""])
         if not act.persons:
             table.row().cell(act.label("persons_missing"), colspan=3)
+    if act.notes:
+        document.ln(3)
+        document.set_font(_FONT, "B", 11)
+        document.cell(0, 7, act.label("notes"))
+        document.ln(8)
+        document.set_font(_FONT, "", 9)
+        for note in act.notes:
+            document.multi_cell(0, 5, note, **_NEXT_LINE)
+            document.ln(1)
     if act.keys:
         document.add_page()
         document.set_font(_FONT, "B", 11)

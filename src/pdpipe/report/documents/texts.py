@@ -59,6 +59,14 @@ LABELS: dict[Language, dict[str, str]] = {
         "child_delete": "зависимые записи в таблице {table} удалены",
         "child_set_null": "ссылка в таблице {table} обнулена",
         "child_depersonalize": "зависимые записи в таблице {table} обезличены",
+        "notes": "Примечания",
+        "note_ledger": "Журнал pdpipe (pdpipe_ledger) на момент составления акта: {store} — "
+        "запись № {seq}, SHA-256 {row_hash}. Проверка: pdpipe ledger verify --anchors.",
+        "note_run_failed": "Проверка результата этого запуска не пройдена (статус: {status}); "
+        "акт фиксирует действия, которые были выполнены. Подробности — в summary.json "
+        "запуска.",
+        "note_run_unfinished": "Запуск не завершён (статус: {status}); акт фиксирует "
+        "действия, выполненные до его остановки.",
     },
     "en": {
         "destruction-act": "Act of destruction of personal data",
@@ -104,6 +112,13 @@ LABELS: dict[Language, dict[str, str]] = {
         "child_delete": "dependent records in {table} deleted",
         "child_set_null": "reference in {table} set to NULL",
         "child_depersonalize": "dependent records in {table} depersonalized",
+        "notes": "Notes",
+        "note_ledger": "pdpipe's ledger (pdpipe_ledger) when this act was drawn up: {store} — "
+        "row {seq}, SHA-256 {row_hash}. Check it with: pdpipe ledger verify --anchors.",
+        "note_run_failed": "The checks of this run's result failed (status: {status}); this "
+        "act records what was done. The run's summary.json has the details.",
+        "note_run_unfinished": "The run did not finish (status: {status}); this act records "
+        "what was done before it stopped.",
     },
 }
 
