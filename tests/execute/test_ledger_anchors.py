@@ -81,7 +81,7 @@ def _rechain(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
 
 @contextmanager
 def tampered(
-    url: str, change: Callable[[sa.Connection, list[dict[str, Any]]], None]
+    url: str, change: Callable[[sa.Connection, list[dict[str, Any]]], object]
 ) -> Iterator[None]:
     """The store's ledger changed by `change` for the block, then put back as it was."""
     engine = sa.create_engine(url)
