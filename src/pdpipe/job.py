@@ -11,6 +11,8 @@ and Python callers alike.
                them between two batches and the run is resumed by the next
     finish     close the run: its counts are read from the ledger, so a resumed or retried
                run counts whole
+    reclaim    erase what it destroyed from the databases' files, as each store's
+               destruction.physical says (execute/reclaim.py)
     validate   the Great Expectations checks of the result, still under the locks
     report     summary.json and the documents (act of destruction, depersonalization
                record, event-log extract) in the run's folder, and the documents of any
@@ -29,6 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -36,6 +39,7 @@ from pdpipe.errors import PdpipeError, RunFailed, StoreUnavailable, StoreUnreach
 from pdpipe.execute import runner
 from pdpipe.execute.batch import Interrupted, stopping
 from pdpipe.execute.ledger_check import heads
+from pdpipe.execute.reclaim import reclaim
 from pdpipe.execute.runner import (
     COMPLETED,
     FAILED,
@@ -127,18 +131,60 @@ class LocalSteps:
             return list(pool.map(one, items))
 
 
+@dataclass(frozen=True)
+class Lane:
+    """Partitions processed one after another: one, or every partition of an SQLite
+    database (it has one writer: two transactions that read and then write would fail
+    each other at once, SQLITE_BUSY, whatever the busy timeout)."""
+
+    partitions: tuple[Partition, ...]
+
+    @property
+    def label(self) -> str:
+        return ", ".join(p.label for p in self.partitions)
+
+
+def _lanes(policy: Policy, partitions: Sequence[Partition]) -> list[Lane]:
+    sqlite = {s.name: s.url for s in policy.stores if s.url.startswith("sqlite")}
+    lanes: dict[str, list[Partition]] = {}
+    for partition in partitions:
+        lane = sqlite.get(partition.store) or partition.label
+        lanes.setdefault(lane, []).append(partition)
+    return [Lane(tuple(group)) for group in lanes.values()]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A partition that failed for good, beside the lane's others that went on."""
+
+    label: str
+    error: Exception
+
+
 def process(
-    partition: Partition,
+    lane: Lane,
     policy: Policy,
     run_id: str,
     as_of: AsOf,
     batch_size: int,
     progress: Progress | None = None,
-) -> TableOutcome:
-    """One partition's batches (the step every executor maps over the partitions)."""
-    return runner.process_partition(
-        policy, partition, run_id, as_of, batch_size, progress or progress_hook.get()
-    )
+) -> list[TableOutcome | Failed]:
+    """A lane's partitions, each in its batches (the step every executor maps over the
+    lanes). A transient store error stops the lane, to be tried again from where each
+    partition stopped; any other failure stops its partition only."""
+    done: list[TableOutcome | Failed] = []
+    for partition in lane.partitions:
+        try:
+            done.append(
+                runner.process_partition(
+                    policy, partition, run_id, as_of, batch_size, progress or progress_hook.get()
+                )
+            )
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            done.append(Failed(partition.label, exc))
+    return done
 
 
 def run_job(
@@ -167,25 +213,35 @@ def run_job(
             from pdpipe.validate import snapshot
 
             steps.run("snapshot", snapshot.take, policy, run_id, retry=True)
+        lanes = _lanes(policy, prepared.partitions)
         done = steps.each(
             "process-partition",
             process,
-            prepared.partitions,
+            lanes,
             policy,
             run_id,
             prepared.as_of,
             options.batch_size,
             progress,
         )
-        errors = [
-            f"{partition.label}: {type(outcome).__name__}: {outcome}"
-            for partition, outcome in zip(prepared.partitions, done, strict=True)
-            if isinstance(outcome, BaseException)
+        failures = [
+            failed
+            for lane, outcome in zip(lanes, done, strict=True)
+            for failed in (
+                [Failed(lane.label, outcome)]
+                if isinstance(outcome, Exception)
+                else [o for o in outcome if isinstance(o, Failed)]
+                if isinstance(outcome, list)
+                else []
+            )
         ]
-        stopped = next((o for o in done if isinstance(o, Interrupted)), None)
+        errors = [f"{f.label}: {type(f.error).__name__}: {f.error}" for f in failures]
+        stopped = next((f.error for f in failures if isinstance(f.error, Interrupted)), None)
+        assert stopped is None or isinstance(stopped, Interrupted)
         status = INTERRUPTED if stopped else FAILED if errors else COMPLETED
         result: RunResult = steps.run("finish", runner.finish, policy, prepared, status, retry=True)
         result.errors = errors
+        steps.run("reclaim", reclaim, policy, run_id, retry=True)
         if stopped is not None:
             # Resumed by the next run, which validates and documents the whole of it.
             _write_summary(policy, result)
@@ -267,6 +323,7 @@ def _report(policy: Policy, result: RunResult) -> RunResult:
     runner.mark_stage(policy, run_id, runner.DOCUMENTED)
     result.stage = runner.DOCUMENTED
     for earlier in owed(policy, exclude=run_id):
+        reclaim(policy, earlier.run_id)  # killed before it could: done now, then stated
         late = issue(policy, Scope(earlier.run_id), _outputs(policy) / earlier.folder / "documents")
         runner.mark_stage(policy, earlier.run_id, runner.DOCUMENTED)
         result.recovered.append(earlier.run_id)

@@ -51,6 +51,7 @@ def test_when_an_operator_leaves_emails_then_pdpipe_run_exits_1_without_copying_
             "2026-11-19",
             "--allow-large",
             "--json",
+            "--prefect",  # as a flow run: the Prefect server's database is searched too
         ],
         cwd=REPO,
         capture_output=True,

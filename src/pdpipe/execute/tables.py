@@ -9,6 +9,8 @@
     pdpipe_checksums per run and table, the count and digest sums of its rows before
                      the run and of the records each batch acted on
                      (validate/snapshot.py); deleted once the run is validated
+    pdpipe_reclaims  per run and store, how destroyed values were erased from the
+                     database's files after the run (execute/reclaim.py)
 
 Keys of processed records are kept as text so one table serves integer and text keys.
 """
@@ -119,6 +121,15 @@ checksums = sa.Table(
     sa.Column("row_count", sa.BigInteger, nullable=False),
     sa.Column("sum0", SUM, nullable=False),
     sa.Column("sum1", SUM, nullable=False),
+)
+
+reclaims = sa.Table(
+    "pdpipe_reclaims",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("store", NAME, primary_key=True),
+    sa.Column("done_at", sa.DateTime, nullable=False),
+    sa.Column("facts", sa.Text, nullable=False),  # JSON of execute.reclaim.Reclaimed
 )
 
 # Earlier releases kept one digest per row in pdpipe_snapshot; nothing reads it now.

@@ -194,10 +194,43 @@ class TableSpec(Strict):
     children: list[ChildTable] = Field(default_factory=list)
 
 
+class Physical(StrEnum):
+    """How far a destroyed record's bytes are erased from the database's own files."""
+
+    NONE = "none"  # DELETE only: the DBMS reclaims the space in its own time
+    VACUUM = "vacuum"  # reclaim without blocking: PostgreSQL VACUUM, SQLite secure_delete
+    REWRITE = "rewrite"  # rebuild the touched tables: VACUUM FULL, OPTIMIZE TABLE, VACUUM
+
+
+class Destruction(Strict):
+    physical: Physical = Field(
+        default=Physical.VACUUM,
+        description="after a run, erase destroyed values from the data files: none, vacuum "
+        "(never blocks the application; fragments can remain in free space on PostgreSQL "
+        "and MariaDB) or rewrite (no fragment remains; locks each touched table while it "
+        "is rebuilt)",
+    )
+
+
+class Backup(Strict):
+    """A copy of the store's data kept outside it: a dump, a snapshot, a WAL or binlog
+    archive. The act says by when the destroyed records leave it."""
+
+    where: str = Field(min_length=1, description="what copy, where: e.g. 'nightly pg_dump, S3'")
+    keep_for: Duration = Field(description="how long a copy is kept, e.g. P30D")
+
+
 class StoreSpec(Strict):
     name: str = Field(pattern=SLUG)
     url: str = Field(repr=False, description="SQLAlchemy URL; ${VAR} and ${VAR:-default} allowed")
     tables: list[TableSpec] = Field(min_length=1)
+    destruction: Destruction = Field(default_factory=Destruction)
+    backups: list[Backup] | None = Field(
+        default=None,
+        description="every copy of this store's data kept elsewhere, with how long: the act "
+        "states by when they no longer hold destroyed records; without it the act says "
+        "backups are not covered (an empty list: there are none)",
+    )
 
     @field_validator("url")
     @classmethod

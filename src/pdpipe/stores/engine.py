@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from pdpipe.errors import StoreContention, StoreError, StoreUnavailable
-from pdpipe.policy.models import StoreSpec
+from pdpipe.policy.models import Physical, StoreSpec
 
 # Deadlocks and lock timeouts (PostgreSQL 40P01/55P03, MySQL 1213/1205) pass on retry.
 _CONTENTION = re.compile(
@@ -75,6 +75,10 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
     engine = sa.create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if store.destruction.physical is not Physical.NONE:
+            # Deleted content is overwritten with zeros as it is deleted (some builds
+            # have it on by default; pdpipe does not rely on the build).
+            event.listen(engine, "connect", _sqlite_secure_delete)
     return engine
 
 
@@ -89,6 +93,12 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_secure_delete(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -213,3 +213,23 @@ def run_status(policy: Policy, run_id: str) -> str | None:
         if status is not None:
             return str(status)
     return None
+
+
+def run_ids(policy: Policy, scope: Scope) -> list[str]:
+    """The runs whose records the scope holds."""
+    ledger = tables.ledger
+    found: set[str] = set()
+    for store in {s.url: s for s in policy.stores}.values():
+        with opened_store(store, read_only=True) as connection:
+            if not sa.inspect(connection).has_table(ledger.name):
+                continue
+            query = (
+                sa.select(ledger.c.run_id)
+                .where(
+                    scope.condition(policy.operator.timezone)
+                    & ledger.c.action.in_((DESTROY, DEPERSONALIZE))
+                )
+                .distinct()
+            )
+            found |= {str(run_id) for (run_id,) in connection.execute(query)}
+    return sorted(found)

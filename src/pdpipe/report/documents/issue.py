@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from pdpipe.execute import ledger, tables
 from pdpipe.execute.ledger_check import heads, ledger_key
 from pdpipe.policy.models import Policy
-from pdpipe.report.documents import extract, gather, render, texts
+from pdpipe.report.documents import extract, gather, physical, render, texts
 from pdpipe.report.documents.act import KIND_OF_ACTION, build_act
 from pdpipe.report.documents.gather import DOCUMENT, Scope
 from pdpipe.report.documents.texts import Language
@@ -95,7 +95,12 @@ def issue(
     documents += [_document(EXTRACT, None, path) for path in (csv_path, json_path)]
 
     stores = {line.store for lines in by_action.values() for line in lines}
-    notes = _notes(policy, scope, language, stores)
+    last_acted: dict[str, dt.datetime] = {}
+    for line in (line for lines in by_action.values() for line in lines):
+        last_acted[line.store] = max(last_acted.get(line.store, line.last_at), line.last_at)
+    notes = _notes(policy, scope, language, stores) + physical.notes(
+        policy, scope, language, last_acted
+    )
     for action, lines in by_action.items():
         if not lines:
             continue

@@ -67,6 +67,40 @@ LABELS: dict[Language, dict[str, str]] = {
         "запуска.",
         "note_run_unfinished": "Запуск не завершён (статус: {status}); акт фиксирует "
         "действия, выполненные до его остановки.",
+        "note_physical_none": "{store}: destruction.physical: none — записи удалены командой "
+        "SQL DELETE; СУБД освобождает занятое ими место в своё время, и до тех пор их "
+        "значения могут оставаться в файлах данных базы.",
+        "note_physical_vacuum_postgresql": "{store}: {date} таблицы {tables} очищены (VACUUM): "
+        "устаревшие версии строк удалены; фрагменты уничтоженных значений могут оставаться "
+        "в свободном пространстве страниц данных до его повторного использования (их "
+        "удаляет destruction.physical: rewrite).",
+        "note_physical_vacuum_mysql": "{store}: удалённые строки таблиц {tables} очищаются "
+        "InnoDB в фоновом режиме (purge); фрагменты уничтоженных значений могут оставаться в "
+        "свободном пространстве страниц до его повторного использования (их удаляет "
+        "destruction.physical: rewrite, OPTIMIZE TABLE).",
+        "note_physical_vacuum_sqlite": "{store}: удалённое содержимое таблиц {tables} "
+        "перезаписано нулями при удалении (PRAGMA secure_delete), журнал WAL сброшен {date}.",
+        "note_physical_rewrite": "{store}: {date} таблицы {tables} перестроены ({statement}): "
+        "файлы данных базы не содержат уничтоженных значений.",
+        "note_physical_missing": "{store}: физическое удаление (destruction.physical: "
+        "{physical}) для этих записей не зафиксировано.",
+        "note_physical_period": "{store}: физическое удаление ({statements}) выполнено после "
+        "{done} из {runs} запусков периода.",
+        "note_logs_archive_on": "{store}: архивирование журнала предзаписи включено "
+        "(archive_mode = on): архив WAL хранит прежние версии записей, пока хранит свои "
+        "файлы; укажите его в backups политики.",
+        "note_logs_archive_off": "{store}: архивирование журнала предзаписи выключено "
+        "(archive_mode = off): сегменты WAL с прежними версиями записей перезаписываются "
+        "после контрольных точек.",
+        "note_logs_binlog_on": "{store}: двоичный журнал включён (binlog_format = {format}): "
+        "он хранит образы строк до истечения срока хранения журналов (expire_logs_days = "
+        "{days}).",
+        "note_logs_binlog_off": "{store}: двоичный журнал выключен.",
+        "note_backups_unknown": "{store}: настоящий акт не распространяется на резервные копии "
+        "и архивы журналов: в политике не указано, где и сколько они хранятся (backups).",
+        "note_backups_none": "{store}: по политике резервных копий этой базы данных нет.",
+        "note_backup": "{store}: резервная копия «{where}» хранится {keep_for}: копии, "
+        "содержащие эти записи, будут удалены не позднее {until}.",
     },
     "en": {
         "destruction-act": "Act of destruction of personal data",
@@ -119,6 +153,40 @@ LABELS: dict[Language, dict[str, str]] = {
         "act records what was done. The run's summary.json has the details.",
         "note_run_unfinished": "The run did not finish (status: {status}); this act records "
         "what was done before it stopped.",
+        "note_physical_none": "{store}: destruction.physical: none — the records were "
+        "deleted with SQL DELETE; the DBMS reclaims their space in its own time, and until "
+        "then their values can remain in the database's data files.",
+        "note_physical_vacuum_postgresql": "{store}: on {date}, tables {tables} were vacuumed "
+        "(VACUUM): dead row versions were removed; fragments of destroyed values can remain "
+        "in the free space of data pages until it is reused (destruction.physical: rewrite "
+        "erases them).",
+        "note_physical_vacuum_mysql": "{store}: InnoDB purges the deleted rows of tables "
+        "{tables} in the background; fragments of destroyed values can remain in the free "
+        "space of pages until it is reused (destruction.physical: rewrite, OPTIMIZE TABLE, "
+        "erases them).",
+        "note_physical_vacuum_sqlite": "{store}: the deleted content of tables {tables} was "
+        "overwritten with zeros as it was deleted (PRAGMA secure_delete); the WAL was "
+        "checkpointed on {date}.",
+        "note_physical_rewrite": "{store}: on {date}, tables {tables} were rebuilt "
+        "({statement}): the database's data files hold none of the destroyed values.",
+        "note_physical_missing": "{store}: no physical erasure (destruction.physical: "
+        "{physical}) is recorded for these records.",
+        "note_physical_period": "{store}: physical erasure ({statements}) followed {done} of "
+        "the period's {runs} run(s).",
+        "note_logs_archive_on": "{store}: write-ahead log archiving is on (archive_mode = on): "
+        "the WAL archive keeps earlier versions of the records as long as it keeps its "
+        "files; declare it under the policy's backups.",
+        "note_logs_archive_off": "{store}: write-ahead log archiving is off (archive_mode = "
+        "off): WAL segments holding earlier versions of the records are recycled after "
+        "checkpoints.",
+        "note_logs_binlog_on": "{store}: the binary log is on (binlog_format = {format}): it "
+        "keeps row images until the logs expire (expire_logs_days = {days}).",
+        "note_logs_binlog_off": "{store}: the binary log is off.",
+        "note_backups_unknown": "{store}: this act does not cover backup copies or log "
+        "archives: the policy does not say where they are kept or for how long (backups).",
+        "note_backups_none": "{store}: the policy declares no backup copies of this database.",
+        "note_backup": "{store}: backup copy '{where}' is kept {keep_for}: copies holding these "
+        "records are gone by {until}.",
     },
 }
 

@@ -1,0 +1,191 @@
+"""Erasing destroyed values from the database's own files, after a run acted.
+
+A DELETE leaves the deleted row's bytes in the table's pages until the database reuses
+them, and an UPDATE (depersonalization) leaves the row's earlier version the same way.
+Measured on this project's machine (3,000 rows, a fifth deleted, the files read after a
+checkpoint): PostgreSQL kept 600 of 600 deleted emails, 217 after VACUUM, 0 after VACUUM
+FULL; MariaDB kept 600, 68 once InnoDB had purged, 0 after OPTIMIZE TABLE; SQLite kept
+600 with secure_delete off and 0 with it on. So, per store, `destruction.physical`:
+
+    none     nothing more: the act says the values can remain in the data files
+    vacuum   PostgreSQL VACUUM of the touched tables (never blocks the application);
+             MariaDB: InnoDB's own purge; SQLite: secure_delete on every connection
+             (zeroes deleted content as it goes) and a WAL checkpoint. The default: it
+             costs the application nothing, and the act says what can remain.
+    rewrite  the touched tables rebuilt: PostgreSQL VACUUM FULL (locks each table while
+             it is rebuilt), MariaDB OPTIMIZE TABLE (InnoDB rebuilds online), SQLite
+             VACUUM. No destroyed value remains in the data files.
+
+What was done, and what the server keeps in its logs (WAL archiving, the binary log),
+is recorded in `pdpipe_reclaims` for the act to state (report/documents).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+
+import sqlalchemy as sa
+
+from pdpipe.execute import tables
+from pdpipe.execute.ledger import ACTIONS
+from pdpipe.policy.models import Physical, Policy, StoreSpec
+from pdpipe.stores.engine import opened_store
+
+log = logging.getLogger("pdpipe.execute")
+
+CHANGING = tuple(a for a in ACTIONS if a != "block")  # actions that change the data
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """What was done to erase a run's destroyed values from one store's files."""
+
+    store: str
+    dialect: str
+    physical: str
+    statement: str | None  # what ran: VACUUM, VACUUM FULL, OPTIMIZE TABLE; None: nothing
+    tables: list[str]
+    at: str  # UTC, ISO 8601
+    logs: dict[str, str] = field(default_factory=dict)  # the server's log settings
+
+
+def reclaim(policy: Policy, run_id: str) -> list[Reclaimed]:
+    """Erase, as each store's policy says, what the run destroyed or depersonalized;
+    record it. A store already reclaimed for this run is left as it is (idempotent)."""
+    done = []
+    for store in policy.stores:
+        with opened_store(store) as connection:
+            if _already(connection, run_id, store.name):
+                continue
+            touched = _touched(connection, store, run_id)
+            if not touched:
+                continue
+            entry = _erase(connection, store, touched)
+            with connection.begin():
+                tables.ensure_tables(connection)
+                connection.execute(
+                    tables.reclaims.insert().values(
+                        run_id=run_id,
+                        store=store.name,
+                        done_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+                        facts=json.dumps(asdict(entry), sort_keys=True),
+                    )
+                )
+        log.info("%s: %s on %d table(s)", store.name, entry.statement or "nothing", len(touched))
+        done.append(entry)
+    return done
+
+
+def recorded(policy: Policy, run_ids: list[str]) -> dict[str, list[Reclaimed]]:
+    """What was recorded for these runs, per run id."""
+    found: dict[str, list[Reclaimed]] = {}
+    seen: set[str] = set()
+    for store in policy.stores:
+        if store.url in seen:
+            continue
+        seen.add(store.url)
+        with opened_store(store, read_only=True) as connection:
+            if not sa.inspect(connection).has_table(tables.reclaims.name):
+                continue
+            rows = connection.execute(
+                sa.select(tables.reclaims.c.run_id, tables.reclaims.c.facts).where(
+                    tables.reclaims.c.run_id.in_(run_ids)
+                )
+            ).all()
+        for run_id, facts in rows:
+            found.setdefault(str(run_id), []).append(Reclaimed(**json.loads(facts)))
+    return found
+
+
+def _already(connection: sa.Connection, run_id: str, store: str) -> bool:
+    if not sa.inspect(connection).has_table(tables.reclaims.name):
+        return False
+    reclaims = tables.reclaims
+    found = connection.execute(
+        sa.select(sa.literal(1)).where((reclaims.c.run_id == run_id) & (reclaims.c.store == store))
+    ).first()
+    connection.rollback()
+    return found is not None
+
+
+def _touched(connection: sa.Connection, store: StoreSpec, run_id: str) -> list[str]:
+    """The store's tables whose rows the run deleted or rewrote, children included."""
+    if not sa.inspect(connection).has_table(tables.ledger.name):
+        return []
+    ledger = tables.ledger
+    acted = {
+        str(name)
+        for (name,) in connection.execute(
+            sa.select(ledger.c.table_name)
+            .where(
+                (ledger.c.run_id == run_id)
+                & (ledger.c.store == store.name)
+                & ledger.c.action.in_(CHANGING)
+            )
+            .distinct()
+        )
+    }
+    connection.rollback()
+    touched: list[str] = []
+    for spec in store.tables:
+        if spec.name in acted:
+            touched += [spec.name, *(child.table for child in spec.children)]
+    return list(dict.fromkeys(touched))
+
+
+def _erase(connection: sa.Connection, store: StoreSpec, touched: list[str]) -> Reclaimed:
+    dialect = connection.dialect.name
+    physical = store.destruction.physical
+    quote = connection.dialect.identifier_preparer.quote
+    names = [quote(name) for name in touched]
+    statement: str | None = None
+    autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+    if dialect == "postgresql" and physical is not Physical.NONE:
+        statement = "VACUUM FULL" if physical is Physical.REWRITE else "VACUUM"
+        autocommit.execute(sa.text(f"{statement} {', '.join(names)}"))
+    elif dialect in ("mysql", "mariadb") and physical is Physical.REWRITE:
+        statement = "OPTIMIZE TABLE"
+        autocommit.execute(sa.text(f"OPTIMIZE TABLE {', '.join(names)}")).all()
+    elif dialect == "sqlite" and physical is not Physical.NONE:
+        if physical is Physical.REWRITE:
+            statement = "VACUUM"
+            autocommit.execute(sa.text("VACUUM"))
+        else:
+            statement = "secure_delete"
+        autocommit.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)")).all()
+    return Reclaimed(
+        store=store.name,
+        dialect=dialect,
+        physical=physical.value,
+        statement=statement,
+        tables=touched,
+        at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        logs=_log_settings(connection),
+    )
+
+
+def _log_settings(connection: sa.Connection) -> dict[str, str]:
+    """Where the server itself keeps earlier versions of rows, as it is configured."""
+    dialect = connection.dialect.name
+    try:
+        if dialect == "postgresql":
+            return {
+                "archive_mode": str(connection.execute(sa.text("SHOW archive_mode")).scalar()),
+                "wal_level": str(connection.execute(sa.text("SHOW wal_level")).scalar()),
+            }
+        if dialect in ("mysql", "mariadb"):
+            row = connection.execute(
+                sa.text("SELECT @@log_bin, @@binlog_format, @@expire_logs_days")
+            ).one()
+            return {
+                "log_bin": "on" if int(row[0] or 0) else "off",
+                "binlog_format": str(row[1]),
+                "expire_logs_days": str(row[2]),
+            }
+        mode = connection.execute(sa.text("PRAGMA journal_mode")).scalar()
+        return {"journal_mode": str(mode)}
+    finally:
+        connection.rollback()
