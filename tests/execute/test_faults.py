@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from pdpipe.errors import StoreError
+from pdpipe.execute import lock, tables
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions, held_stores, prepare, process_partition
 from pdpipe.job import run_policy
@@ -89,3 +90,27 @@ def test_when_a_batch_breaks_at_each_of_its_moments_then_changes_and_ledger_agre
     twin = twin_store(store_url, tmp_path, request)
     run_policy(store_and_policy(tmp_path / "twin", twin), OPTIONS)
     assert snapshot(store_url) == snapshot(twin)
+
+
+def test_when_the_connection_holding_the_lock_ends_then_the_run_stops_at_its_next_batch(
+    store_url: str, tmp_path: Path
+) -> None:
+    policy = store_and_policy(tmp_path / "store", store_url)
+    before = snapshot(store_url)
+    with held_stores(policy, OPTIONS):
+        prepared = prepare(policy, OPTIONS)
+        hold = lock._holds[store_url]
+        admin = sa.create_engine(admin_of(store_url) or store_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:  # as an administrator, or a cut network, would
+            if hold.dialect == "postgresql":
+                connection.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": hold.holder})
+            elif hold.dialect == "sqlite":
+                connection.execute(tables.lock.delete())
+            else:
+                connection.execute(sa.text(f"KILL CONNECTION {int(hold.holder)}"))
+        admin.dispose()
+        partition = prepared.partitions[0]
+        with pytest.raises(lock.LockLost, match="the run lost its lock on the store"):
+            process_partition(policy, partition, prepared.run_id or "", prepared.as_of, BATCH)
+    assert snapshot(store_url) == before  # its first batch was rolled back
+    assert not ledger_matches(store_url, before)

@@ -37,7 +37,7 @@ from pdpipe.execute import actions, ledger, tables
 from pdpipe.execute.batch import BATCH, Batch, stop_requested
 from pdpipe.execute.context import TableContext, applied_specs, table_context
 from pdpipe.execute.ledger_check import ledger_key
-from pdpipe.execute.lock import store_lock
+from pdpipe.execute.lock import confirm_hold, store_lock
 from pdpipe.operators.registry import build_operator
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
@@ -197,7 +197,7 @@ def held_stores(policy: Policy, options: RunOptions) -> Iterator[None]:
         for store in {s.url: s for s in policy.stores}.values():  # one lock per database
             engine = create_store_engine(store)
             held.callback(engine.dispose)
-            held.enter_context(_mapped(store, store_lock(engine, store.name)))
+            held.enter_context(_mapped(store, store_lock(engine, store.name, store.url)))
         yield
 
 
@@ -448,6 +448,7 @@ def process_partition(
                             frame,
                             decisions["key"],
                         )
+                    confirm_hold(connection, store.url, store.name)
                     _save_checkpoint(connection, run_id, partition, after, batches, False)
             except sa.exc.DBAPIError as exc:
                 raise batch.failed(exc) from None
