@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pdpipe.errors import PdpipeError, RunFailed, StoreUnavailable, StoreUnreachable, is_transient
 from pdpipe.execute import runner
-from pdpipe.execute.batch import Interrupted, stopping
+from pdpipe.execute.batch import resumable, stopping
 from pdpipe.execute.ledger_check import heads
 from pdpipe.execute.reclaim import reclaim
 from pdpipe.execute.runner import (
@@ -236,16 +237,23 @@ def run_job(
             )
         ]
         errors = [f"{f.label}: {type(f.error).__name__}: {f.error}" for f in failures]
-        stopped = next((f.error for f in failures if isinstance(f.error, Interrupted)), None)
-        assert stopped is None or isinstance(stopped, Interrupted)
+        # Stopped, or cut off from a store: nothing wrong with the work, which the next
+        # run resumes (and then validates and documents whole).
+        stopped = (
+            failures[0].error if failures and all(resumable(f.error) for f in failures) else None
+        )
         status = INTERRUPTED if stopped else FAILED if errors else COMPLETED
         result: RunResult = steps.run("finish", runner.finish, policy, prepared, status, retry=True)
         result.errors = errors
         steps.run("reclaim", reclaim, policy, run_id, retry=True)
         if stopped is not None:
-            # Resumed by the next run, which validates and documents the whole of it.
             _write_summary(policy, result)
-            raise _with_summary(stopped, result)
+            interrupted = stopped if isinstance(stopped, RunFailed) else RunFailed(str(stopped))
+            if len(failures) > 1:
+                interrupted = type(interrupted)(
+                    f"{len(failures)} partition(s) stopped: {_grouped(errors)}"
+                )
+            raise _with_summary(interrupted, result)
         if validate:
             _validate(steps, policy, prepared, result)
         if report:
@@ -373,14 +381,23 @@ def _with_summary(failure: RunFailed, result: RunResult) -> RunFailed:
     return failure
 
 
+def _grouped(errors: list[str]) -> str:
+    """Partitions that failed the same way, named together: four partitions that lost
+    one connection make one line, not four copies of it."""
+    groups: dict[str, list[str]] = {}
+    for error in errors:
+        label, _, message = error.partition(": ")
+        same = re.sub(r"batch \d+ of \S+( \(partition \d+\))?", "a batch", message)
+        groups.setdefault(same, []).append(label)
+    return "; ".join(f"{', '.join(labels)}: {message}" for message, labels in groups.items())
+
+
 def _raise_failures(result: RunResult) -> None:
     from pdpipe.validate.checks import require_success
 
     try:
         if result.errors:
-            raise RunFailed(
-                f"{len(result.errors)} partition(s) failed: " + "; ".join(result.errors)
-            )
+            raise RunFailed(f"{len(result.errors)} partition(s) failed: " + _grouped(result.errors))
         if result.validation is not None:
             require_success(result.validation)
     except RunFailed as failure:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from pdpipe.errors import RunFailed, StoreError
+from pdpipe.errors import RunFailed, StoreError, is_transient
 from pdpipe.policy.models import StoreSpec
 from pdpipe.stores.engine import describe_store_error
 
@@ -45,17 +45,23 @@ class Batch:
         return f"batch {self.number} of {self.store.name}.{self.partition.table}{part}"
 
     def failed(self, exc: sa.exc.DBAPIError) -> StoreError:
-        """The store's error, saying where it struck and that nothing of the batch stayed."""
-        return describe_store_error(
-            self.store,
-            exc,
-            during=self.label,
-            then="the batch was rolled back; run again to resume",
-        )
+        """The store's error, saying where it struck and that nothing of the batch stayed
+        (and, when the store was only away or busy, that the next run resumes)."""
+        error = describe_store_error(self.store, exc, during=self.label)
+        then = "the batch was rolled back" + ("; run again to resume" if error.transient else "")
+        return type(error)(f"{error}; {then}")
 
 
 class Interrupted(RunFailed):
     """The run was asked to stop (SIGTERM, SIGINT) and stopped between two batches."""
+
+
+def resumable(error: BaseException) -> bool:
+    """Whether a partition that failed so leaves a run the next run should resume: it was
+    stopped, its store was away or busy, or its lock was lost; nothing in its own work."""
+    from pdpipe.execute.lock import LockLost
+
+    return isinstance(error, Interrupted | LockLost) or is_transient(error)
 
 
 _stop = threading.Event()

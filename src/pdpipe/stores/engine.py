@@ -133,28 +133,31 @@ def describe_store_error(
     (`during`) and what that means for the user (`then`); never a password or a value
     from the data."""
     original = getattr(exc, "orig", None) or exc
-    first_line = str(original).strip().splitlines()[0] if str(original).strip() else ""
+    raw = str(original).strip().splitlines()[0] if str(original).strip() else ""
     password = make_url(store.url).password
     if password:
-        first_line = first_line.replace(str(password), "***")
-    first_line = _without_values(re.sub(r"\[SQL:.*", "", first_line))[:200]
+        raw = raw.replace(str(password), "***")
+    first_line = _without_values(re.sub(r"\[SQL:.*", "", raw))[:200]
     where = f"store '{store.name}' ({store.safe_url})"
-    lost = isinstance(
-        exc, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError
-    ) and bool(_UNREACHABLE.search(first_line) or _LOST.search(first_line))
+    # SQLAlchemy's dialects know their drivers' disconnect errors (connection_invalidated);
+    # the text is only a fallback, read before values are scrubbed from it.
+    lost = bool(getattr(exc, "connection_invalidated", False)) or (
+        isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError)
+        and bool(_UNREACHABLE.search(raw) or _LOST.search(raw))
+    )
     after = f"; {then}" if then else ""
     if during is not None:
         if lost:
             return StoreUnavailable(
                 f"{where}: connection lost during {during} ({first_line}){after}"
             )
-        kind = StoreContention if _CONTENTION.search(first_line) else StoreError
+        kind = StoreContention if _CONTENTION.search(raw) else StoreError
         return kind(
             f"{where} failed during {during}: {type(original).__name__}: {first_line}{after}"
         )
     if lost:
         return StoreUnavailable(f"{where} is unreachable: {first_line}{after}")
-    if _CONTENTION.search(first_line):
+    if _CONTENTION.search(raw):
         return StoreContention(f"{where} failed: {type(original).__name__}: {first_line}{after}")
     return StoreError(f"{where} failed: {type(original).__name__}: {first_line}{after}")
 
