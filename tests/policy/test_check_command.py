@@ -135,7 +135,11 @@ def test_when_main_checks_a_bad_file_then_it_exits_2_with_file_line_path_and_mes
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", "{file}: (top level): the file is empty"),
+        (
+            "",
+            "{file}: (top level): the file is empty: expected a mapping with version, "
+            "operator, purposes, stores",
+        ),
         (
             "version: 1\noperator: {name: IPM\n",
             "{file}:3: (top level): not valid YAML: expected ',' or '}', but got '<stream end>'",
