@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pdpipe.errors import BadInput
-from pdpipe.policy import PolicyError, Problem, load_policy
+from pdpipe.policy import PolicyError, Problem, load_policy, parse_policy
 from tests.policy.builders import CASES, GOOD, GOOD_FILE, edited, line_of, problems
 
 NOT_A_MAPPING = "expected a mapping with version, operator, purposes, stores"
@@ -222,3 +222,51 @@ def test_when_a_policy_error_is_pickled_then_it_reads_back_whole() -> None:
 
     assert str(again) == str(error)
     assert again.problems == error.problems and again.exit_code == 2
+
+
+WORKS_WITH = (
+    "pdpipe works with sqlite://, postgresql+psycopg://, mysql+pymysql://, mariadb+pymysql://"
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("foo://x", f"'foo' is not a database pdpipe works with ({WORKS_WITH})"),
+        ("mssql+pyodbc://db/x", f"'mssql' is not a database pdpipe works with ({WORKS_WITH})"),
+        (
+            "postgresql+nodriver://db/x",
+            f"unknown driver 'nodriver' for postgresql (write postgresql+psycopg://; {WORKS_WITH})",
+        ),
+        (
+            "mysql://db/x",
+            "the driver 'mysqldb' (the default of mysql://) is not installed "
+            f"(write mysql+pymysql://; {WORKS_WITH})",
+        ),
+        (
+            "postgresql+asyncpg://db/x",
+            "'postgresql+asyncpg' is an asyncio driver; pdpipe needs a synchronous one "
+            "(write postgresql+psycopg://)",
+        ),
+    ],
+    ids=["unknown_dialect", "unsupported_dialect", "unknown_driver", "driver_missing", "async"],
+)
+def test_when_a_store_url_names_a_database_or_driver_pdpipe_cannot_use_then_it_is_refused(
+    url: str, message: str
+) -> None:
+    text = edited(GOOD, ("${PDPIPE_MAILING_URL:-sqlite:///mailing.db}", url))
+
+    assert problems(text) == [
+        Problem(("stores", 0, "url"), f"store 'mailing': {message}", line_of(text, "url:"))
+    ]
+
+
+def test_when_an_unknown_dialect_comes_from_the_environment_then_no_password_is_shown() -> None:
+    environ = {"PDPIPE_MAILING_URL": "foo+bar://ivan:Canary-Pw-7731@db.example/mailing"}
+
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(GOOD, Path("/srv/policy.yaml"), environ)
+
+    assert "not a database pdpipe works with" in str(caught.value)
+    assert "Canary-Pw-7731" not in str(caught.value)
+    assert "ivan" not in str(caught.value)
