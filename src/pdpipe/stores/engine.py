@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from pdpipe.errors import StoreContention, StoreError, StoreUnavailable
+from pdpipe.errors import DatabaseMissing, StoreContention, StoreError, StoreUnavailable
 from pdpipe.policy.models import StoreSpec
 
 # Deadlocks and lock timeouts (PostgreSQL 40P01/55P03, MySQL 1213/1205) pass on retry.
@@ -32,6 +32,11 @@ _UNREACHABLE = re.compile(
     r"no such host|lost connection|is the server running",
     re.IGNORECASE,
 )
+
+# The server answers, and the database is not there: PostgreSQL at connection (no SQLSTATE
+# reaches psycopg then), MariaDB/MySQL error 1049.
+_NO_DATABASE = re.compile(r'database "[^"]*" does not exist|unknown database', re.IGNORECASE)
+_MYSQL_UNKNOWN_DATABASE = 1049
 
 
 def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engine:
@@ -104,8 +109,9 @@ def _without_values(message: str) -> str:
     return _QUOTED.sub(kept, message)
 
 
-def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError:
-    """A StoreError naming the store, never a password or a value from the data."""
+def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError | DatabaseMissing:
+    """A StoreError naming the store, never a password or a value from the data; a
+    database that does not exist is bad input (exit 2) for every command."""
     original = getattr(exc, "orig", None) or exc
     first_line = str(original).strip().splitlines()[0] if str(original).strip() else ""
     password = make_url(store.url).password
@@ -113,6 +119,13 @@ def describe_store_error(store: StoreSpec, exc: BaseException) -> StoreError:
         first_line = first_line.replace(str(password), "***")
     first_line = _without_values(re.sub(r"\[SQL:.*", "", first_line))[:200]
     where = f"store '{store.name}' ({store.safe_url})"
+    args = getattr(original, "args", ())
+    if _NO_DATABASE.search(first_line) or (args and args[0] == _MYSQL_UNKNOWN_DATABASE):
+        database = make_url(store.url).database
+        return DatabaseMissing(
+            f"{where}: the database '{database}' does not exist on the server: create it, or "
+            "fix the store's URL"
+        )
     if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) and _UNREACHABLE.search(
         first_line
     ):
