@@ -300,3 +300,15 @@ def test_when_a_file_has_more_problems_than_are_shown_then_the_rest_are_counted(
     assert rendered[0] == f"/srv/pdpipe/policy.yaml: {MAX_SHOWN + 50} problems"
     assert len(rendered) == MAX_SHOWN + 2
     assert rendered[-1] == "  … and 50 more"
+
+
+def test_when_many_keys_repeat_then_the_first_twenty_are_listed_and_the_rest_counted() -> None:
+    text = "".join(f"a{i}:\n  b: 1\n  b: 2\n" for i in range(30))
+
+    found = text_problems(text)
+
+    assert [p.path for p in found[:2]] == ["a0.b", "a1.b"]
+    assert found[-1] == Problem(
+        (), "and 10 more problem(s) of the file's text after this line", found[-2].line
+    )
+    assert len(found) == 21

@@ -312,7 +312,7 @@ def _capped(problems: list[Problem]) -> list[Problem]:
     last = problems[MAX_REPORTED - 1].line
     return [
         *problems[:MAX_REPORTED],
-        Problem((), f"and more problems after this line (at least {rest}): fix these first", last),
+        Problem((), f"and {rest:,} more problem(s) of the file's text after this line", last),
     ]
 
 
