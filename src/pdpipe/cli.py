@@ -32,6 +32,7 @@ from pdpipe.execute.unblock import UnblockReason, unblock
 from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.policy import Policy, load_policy
 from pdpipe.policy.models import Policy as PolicyModel
+from pdpipe.policy.secrets import refuse_unset_secrets
 from pdpipe.report import run_summary
 from pdpipe.report.plan_table import render_plan
 from pdpipe.report.run_table import render_run
@@ -56,6 +57,14 @@ def main() -> None:
         # The message may quote user input such as '[/b]': never read it as markup.
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+
+
+def _secrets_checked(policy: Policy, *, requests: bool = True) -> Policy:
+    """Refuse a policy whose needed secrets are unset; warn of declared ones that are."""
+    for warning in refuse_unset_secrets(policy, requests=requests):
+        message = escape(warning.render(policy.file))
+        err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+    return policy
 
 
 def _as_of(text: str | None, policy: Policy) -> AsOf:
@@ -84,7 +93,7 @@ def check(
         raise BadInput("check: give a policy file, or --schema")
 
     def work() -> None:
-        policy = load_policy(policy_file)
+        policy = _secrets_checked(load_policy(policy_file))  # offline too, as ${VAR}s are
         if not offline:
             refuse_store_problems(policy)
             suites.verify(policy)
@@ -177,6 +186,9 @@ def run(
 
     def work() -> None:
         day = parse_day(as_of, "--as-of") if as_of else None
+        policy = load_policy(policy_file)  # a bad policy is refused before Prefect starts
+        if not dry_run:  # and so is one whose run needs a key that is not set
+            _secrets_checked(policy, requests=False)
         parameters = RetentionParameters(
             policy_path=str(policy_file.resolve()),
             as_of=day,
@@ -258,7 +270,8 @@ def serve(policy_file: PolicyArg, dask: DaskOption = None) -> None:
     """Serve the deployments (nightly retention, weekly integrity) with their schedules."""
 
     def work() -> None:
-        load_policy(policy_file)  # a bad policy is refused before Prefect starts
+        # A bad policy, or a key its flows need, is refused before Prefect starts.
+        _secrets_checked(load_policy(policy_file))
         from pdpipe.flows.serve import serve_all
 
         serve_all(policy_file, dask)

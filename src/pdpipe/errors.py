@@ -4,6 +4,7 @@
     ├── BadInput                 exit 2: the user must fix something before anything runs
     │   ├── PolicyError          a policy file with one or more problems, each with its path
     │   └── StoreUnreachable     a store still down after the retries, before any write
+    │       └── DatabaseMissing  the server answers, but the store's database is not there
     └── RunFailed                exit 1: the work ran and something failed
         ├── ValidationFailed     the run's result failed its checks (validate/)
         └── StoreError           a store could not be reached or answered with an error
@@ -34,6 +35,11 @@ class BadInput(PdpipeError):
 class StoreUnreachable(BadInput):
     """A store could not be reached, retries included, before anything was written: the
     user must bring it up or fix its URL; nothing changed."""
+
+
+class DatabaseMissing(StoreUnreachable):
+    """The server answered that the store's database does not exist: the URL names the
+    wrong one, or it was never created. No retry helps, whichever command met it."""
 
 
 class RunFailed(PdpipeError):

@@ -65,7 +65,9 @@ def _personal_values(store_urls: dict[str, str]) -> set[str]:
 def test_when_demo_check_and_plan_run_then_no_personal_value_is_printed(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     command = [sys.executable, "-m", "pdpipe.cli"]
-    env = {**os.environ, "COLUMNS": "200"}
+    # The demo's policy takes subject requests: check wants both keys, as the README sets them.
+    keys = {"PDPIPE_PSEUDONYM_KEY": "demo-only-key", "PDPIPE_CONTACT_KEY": "demo-only-contact-key"}
+    env = {**os.environ, "COLUMNS": "200", **keys}
     runs = [
         [*command, "demo", "--dir", str(folder), "--subjects", "300", "--as-of", "2026-11-25"],
         [*command, "check", str(folder / "policy.yaml")],

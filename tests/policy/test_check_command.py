@@ -8,6 +8,7 @@ installed console script, the output of `--schema` on `app`.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,14 @@ SEVERAL_LINES = [
     "email-informing)",
 ]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("pdpipe")
+# The good policy names its pseudonym key; set, check has nothing to warn of.
+KEY = {"PDPIPE_PSEUDONYM_KEY": "test-key-not-printed-4417"}
+
+
+@pytest.fixture(autouse=True)
+def _key_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in KEY.items():
+        monkeypatch.setenv(name, value)
 
 
 def run_main(
@@ -68,6 +77,7 @@ def console_script() -> dict[str, Outcome]:
     running = {
         name: subprocess.Popen(
             [str(CONSOLE_SCRIPT), "check", "--offline", str(path)],
+            env={**os.environ, **KEY},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -135,7 +145,11 @@ def test_when_main_checks_a_bad_file_then_it_exits_2_with_file_line_path_and_mes
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", "{file}: (top level): the file is empty"),
+        (
+            "",
+            "{file}: (top level): the file is empty: expected a mapping with version, "
+            "operator, purposes, stores",
+        ),
         (
             "version: 1\noperator: {name: IPM\n",
             "{file}:3: (top level): not valid YAML: expected ',' or '}', but got '<stream end>'",

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from pdpipe.policy import Condition, compile_condition, parse_condition
 from pdpipe.policy.conditions import (
+    MAX_DEPTH,
     AllOf,
     AnyOf,
     Compare,
@@ -286,3 +287,59 @@ def test_when_a_condition_is_compiled_then_values_are_bound_not_inlined() -> Non
 
     assert "OR 1=1" not in str(compiled)
     assert list(compiled.params.values()) == ["x' OR 1=1 --"]
+
+
+# Depth: the deepest condition the policy allows compiles; one level more is refused.
+
+
+def nested(depth: int) -> dict[str, Any]:
+    """`depth` combinators around a comparison: not, any, all and exists in turn."""
+    raw: dict[str, Any] = {"status": "active"}
+    for level in range(depth):
+        kind = level % 4
+        if kind == 0:
+            raw = {"not": raw}
+        elif kind == 1:
+            raw = {"any": [raw, {"status": "blocklisted"}]}
+        elif kind == 2:
+            raw = {"all": [raw]}
+        else:
+            raw = {"exists": {**LISTS, "where": raw}}
+    return raw
+
+
+@pytest.mark.parametrize("raw", [nested(MAX_DEPTH + 1), nested(3000)], ids=["one_more", "3000"])
+def test_when_a_condition_nests_deeper_than_the_limit_then_its_root_is_named(
+    raw: dict[str, Any],
+) -> None:
+    with pytest.raises(ConditionSyntaxError) as caught:
+        parse_condition(raw)
+
+    assert caught.value.where == ()
+    assert caught.value.message == (
+        f"nested deeper than {MAX_DEPTH} levels of all, any, not, exists: write the condition "
+        "flatter (a list under 'any' or 'all' instead of nesting)"
+    )
+
+
+DIALECTS = {
+    name: sa.engine.make_url(f"{name}://").get_dialect()()
+    for name in ("sqlite", "postgresql", "mysql")
+}
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+def test_when_a_condition_is_as_deep_as_allowed_then_it_compiles_on_every_dialect(
+    dialect: str,
+) -> None:
+    condition = compile_condition(
+        parse_condition(nested(MAX_DEPTH)), subscribers, "id", lambda name: metadata.tables[name]
+    )
+
+    sql = sa.select(subscribers.c.id).where(condition).compile(dialect=DIALECTS[dialect])
+
+    assert str(sql).count("EXISTS") == MAX_DEPTH // 4
+
+
+def test_when_a_condition_is_as_deep_as_allowed_then_sqlite_runs_it(engine: sa.Engine) -> None:
+    assert matching_keys(engine, nested(MAX_DEPTH)) <= {row["id"] for row in SUBSCRIBERS}

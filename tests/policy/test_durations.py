@@ -28,6 +28,31 @@ def test_when_a_duration_is_read_then_its_parts_are_kept(text: str, parts: dict[
     assert str(duration) == text.strip().upper()
 
 
+@pytest.mark.parametrize("text", ["P100Y", "P1200M", "P36524D", "P99Y11M4W"])
+def test_when_a_duration_is_up_to_a_hundred_years_then_it_is_read(text: str) -> None:
+    assert str(IsoDuration.parse(text)) == text
+
+
+@pytest.mark.parametrize(
+    "text", ["P101Y", "P1000000Y", "P1201M", "P36525D", "P5300W", "PT900000H", "P9999999999D"]
+)
+def test_when_a_duration_is_longer_than_a_hundred_years_then_it_is_refused(text: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        IsoDuration.parse(text)
+
+    assert str(caught.value) == (
+        f"{text!r} is longer than 100 years: no data is kept that long, and a date that far "
+        "ahead is beyond what the stores' timestamps hold"
+    )
+
+
+def test_when_a_duration_has_thousands_of_digits_then_it_is_refused_quoting_its_start() -> None:
+    with pytest.raises(ValueError) as caught:
+        IsoDuration.parse(f"P{'9' * 5000}D")
+
+    assert str(caught.value).startswith(f"'P{'9' * 38}…' is longer than 100 years")
+
+
 @pytest.mark.parametrize("text", ["", "P", "PT", "3Y", "P1.5Y", "P3Y2", "P1H", "five years"])
 def test_when_a_duration_is_not_iso_8601_then_the_message_shows_examples(text: str) -> None:
     with pytest.raises(ValueError) as caught:

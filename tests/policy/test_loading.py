@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from pdpipe.errors import BadInput
-from pdpipe.policy import PolicyError, Problem, load_policy
+from pdpipe.policy import PolicyError, Problem, load_policy, parse_policy
 from tests.policy.builders import CASES, GOOD, GOOD_FILE, edited, line_of, problems
+
+NOT_A_MAPPING = "expected a mapping with version, operator, purposes, stores"
+EMPTY = f"the file is empty: {NOT_A_MAPPING}"
 
 
 def load_problems(path: Path) -> list[Problem]:
@@ -42,12 +45,8 @@ def test_when_the_file_does_not_exist_then_the_whole_message_says_so(tmp_path: P
     ("make", "message"),
     [
         (lambda p: p.mkdir(), "cannot read the file: IsADirectoryError"),
-        (
-            lambda p: p.write_bytes(b"version: 1\nname: \xff\xfe\n"),
-            "cannot read the file: UnicodeDecodeError",
-        ),
     ],
-    ids=["a_directory", "not_utf8"],
+    ids=["a_directory"],
 )
 def test_when_the_file_cannot_be_read_then_the_reason_is_named_without_its_content(
     tmp_path: Path, make: Callable[[Path], object], message: str
@@ -58,13 +57,29 @@ def test_when_the_file_cannot_be_read_then_the_reason_is_named_without_its_conte
     assert load_problems(path) == [Problem((), message)]
 
 
+def test_when_the_file_is_not_utf8_then_the_line_of_the_first_bad_byte_is_named(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_bytes(b"version: 1\nname: \xff\xfe\n")
+
+    assert load_problems(path) == [
+        Problem(
+            (),
+            "not UTF-8: byte 0xFF cannot be read as UTF-8 (a Latin-1 or Windows-1251 file?): "
+            "save the file as UTF-8",
+            2,
+        )
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
-        ((CASES / "empty.yaml").read_text(), "the file is empty", None),
-        ("# only a comment\n", "the file is empty", None),
-        ("- version: 1\n", "expected a mapping with version, operator, purposes, stores", None),
-        ("just words\n", "expected a mapping with version, operator, purposes, stores", None),
+        ((CASES / "empty.yaml").read_text(), EMPTY, None),
+        ("# only a comment\n", EMPTY, None),
+        ("- version: 1\n", f"{NOT_A_MAPPING}; found a list", 1),
+        ("just words\n", f"{NOT_A_MAPPING}; found a single value", 1),
         (
             (CASES / "not_yaml.yaml").read_text(),
             "not valid YAML: mapping values are not allowed here",
@@ -77,7 +92,8 @@ def test_when_the_file_cannot_be_read_then_the_reason_is_named_without_its_conte
         ),
         (
             "version: 1\n\toperator: x\n",
-            "not valid YAML: found character '\\t' that cannot start any token",
+            "not valid YAML: found character '\\t' that cannot start any token (indent with "
+            "spaces, not tabs)",
             2,
         ),
     ],
@@ -206,3 +222,51 @@ def test_when_a_policy_error_is_pickled_then_it_reads_back_whole() -> None:
 
     assert str(again) == str(error)
     assert again.problems == error.problems and again.exit_code == 2
+
+
+WORKS_WITH = (
+    "pdpipe works with sqlite://, postgresql+psycopg://, mysql+pymysql://, mariadb+pymysql://"
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("foo://x", f"'foo' is not a database pdpipe works with ({WORKS_WITH})"),
+        ("mssql+pyodbc://db/x", f"'mssql' is not a database pdpipe works with ({WORKS_WITH})"),
+        (
+            "postgresql+nodriver://db/x",
+            f"unknown driver 'nodriver' for postgresql (write postgresql+psycopg://; {WORKS_WITH})",
+        ),
+        (
+            "mysql://db/x",
+            "the driver 'mysqldb' (the default of mysql://) is not installed "
+            f"(write mysql+pymysql://; {WORKS_WITH})",
+        ),
+        (
+            "postgresql+asyncpg://db/x",
+            "'postgresql+asyncpg' is an asyncio driver; pdpipe needs a synchronous one "
+            "(write postgresql+psycopg://)",
+        ),
+    ],
+    ids=["unknown_dialect", "unsupported_dialect", "unknown_driver", "driver_missing", "async"],
+)
+def test_when_a_store_url_names_a_database_or_driver_pdpipe_cannot_use_then_it_is_refused(
+    url: str, message: str
+) -> None:
+    text = edited(GOOD, ("${PDPIPE_MAILING_URL:-sqlite:///mailing.db}", url))
+
+    assert problems(text) == [
+        Problem(("stores", 0, "url"), f"store 'mailing': {message}", line_of(text, "url:"))
+    ]
+
+
+def test_when_an_unknown_dialect_comes_from_the_environment_then_no_password_is_shown() -> None:
+    environ = {"PDPIPE_MAILING_URL": "foo+bar://ivan:Canary-Pw-7731@db.example/mailing"}
+
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(GOOD, Path("/srv/policy.yaml"), environ)
+
+    assert "not a database pdpipe works with" in str(caught.value)
+    assert "Canary-Pw-7731" not in str(caught.value)
+    assert "ivan" not in str(caught.value)

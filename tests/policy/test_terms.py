@@ -116,6 +116,18 @@ UNREADABLE = "write e.g. '30 days', '10 working days' or '1 month'"
             "Input should be greater than or equal to 0",
         ),
         (
+            "access_request: 99999999 working days",
+            "terms.access_request",
+            "a term of 99999999 working days is longer than a year (at most 366 days, 260 "
+            "working days, 12 months): statutory terms run in days and weeks",
+        ),
+        (
+            "consent_withdrawn: {amount: 13, unit: months}",
+            "terms.consent_withdrawn",
+            "a term of 13 months is longer than a year (at most 366 days, 260 working days, "
+            "12 months): statutory terms run in days and weeks",
+        ),
+        (
             "consent_withdrawn: {amount: 3, unit: weeks}",
             "terms.consent_withdrawn.unit",
             "unknown value 'weeks' (known: 'days', 'working_days' or 'months')",

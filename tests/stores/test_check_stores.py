@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from pdpipe.errors import DatabaseMissing, is_transient
 from pdpipe.policy import load_policy
+from pdpipe.policy.models import StoreSpec
+from pdpipe.stores.engine import probe_stores
 from pdpipe.stores.schema_check import store_problems
 from tests.stores.builders import CANARY_EMAIL, CANARY_PHONE, populate, write_policy
 
@@ -254,3 +257,62 @@ def test_when_cli_checks_and_plans_then_no_personal_data_is_printed(
     for canary in (CANARY_EMAIL, CANARY_PHONE, "kanareikin", password):
         assert canary not in text
     assert '"format": "pdpipe.plan/1"' in outputs[2]
+
+
+# A database that is not on its server: bad input for every command, named, never retried.
+
+
+def _absent_database(url: str) -> str:
+    parsed = sa.engine.make_url(url)
+    return parsed.set(database=f"{parsed.database}_absent").render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+def test_when_a_store_database_does_not_exist_then_probing_it_is_bad_input_naming_it(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    url = _absent_database(
+        request.getfixturevalue("pg_url" if server == "postgresql" else "mariadb_url")
+    )
+    store = StoreSpec.model_construct(name="crm", url=url, tables=[])
+
+    with pytest.raises(DatabaseMissing) as caught:
+        probe_stores([store])
+
+    assert caught.value.exit_code == 2 and not is_transient(caught.value)
+    assert str(caught.value) == (
+        f"store 'crm' ({store.safe_url}): the database '{sa.engine.make_url(url).database}' "
+        "does not exist on the server: create it, or fix the store's URL"
+    )
+
+
+@pytest.mark.parametrize(
+    ("server", "command"),
+    [
+        ("postgresql", "check"),
+        ("postgresql", "plan"),
+        ("postgresql", "validate"),
+        ("postgresql", "run"),
+        ("mariadb", "check"),
+        ("mariadb", "run"),
+    ],
+)
+def test_when_a_store_database_does_not_exist_then_every_command_exits_2_naming_the_store(
+    tmp_path: Path, server: str, command: str, request: pytest.FixtureRequest
+) -> None:
+    url = _absent_database(
+        request.getfixturevalue("pg_url" if server == "postgresql" else "mariadb_url")
+    )
+    path = write_policy(tmp_path, url)
+    before = sorted(path.parent.iterdir())
+
+    result = _pdpipe(command, str(path), env={"PDPIPE_RETRY_DELAYS": "0"})
+
+    assert result.returncode == 2, result.stderr
+    database = sa.engine.make_url(url).database
+    assert "store 'contacts' (" in result.stderr
+    assert f"the database '{database}' does not exist on the server" in " ".join(
+        result.stderr.split()
+    )
+    assert "Traceback" not in result.stderr + result.stdout
+    assert sorted(path.parent.iterdir()) == before

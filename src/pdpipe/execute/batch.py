@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from pdpipe.errors import RunFailed, StoreError, is_transient
+from pdpipe.errors import DatabaseMissing, RunFailed, StoreError, is_transient
 from pdpipe.policy.models import StoreSpec
 from pdpipe.stores.engine import describe_store_error
 
@@ -44,11 +44,12 @@ class Batch:
         part = f" (partition {self.partition.index})" if self.partition.index else ""
         return f"batch {self.number} of {self.store.name}.{self.partition.table}{part}"
 
-    def failed(self, exc: sa.exc.DBAPIError) -> StoreError:
+    def failed(self, exc: sa.exc.DBAPIError) -> StoreError | DatabaseMissing:
         """The store's error, saying where it struck and that nothing of the batch stayed
         (and, when the store was only away or busy, that the next run resumes)."""
         error = describe_store_error(self.store, exc, during=self.label)
-        then = "the batch was rolled back" + ("; run again to resume" if error.transient else "")
+        transient = is_transient(error)
+        then = "the batch was rolled back" + ("; run again to resume" if transient else "")
         return type(error)(f"{error}; {then}")
 
 

@@ -35,13 +35,12 @@ import sqlalchemy as sa
 from pdpipe.errors import BadInput
 from pdpipe.execute import actions, ledger, tables
 from pdpipe.execute.batch import BATCH, Batch, stop_requested
-from pdpipe.execute.context import TableContext, applied_specs, table_context
+from pdpipe.execute.context import TableContext, table_context
 from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.lock import confirm_hold, store_lock
-from pdpipe.operators.registry import build_operator
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
-from pdpipe.policy.secrets import resolve_secret
+from pdpipe.policy.secrets import needed_secrets, require_secret, resolve_secret
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.stores.engine import (
@@ -269,19 +268,9 @@ def _refuse_large(plan: Plan, options: RunOptions) -> None:
 
 
 def _require_secret(policy: Policy) -> None:
-    """A run that would apply a keyed operator without its key stops before writing."""
-    needs_key = any(
-        column.depersonalize is not None
-        and build_operator(column.depersonalize.name, column.depersonalize.options).needs_secret
-        for store in policy.stores
-        for spec in store.tables
-        for column in applied_specs(policy.purpose(spec.purpose), spec)
-    )
-    if needs_key and not pseudonym_secret(policy):
-        raise BadInput(
-            "the policy's operators need the pseudonym key: set the environment variable "
-            f"named by secrets.pseudonym_key ({policy.secrets.get('pseudonym_key', 'none')})"
-        )
+    """A run that would need a key it does not have stops before writing."""
+    for name in needed_secrets(policy, requests=False):
+        require_secret(policy, name)
 
 
 def _unfinished_run(policy: Policy, digest: str, options: RunOptions) -> tuple[str, AsOf] | None:

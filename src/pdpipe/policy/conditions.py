@@ -26,6 +26,10 @@ Where = tuple[str | int, ...]
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "is_null")
 COMBINATORS = ("all", "any", "not", "exists")
+# all/any/not/exists inside one another. A real rule needs three or four; SQLAlchemy's
+# compiler recurses a dozen frames per level and failed at 64 nested nots, well inside
+# what YAML's own depth limit lets through.
+MAX_DEPTH = 16
 
 
 class ConditionSyntaxError(ValueError):
@@ -74,28 +78,37 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool | dt.date)
 
 
-def parse_condition(raw: Any, where: Where = ()) -> Condition:
-    """Read a condition mapping into a tree, or raise ConditionSyntaxError naming the spot."""
+def parse_condition(raw: Any, where: Where = (), depth: int = 0) -> Condition:
+    """Read a condition mapping into a tree, or raise ConditionSyntaxError naming the spot.
+
+    Nesting beyond MAX_DEPTH is reported at the condition's root (`where` of depth 0),
+    whose line a reader finds; the innermost spot would be a path of sixteen steps."""
     if not isinstance(raw, Mapping) or not raw:
         raise ConditionSyntaxError(where, "expected a non-empty mapping such as {status: active}")
-    parts = [_parse_entry(str(key), value, (*where, str(key))) for key, value in raw.items()]
+    parts = [_parse_entry(str(key), value, (*where, str(key)), depth) for key, value in raw.items()]
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
-def _parse_entry(key: str, value: Any, where: Where) -> Condition:
+def _parse_entry(key: str, value: Any, where: Where, depth: int) -> Condition:
+    if key in COMBINATORS and depth >= MAX_DEPTH:
+        raise ConditionSyntaxError(
+            (),
+            f"nested deeper than {MAX_DEPTH} levels of {', '.join(COMBINATORS)}: write "
+            "the condition flatter (a list under 'any' or 'all' instead of nesting)",
+        )
     if key in ("all", "any"):
         if not isinstance(value, list) or not value:
             raise ConditionSyntaxError(where, f"'{key}' takes a non-empty list of conditions")
-        items = tuple(parse_condition(item, (*where, i)) for i, item in enumerate(value))
+        items = tuple(parse_condition(item, (*where, i), depth + 1) for i, item in enumerate(value))
         return AllOf(items) if key == "all" else AnyOf(items)
     if key == "not":
-        return Not(parse_condition(value, where))
+        return Not(parse_condition(value, where, depth + 1))
     if key == "exists":
-        return _parse_exists(value, where)
+        return _parse_exists(value, where, depth + 1)
     return _parse_comparison(key, value, where)
 
 
-def _parse_exists(value: Any, where: Where) -> Exists:
+def _parse_exists(value: Any, where: Where, depth: int) -> Exists:
     if not isinstance(value, Mapping):
         raise ConditionSyntaxError(where, "'exists' takes {table: ..., fk: ..., where: {...}}")
     unknown = set(value) - {"table", "fk", "where"}
@@ -107,7 +120,7 @@ def _parse_exists(value: Any, where: Where) -> Exists:
     if not isinstance(table, str) or not isinstance(fk, str):
         raise ConditionSyntaxError(where, "'exists' needs 'table' and 'fk' as names")
     inner = value.get("where")
-    parsed = None if inner is None else parse_condition(inner, (*where, "where"))
+    parsed = None if inner is None else parse_condition(inner, (*where, "where"), depth)
     return Exists(table, fk, parsed)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from pdpipe.errors import BadInput
 
 Loc = tuple[str | int, ...]
+MAX_SHOWN = 100  # problems printed; the rest are counted
 
 
 def format_loc(loc: Loc) -> str:
@@ -58,8 +59,11 @@ class PolicyError(BadInput):
 
     def render(self) -> str:
         count = len(self.problems)
-        head = f"{self.file or 'policy'}: {count} problem{'s' if count != 1 else ''}"
-        return "\n".join([head, *(f"  {p.render(self.file)}" for p in self.problems)])
+        head = f"{self.file or 'policy'}: {count:,} problem{'s' if count != 1 else ''}"
+        shown = [f"  {p.render(self.file)}" for p in self.problems[:MAX_SHOWN]]
+        if count > MAX_SHOWN:  # a file of 100,000 unknown keys is a wrong file, not a list
+            shown.append(f"  … and {count - MAX_SHOWN:,} more")
+        return "\n".join([head, *shown])
 
     @classmethod
     def collect(cls, problems: Iterable[Problem], file: Path | None = None) -> None:

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -26,6 +25,7 @@ from pdpipe.policy.interpolation import (
     interpolate,
 )
 from pdpipe.policy.models import CATEGORY, NAME, SLUG, Policy
+from pdpipe.policy.reading import MAX_BYTES, PolicyTextError, decode, read_document, too_large
 from pdpipe.policy.semantics import policy_problems
 from pdpipe.policy.yaml_lines import line_of, value_lines
 
@@ -33,32 +33,57 @@ from pdpipe.policy.yaml_lines import line_of, value_lines
 def load_policy(path: Path | str, environ: Mapping[str, str] | None = None) -> Policy:
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as stream:
+            # The size first: a 50 MB file is refused before it is read, let alone parsed.
+            # A FIFO or a device reports no size, so never read more than one byte past it.
+            problem = too_large(os.fstat(stream.fileno()).st_size)
+            data = b"" if problem else stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise PolicyError([Problem((), "file not found")], file) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise PolicyError(
             [Problem((), f"cannot read the file: {type(exc).__name__}")], file
         ) from None
+    problem = problem or too_large(len(data))
+    if problem:
+        raise PolicyError([problem], file)
+    try:
+        text = decode(data)
+    except PolicyTextError as exc:
+        raise PolicyError(exc.problems, file) from None
     return parse_policy(text, file, os.environ if environ is None else environ)
 
 
 def parse_policy(text: str, file: Path, environ: Mapping[str, str]) -> Policy:
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise PolicyError([Problem((), f"not valid YAML: {problem}", line)], file) from None
+        document = read_document(text)
+    except PolicyTextError as exc:
+        raise PolicyError(exc.problems, file) from None
+    raw, lines = document.data, document.lines
     if raw is None:
-        raise PolicyError([Problem((), "the file is empty")], file)
-    if not isinstance(raw, dict):
         raise PolicyError(
-            [Problem((), "expected a mapping with version, operator, purposes, stores")], file
+            [
+                Problem(
+                    (),
+                    "the file is empty: expected a mapping with version, operator, purposes, "
+                    "stores",
+                )
+            ],
+            file,
+        )
+    if not isinstance(raw, dict):
+        found = "a list" if isinstance(raw, list) else "a single value"
+        raise PolicyError(
+            [
+                Problem(
+                    (),
+                    f"expected a mapping with version, operator, purposes, stores; found {found}",
+                    lines.get(()),
+                )
+            ],
+            file,
         )
 
-    lines = value_lines(text)
     problems = _interpolate_urls(raw, environ, file.parent)
     try:
         policy = Policy.model_validate(raw)

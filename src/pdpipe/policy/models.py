@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -337,12 +338,17 @@ class ActsSpec(Strict):
     )
 
 
+def _exactly_an_int(value: Any) -> Any:
+    """`version: 1.0` and `version: true` equal 1 in Python; they are not version 1."""
+    return value if type(value) is not float and type(value) is not bool else str(value)
+
+
 SECRET_REF = r"^(env|prefect):[A-Za-z0-9_./-]+$"
 TERM_NAMES = tuple(name.value for name in (*EndReason, *RequestKind))
 
 
 class Policy(Strict):
-    version: Literal[1]
+    version: Annotated[Literal[1], BeforeValidator(_exactly_an_int)]
     operator: OperatorInfo
     secrets: dict[str, Annotated[str, Field(pattern=SECRET_REF)]] = Field(
         default_factory=dict,
@@ -356,6 +362,17 @@ class Policy(Strict):
         description="overrides of the jurisdiction profile's terms",
         json_schema_extra={"propertyNames": {"enum": list(TERM_NAMES)}},
     )
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        # An unknown country would stop the first run in `holidays`, not here.
+        if value is not None and value not in holidays.list_supported_countries():
+            raise ValueError(
+                f"unknown production calendar {value[:20]!r} (a country code the holidays "
+                "package knows, e.g. RU, KZ)"
+            )
+        return value
 
     @field_validator("terms", mode="before")
     @classmethod

@@ -1,14 +1,27 @@
 """The values of the secrets a policy names (`secrets: {name: env:VAR | prefect:block}`).
 
 Only the references are in the policy file; the values are read when needed and never
-printed."""
+printed.
+
+Which secrets a policy *needs* decides what an unset one means. `pseudonym_key` is needed
+when a run would apply a keyed operator (pseudonym, pseudonym_email, fake, shuffle,
+distort) and by subject requests; `contact_key` by subject requests. A needed secret that
+is unset is bad input, found by `pdpipe check` and before a run starts. A declared secret
+that nothing needs is only a warning: a policy that destroys may declare the key for later,
+and a machine that runs the nightly job should not have to hold the register's key (keys
+are kept apart); yet saying nothing, as a run did, hides a reference that may be wrong.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 
 from pdpipe.errors import BadInput
-from pdpipe.policy.models import Policy
+from pdpipe.operators.registry import OPERATORS
+from pdpipe.policy.errors import Loc, PolicyError, Problem, format_loc
+from pdpipe.policy.loading import located
+from pdpipe.policy.models import ColumnSpec, Policy
 
 
 def resolve_secret(policy: Policy, name: str) -> bytes:
@@ -31,6 +44,96 @@ def require_secret(policy: Policy, name: str) -> bytes:
     """As resolve_secret, but an empty value is bad input naming where it was looked for."""
     value = resolve_secret(policy, name)
     if not value:
-        where = policy.secrets.get(name, "(not named in the policy)")
-        raise BadInput(f"secrets.{name}: no value at {where}")
+        reference = policy.secrets.get(name)
+        if reference is None:
+            raise BadInput(
+                f"secrets.{name}: the policy does not name it (env:VAR or prefect:block)"
+            )
+        raise BadInput(f"secrets.{name}: {_unset(reference)}")
     return value
+
+
+def needed_secrets(policy: Policy, *, requests: bool = True) -> dict[str, str]:
+    """Each secret the policy needs, with what needs it; `requests=False` for the nightly
+    run alone, which does not read the request register."""
+    needed: dict[str, str] = {}
+    keyed = next(_keyed_columns(policy), None)
+    if keyed is not None:
+        loc, operator = keyed
+        needed["pseudonym_key"] = f"operator '{operator}' at {format_loc(loc)} needs it"
+    if "ledger_key" in policy.secrets:
+        needed["ledger_key"] = "every append to the ledger signs its head with it"
+    if requests and policy.requests is not None:
+        needed.setdefault(
+            "pseudonym_key", "subject requests need it (requesters are kept as keyed pseudonyms)"
+        )
+        needed["contact_key"] = (
+            "subject requests need it (requesters' addresses are kept encrypted)"
+        )
+    return needed
+
+
+def secret_problems(
+    policy: Policy, environ: Mapping[str, str], *, requests: bool = True
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings): each `env:` secret whose variable is unset or empty; an error
+    when the policy needs it. A `prefect:` block is read only when used (reading it here
+    would need the Prefect server)."""
+    needed = needed_secrets(policy, requests=requests)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for name, reference in policy.secrets.items():
+        kind, _, variable = reference.partition(":")
+        if kind != "env" or environ.get(variable):
+            continue
+        if name in needed:
+            errors.append(Problem(("secrets", name), f"{_unset(reference)}; {needed[name]}"))
+        else:
+            warnings.append(
+                Problem(
+                    ("secrets", name),
+                    f"{_unset(reference)}; nothing in this policy needs secrets.{name} now, "
+                    "so runs go ahead without it",
+                )
+            )
+    return errors, warnings
+
+
+def _unset(reference: str) -> str:
+    kind, _, where = reference.partition(":")
+    if kind == "env":
+        return f"environment variable {where} is not set or empty"
+    return f"Prefect Secret block '{where}' holds no value"
+
+
+def _keyed_columns(policy: Policy) -> Iterator[tuple[Loc, str]]:
+    """Where a run would apply an operator that needs the pseudonym key, in file order."""
+    from pdpipe.execute.context import applied_specs  # execute imports the policy, not back
+
+    for s_index, store in enumerate(policy.stores):
+        for t_index, spec in enumerate(store.tables):
+            applied = applied_specs(policy.purpose(spec.purpose), spec)
+            loc: Loc = ("stores", s_index, "tables", t_index)
+            places: list[tuple[Loc, dict[str, ColumnSpec]]] = [(loc, spec.columns)]
+            places += [((*loc, "children", i), c.columns) for i, c in enumerate(spec.children)]
+            for where, columns in places:
+                for name, column in columns.items():
+                    operator = column.depersonalize
+                    if (
+                        operator is not None
+                        and any(column is a for a in applied)
+                        and getattr(OPERATORS.get(operator.name), "needs_secret", False)
+                    ):
+                        yield (*where, "columns", name, "depersonalize"), operator.name
+
+
+def refuse_unset_secrets(
+    policy: Policy, environ: Mapping[str, str] | None = None, *, requests: bool = True
+) -> list[Problem]:
+    """Raise PolicyError (exit 2) naming each needed secret that is unset, with its line;
+    return the warnings (declared, unset, not needed), with their lines, to be shown."""
+    errors, warnings = secret_problems(
+        policy, os.environ if environ is None else environ, requests=requests
+    )
+    PolicyError.collect(located(errors, policy.file), policy.file)
+    return located(warnings, policy.file)

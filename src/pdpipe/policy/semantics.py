@@ -7,9 +7,11 @@ returns them all so the user fixes a file in one pass.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
+from sqlalchemy.engine import make_url
 
 from pdpipe.operators.registry import OPERATORS
 from pdpipe.policy.conditions import Exists, walk
@@ -26,8 +28,57 @@ from pdpipe.policy.models import (
 
 
 def policy_problems(policy: Policy) -> list[Problem]:
-    checks = (_unique_names, _purposes, _tables, _incompatible_tables, _requests)
+    checks = (_unique_names, _store_urls, _purposes, _tables, _incompatible_tables, _requests)
     return [problem for check in checks for problem in check(policy)]
+
+
+# The databases pdpipe's bulk writers, locks and checks are written for, as URLs begin.
+SUPPORTED_URLS = ("sqlite", "postgresql+psycopg", "mysql+pymysql", "mariadb+pymysql")
+_SUGGESTED = {url.partition("+")[0]: url for url in SUPPORTED_URLS}
+
+
+def _store_urls(policy: Policy) -> Iterator[Problem]:
+    """A URL whose database or driver pdpipe cannot use, at load rather than at the first
+    connection (where SQLAlchemy's NoSuchModuleError ended a run with exit 1)."""
+    for index, store in enumerate(policy.stores):
+        backend, _, driver = make_url(store.url).drivername.partition("+")
+        if problem := driver_problem(backend, driver or None):
+            yield Problem(("stores", index, "url"), f"store '{store.name}': {problem}")
+
+
+@cache
+def driver_problem(backend: str, driver: str | None) -> str | None:
+    """What is wrong with `backend+driver://` for pdpipe, or None. Names only the scheme:
+    the rest of a URL may hold a password."""
+    works_with = f"pdpipe works with {', '.join(f'{url}://' for url in SUPPORTED_URLS)}"
+    written = backend if driver is None else f"{backend}+{driver}"
+    if backend not in _SUGGESTED:
+        return f"'{_scheme(backend)}' is not a database pdpipe works with ({works_with})"
+    try:
+        dialect = make_url(f"{written}://").get_dialect()
+    except Exception:  # NoSuchModuleError: SQLAlchemy has no such driver
+        return (
+            f"unknown driver '{_scheme(driver or '')}' for {backend} "
+            f"(write {_SUGGESTED[backend]}://; {works_with})"
+        )
+    if dialect.is_async:
+        return (
+            f"'{written}' is an asyncio driver; pdpipe needs a synchronous one "
+            f"(write {_SUGGESTED[backend]}://)"
+        )
+    try:
+        dialect.import_dbapi()
+    except ImportError:
+        default = " (the default of " + backend + "://)" if driver is None else ""
+        return (
+            f"the driver '{dialect.driver}'{default} is not installed "
+            f"(write {_SUGGESTED[backend]}://; {works_with})"
+        )
+    return None
+
+
+def _scheme(text: str) -> str:
+    return text if len(text) <= 30 else f"{text[:29]}…"
 
 
 def _repeats(names: list[str], at: Callable[[int], Loc], what: str) -> Iterator[Problem]:

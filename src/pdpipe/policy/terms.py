@@ -11,7 +11,20 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+# Statutory terms run in days and weeks (the longest default is a month). Bounded so a
+# deadline stays inside the span of days the production calendar is built for
+# (retention/calendar.py: the trigger's years plus three years), and so that counting is
+# quick: 99,999,999 working days ended in an IndexError.
+MAX_AMOUNT = {"days": 366, "working_days": 260, "months": 12}
 
 
 class TermUnit(StrEnum):
@@ -57,6 +70,16 @@ class Term(BaseModel):
     unit: TermUnit = TermUnit.DAYS
     roll_to_working_day: bool = True
     source: str = ""
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Term:
+        if self.amount > MAX_AMOUNT[self.unit.value]:
+            limits = ", ".join(f"{n} {u.replace('_', ' ')}" for u, n in MAX_AMOUNT.items())
+            raise ValueError(
+                f"a term of {self.describe()} is longer than a year (at most {limits}): "
+                "statutory terms run in days and weeks"
+            )
+        return self
 
     def describe(self) -> str:
         unit = self.unit.value.replace("_", " ")

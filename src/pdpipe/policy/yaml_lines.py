@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import yaml
-
 from pdpipe.policy.errors import Loc
+from pdpipe.policy.reading import node_lines
 
 
 def value_lines(text: str) -> dict[Loc, int]:
-    """Map each path (('stores', 0, 'url')) to the 1-based line its value starts on."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    lines: dict[Loc, int] = {}
-
-    def visit(node: yaml.Node, loc: Loc) -> None:
-        lines[loc] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = (*loc, str(key_node.value))
-                visit(value_node, key)
-                lines[key] = key_node.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                visit(item, (*loc, index))
-
-    if root is not None:
-        visit(root, ())
-    return lines
+    """Map each path (('stores', 0, 'url')) to the 1-based line its value starts on (a
+    mapping key's own line); {} when the text is not a readable policy. Read with the
+    same bounds as the policy itself: this runs again after loading, to place problems
+    found against the stores."""
+    return node_lines(text)
 
 
 def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from pdpipe.errors import StoreContention, StoreError, StoreUnavailable
+from pdpipe.errors import DatabaseMissing, StoreContention, StoreError, StoreUnavailable
 from pdpipe.policy.models import Physical, StoreSpec
 
 # Deadlocks and lock timeouts (PostgreSQL 40P01/55P03, MySQL 1213/1205) pass on retry.
@@ -40,6 +40,11 @@ _LOST = re.compile(
     r"the connection is lost|ssl connection has been closed",
     re.IGNORECASE,
 )
+
+# The server answers, and the database is not there: PostgreSQL at connection (no SQLSTATE
+# reaches psycopg then), MariaDB/MySQL error 1049.
+_NO_DATABASE = re.compile(r'database "[^"]*" does not exist|unknown database', re.IGNORECASE)
+_MYSQL_UNKNOWN_DATABASE = 1049
 
 
 def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engine:
@@ -128,10 +133,11 @@ def describe_store_error(
     *,
     during: str | None = None,
     then: str | None = None,
-) -> StoreError:
+) -> StoreError | DatabaseMissing:
     """A StoreError naming the store, the cause's class and, when given, the step it struck
     (`during`) and what that means for the user (`then`); never a password or a value
-    from the data."""
+    from the data. A database that does not exist is bad input (exit 2) for every
+    command."""
     original = getattr(exc, "orig", None) or exc
     raw = str(original).strip().splitlines()[0] if str(original).strip() else ""
     password = make_url(store.url).password
@@ -139,6 +145,13 @@ def describe_store_error(
         raw = raw.replace(str(password), "***")
     first_line = _without_values(re.sub(r"\[SQL:.*", "", raw))[:200]
     where = f"store '{store.name}' ({store.safe_url})"
+    args = getattr(original, "args", ())
+    if _NO_DATABASE.search(raw) or (args and args[0] == _MYSQL_UNKNOWN_DATABASE):
+        database = make_url(store.url).database
+        return DatabaseMissing(
+            f"{where}: the database '{database}' does not exist on the server: create it, or "
+            "fix the store's URL"
+        )
     # SQLAlchemy's dialects know their drivers' disconnect errors (connection_invalidated);
     # the text is only a fallback, read before values are scrubbed from it.
     lost = bool(getattr(exc, "connection_invalidated", False)) or (
