@@ -512,7 +512,7 @@ CASES: list[Hostile] = [
     edit(
         "password_key_in_a_store",
         ("    tables:\n", f"    password: {CANARY_PASSWORD}\n    tables:\n"),
-        expect="unknown key 'password' (expected one of: name, url, tables)",
+        expect="unknown key 'password' (expected one of: name, url, tables, destruction, backups)",
         at="password:",
     ),
     edit(
