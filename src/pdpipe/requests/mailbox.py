@@ -1,48 +1,369 @@
-"""Messages from a mailbox: an mbox file, a Maildir, or a folder of `.eml` files.
+"""Messages from a mailbox: an mbox file, a Maildir, a folder of `.eml` files, or one
+`.eml` file.
 
 Each message is parsed with the standard library's modern email policy (RFC 2047 encoded
 words, any declared charset such as koi8-r or windows-1251, base64 and quoted-printable
-bodies); an HTML-only body is reduced to its text. A message that cannot be read is
-yielded as a failure naming its Message-ID, and the others go on.
+bodies); an HTML-only body is reduced to its text.
+
+Mail comes from strangers, so nothing here trusts it. A path that is no mailbox is bad
+input before anything is read (`open_mailbox`). A message that cannot be understood is
+still a message: it comes out with the reasons (`ReviewReason`, a fixed vocabulary) and is
+registered for a person to read, with a deadline, never dropped. Time and memory are
+bounded whatever the input: an mbox is read as a stream, one message at a time; a message
+over `MAX_MESSAGE_BYTES` is not parsed (its header section is, for its Message-ID and
+sender); header fields over `MAX_FIELD_BYTES` are not parsed (Python's header parser is
+quadratic in them); MIME nesting is limited. A message is named by where it is and a short
+digest of its content (`Message.name`), never by a header value: a Message-ID can be an
+address.
 """
 
 from __future__ import annotations
 
+import binascii
+import codecs
 import datetime as dt
 import email
+import email.errors
 import email.policy
 import email.utils
 import hashlib
-import mailbox
-from collections.abc import Iterator
-from dataclasses import dataclass
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.parser import BytesParser
+from enum import StrEnum
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import BinaryIO, Literal
 
 from pdpipe.errors import BadInput
+
+MAX_MESSAGE_BYTES = 25 * 2**20  # a message above it: registered for review, not parsed
+HEAD_BYTES = 256 * 2**10  # of a message over the limit, the part read for its header
+MAX_FIELD_BYTES = 16 * 2**10  # a header field pdpipe parses (From, Subject, Content-Type…)
+MAX_DEPTH = 32  # MIME parts inside parts
+MAX_TEXT_CHARS = 2**20  # of a body's text, what is classified (a request says it early)
+_LINE_BYTES = 64 * 2**10  # an mbox is read in lines of at most this, so no line fills memory
+_CHUNK = 2**20
+
+NOT_A_MAILBOX = "expected an mbox file, a Maildir, a folder of .eml files or one .eml file"
+
+
+class ReviewReason(StrEnum):
+    """Why a registered message waits for a person; the register keeps these words only."""
+
+    UNCLASSIFIED = "unclassified"  # readable, but no request type (or several) in it
+    NOT_A_MESSAGE = "not_a_message"  # no header a message has (From, Date, Subject, …)
+    UNPARSEABLE = "unparseable"  # the parser failed on it
+    NO_MESSAGE_ID = "no_message_id"
+    NO_SENDER = "no_sender"  # no address in From
+    UNDECODABLE_HEADER = "undecodable_header"  # From or Subject: bytes or encoded words lost
+    UNDECODABLE_BODY = "undecodable_body"  # its text's transfer encoding or charset lost
+    TOO_LARGE = "too_large"  # over MAX_MESSAGE_BYTES: only its header section was read
+    HEADER_TOO_LARGE = "header_too_large"  # a field pdpipe reads is over MAX_FIELD_BYTES
+    TOO_DEEP = "too_deep"  # MIME parts nested deeper than MAX_DEPTH
+    UNREADABLE_FILE = "unreadable_file"  # the file could not be read (permissions, I/O)
+    OUTSIDE_MAILBOX = "outside_mailbox"  # a symbolic link out of the mailbox: not followed
+    MESSAGE_ID_REUSED = "message_id_reused"  # a registered message has its ID, other content
 
 
 @dataclass(frozen=True)
 class Message:
-    """What pdpipe needs of one message; `sender` and `body` are personal data."""
+    """What pdpipe needs of one message. `message_id`, `sender`, `subject` and `body` are
+    personal data: they stay out of its repr, and out of every output."""
 
-    message_id: str
-    sender: str
-    subject: str
-    body: str
-    sent_at: dt.datetime | None  # from the Date header, UTC; None when absent or unreadable
+    where: str  # "inbox.mbox#6", "Maildir/new#2", "eml#3": a place, never a header
+    digest: str  # SHA-256 that recognises the message again (content_digest)
+    message_id: str | None = field(default=None, repr=False)
+    sender: str | None = field(default=None, repr=False)
+    subject: str = field(default="", repr=False)
+    body: str = field(default="", repr=False)
+    sent_at: dt.datetime | None = None  # from the Date header, UTC; None when absent or bad
+    problems: tuple[ReviewReason, ...] = ()  # why a person must read it; () for none
 
     @property
-    def key(self) -> str:
-        """The Message-ID's SHA-256: the register's idempotency key."""
-        return hashlib.sha256(self.message_id.encode()).hexdigest()
+    def name(self) -> str:
+        """How outputs name it: its place and the start of its digest."""
+        return f"{self.where} [{self.digest[:12]}]"
+
+    @property
+    def id_key(self) -> str | None:
+        """The Message-ID's SHA-256 (the register's key since its first version)."""
+        if self.message_id is None:
+            return None
+        return hashlib.sha256(self.message_id.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass(frozen=True)
-class Unreadable:
-    message_id: str
-    problem: str
+class Raw:
+    """One message's bytes as found: all of them, or for one over the size limit its first
+    HEAD_BYTES; or none, when the file could not or must not be read."""
+
+    where: str
+    data: bytes
+    problem: ReviewReason | None = None
+    digest: str | None = None  # set when `data` is not the whole message
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A path found to be a mailbox, and how to read it."""
+
+    path: Path
+    kind: Literal["mbox", "maildir", "eml-folder", "eml"]
+    ignored: int = 0  # files beside the messages that are no messages (not .eml, dotfiles)
+
+    def raws(self) -> Iterator[Raw]:
+        name = shown(self.path.name)
+        if self.kind == "mbox":
+            yield from _mbox(self.path)
+        elif self.kind == "eml":
+            yield _file(self.path, f"{name}#1", self.path.parent)
+        elif self.kind == "maildir":
+            for sub in ("new", "cur"):  # tmp/ holds deliveries not finished: never read
+                folder = self.path / sub
+                if folder.is_dir():
+                    files = _entries(folder, lambda _: True)[0]
+                    for index, file in enumerate(files, start=1):
+                        yield _file(file, f"{name}/{sub}#{index}", self.path)
+        else:
+            files = _entries(self.path, _is_eml)[0]
+            for index, file in enumerate(files, start=1):
+                yield _file(file, f"{name}#{index}", self.path)
+
+
+# --- what is a mailbox -----------------------------------------------------------------
+
+# RFC 4155: "From " sender asctime. The time and the year are required, so that a body
+# line that merely starts with "From " (left unescaped by a careless writer) splits nothing.
+_FROM_LINE = re.compile(rb"From \S*[ \t]+(?=[^\n]*\b\d{1,2}:\d\d)(?=[^\n]*\b\d{4}\b)")
+
+
+def _is_from_line(line: bytes) -> bool:
+    return line.startswith(b"From ") and len(line) <= 1000 and _FROM_LINE.match(line) is not None
+
+
+def _is_eml(path: Path) -> bool:
+    return path.suffix.lower() == ".eml"
+
+
+def _entries(folder: Path, wanted: Callable[[Path], bool]) -> tuple[list[Path], int]:
+    """(the files `wanted` picks, sorted by name; how many other entries there are).
+    Dotfiles are never messages (Maildir keeps its own state in them); folders neither."""
+    try:
+        names = sorted(entry.name for entry in folder.iterdir())
+    except OSError as exc:
+        problem = type(exc).__name__
+        raise BadInput(f"{shown(str(folder))}: cannot list the folder ({problem})") from None
+    chosen = [folder / n for n in names if not n.startswith(".") and wanted(folder / n)]
+    chosen = [p for p in chosen if not p.is_dir() or p.is_symlink()]
+    return chosen, len(names) - len(chosen)
+
+
+def open_mailbox(path: Path) -> Mailbox:
+    """The mailbox at `path`, or BadInput saying what was found and what is expected;
+    nothing is read beyond what tells them apart.
+
+    A file is an mbox when it is empty or its first line is an mbox `From ` line; a file
+    named `*.eml` is one message. A folder is a Maildir when it has `new/` or `cur/`,
+    else a folder of `.eml` files when it holds at least one."""
+    path = Path(path)
+    here = shown(str(path))
+    if path.is_file():
+        try:
+            with path.open("rb") as file:
+                first = file.readline(1001)
+        except OSError as exc:
+            raise BadInput(f"{here}: cannot read the file ({type(exc).__name__})") from None
+        if not first or _is_from_line(first):
+            return Mailbox(path, "mbox")
+        if _is_eml(path):
+            return Mailbox(path, "eml")
+        raise BadInput(
+            f"{here}: not an mbox (its first line is not an mbox 'From ' line, "
+            f"'From <sender> <date>') and not named .eml; {NOT_A_MAILBOX}"
+        )
+    if path.is_dir():
+        if (path / "new").is_dir() or (path / "cur").is_dir():
+            ignored = sum(
+                _entries(path / sub, lambda _: True)[1]
+                for sub in ("new", "cur")
+                if (path / sub).is_dir()
+            )
+            return Mailbox(path, "maildir", ignored)
+        emls, others = _entries(path, _is_eml)
+        if emls:
+            return Mailbox(path, "eml-folder", others)
+        found = f"{others} other entries" if others else "it is empty"
+        raise BadInput(
+            f"{here}: a folder with no .eml file and no Maildir new/ or cur/ ({found}); "
+            f"{NOT_A_MAILBOX}"
+        )
+    what = "no such file or folder" if not path.exists() else "not a file or a folder"
+    raise BadInput(f"{here}: no mailbox there ({what}); {NOT_A_MAILBOX}")
+
+
+def check_mailbox(path: Path) -> None:
+    """BadInput unless `path` is a mailbox pdpipe can read; before anything is written."""
+    open_mailbox(path)
+
+
+# --- reading bytes, bounded ------------------------------------------------------------
+
+
+class _Collector:
+    """One message's bytes as they stream in: all of them up to the limit; past it, only
+    the head is kept and the rest goes into a digest."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.hasher: hashlib._Hash | None = None
+
+    def add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.hasher is not None:
+            self.hasher.update(data)
+            return
+        self.parts.append(data)
+        if self.size > MAX_MESSAGE_BYTES:
+            whole = b"".join(self.parts)
+            self.hasher = hashlib.sha256(whole)
+            self.parts = [whole[:HEAD_BYTES]]
+
+    def raw(self) -> Raw:
+        if self.hasher is None:
+            return Raw(self.where, b"".join(self.parts))
+        return Raw(self.where, self.parts[0], ReviewReason.TOO_LARGE, self.hasher.hexdigest())
+
+
+def _mbox(path: Path) -> Iterator[Raw]:
+    """The messages of an mbox file, one at a time, without indexing the file (Python's
+    `mailbox.mbox` does, and reads a message whole however large)."""
+    name = shown(path.name)
+    with path.open("rb") as file:
+        current: _Collector | None = None
+        # A message's last line waits: a blank line before the next From_ line is mbox's.
+        pending, pending_blank = b"", False
+        count = 0
+        at_line_start = True
+        while line := file.readline(_LINE_BYTES):
+            starts_line, at_line_start = at_line_start, line.endswith(b"\n")
+            if starts_line and _is_from_line(line):
+                if current is not None:
+                    if not pending_blank:
+                        current.add(pending)
+                    yield current.raw()
+                count += 1
+                current, pending, pending_blank = _Collector(f"{name}#{count}"), b"", False
+                continue
+            if current is None:  # open_mailbox saw a From_ line first; the file changed
+                return
+            current.add(pending)
+            pending, pending_blank = line, starts_line and line in (b"\n", b"\r\n")
+        if current is not None:
+            if not pending_blank:
+                current.add(pending)
+            yield current.raw()
+
+
+def shown(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _location_digest(root: Path, file: Path) -> str:
+    """What recognises a file that could not be read: its place in the mailbox."""
+    relative = os.fsencode(file.relative_to(root)) if file.is_relative_to(root) else b""
+    return hashlib.sha256(b"pdpipe-location\x00" + relative).hexdigest()
+
+
+def _file(file: Path, where: str, root: Path) -> Raw:
+    """One message file. A symbolic link out of the mailbox is not followed; anything but
+    a regular file (a FIFO would block) is not read."""
+    location = _location_digest(root, file)
+    try:
+        target = file.resolve()
+        inside = target.is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return Raw(where, b"", ReviewReason.UNREADABLE_FILE, location)
+    if not inside:
+        return Raw(where, b"", ReviewReason.OUTSIDE_MAILBOX, location)
+    try:
+        descriptor = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return Raw(where, b"", ReviewReason.UNREADABLE_FILE, location)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return Raw(where, b"", ReviewReason.UNREADABLE_FILE, location)
+        try:
+            return _read_bounded(handle, where)
+        except OSError:
+            return Raw(where, b"", ReviewReason.UNREADABLE_FILE, location)
+
+
+def _read_bounded(handle: BinaryIO, where: str) -> Raw:
+    collector = _Collector(where)
+    while chunk := handle.read(_CHUNK):
+        collector.add(chunk)
+    return collector.raw()
+
+
+# --- what a message says ---------------------------------------------------------------
+
+_KEPT_FIELDS = frozenset(
+    (
+        b"from",
+        b"sender",
+        b"reply-to",
+        b"to",
+        b"cc",
+        b"subject",
+        b"date",
+        b"message-id",
+        b"in-reply-to",
+        b"references",
+        b"mime-version",
+        b"content-type",
+        b"content-transfer-encoding",
+        b"content-disposition",
+    )
+)
+_ESCAPED_FROM = re.compile(rb"^>+(From )", re.MULTILINE)
+
+
+def content_digest(data: bytes) -> str:
+    """SHA-256 of what the sender wrote: the header fields a writer sets (not those that
+    transport and mail clients add or rewrite: Received, Status, X-…), unfolded, and the
+    body, whatever the line ends, with mbox's `>From ` quoting undone. The same message read
+    from an mbox, a Maildir or a saved .eml, or delivered twice, has one digest."""
+    text = data.replace(b"\r\n", b"\n")
+    if text.startswith(b"\n"):
+        head, body = b"", text[1:]
+    else:
+        head, _, body = text.partition(b"\n\n")
+    fields: list[bytes] = []
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += b" " + line
+        else:
+            fields.append(line)
+    kept = []
+    for one in fields:
+        name, colon, value = one.partition(b":")
+        name = name.strip().lower()
+        if colon and name in _KEPT_FIELDS:
+            kept.append(name + b": " + b" ".join(value.split()))
+    if not kept:  # no header a writer sets: no telling head from body, all of it counts
+        return hashlib.sha256(b"pdpipe-no-header\x00" + text.rstrip()).hexdigest()
+    digest = hashlib.sha256(b"\n".join(kept))
+    digest.update(b"\n\n")
+    digest.update(_ESCAPED_FROM.sub(rb"\1", body).rstrip())
+    return digest.hexdigest()
 
 
 class _Text(HTMLParser):
@@ -73,35 +394,59 @@ def html_text(html: str) -> str:
     return "".join(parser.parts)
 
 
-def check_mailbox(path: Path) -> None:
-    """BadInput unless `path` is a mailbox pdpipe can read; before anything is written."""
-    if not (path.is_file() or path.is_dir()):
-        raise BadInput(
-            f"{path}: no mailbox there (expected an mbox file, a Maildir or a folder of .eml files)"
-        )
+# The header fields parsed with the modern policy; over MAX_FIELD_BYTES they are not.
+_PARSED_FIELDS = frozenset(
+    ("from", "subject", "date", "message-id", "content-type", "content-transfer-encoding")
+)
+_MESSAGE_FIELDS = frozenset(("from", "sender", "to", "cc", "subject", "date", "message-id"))
+_ENCODED_WORD = re.compile(r"=\?([^?\s]*)\?([^?\s]*)\?([^?\s]*)\?=")
+# What can be an address to answer and to look for: no spaces or control characters (a NUL
+# would be refused by PostgreSQL mid-request), something either side of the last @.
+_ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}@[^\s\x00-\x1f\x7f@]{1,253}")
+_BASE64_DEFECTS = (
+    email.errors.InvalidBase64CharactersDefect,
+    email.errors.InvalidBase64PaddingDefect,
+    email.errors.InvalidBase64LengthDefect,
+)
 
 
-def _sources(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(where, raw bytes) of every message at `path`."""
-    check_mailbox(path)
-    if path.is_file():
-        box = mailbox.mbox(path, create=False)
+def _oversized_fields(message: EmailMessage) -> bool:
+    return any(
+        name.lower() in _PARSED_FIELDS and len(value) > MAX_FIELD_BYTES
+        for name, value in message.raw_items()
+    )
+
+
+def _raw_field(message: EmailMessage, name: str) -> str | None:
+    """A header field as it came (undecoded; non-ASCII bytes as surrogates)."""
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _lost_in_header(raw: str) -> bool:
+    """Whether decoding this header field loses something: bytes that are not UTF-8, or an
+    RFC 2047 encoded word whose charset is unknown or whose text does not decode in it.
+    (Python's parser replaces such parts silently.)"""
+    try:
+        raw.encode("ascii", "surrogateescape").decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    for charset, encoding, text in _ENCODED_WORD.findall(raw):
         try:
-            for index, key in enumerate(box.iterkeys()):
-                yield f"{path.name}#{index + 1}", box.get_bytes(key)
-        finally:
-            box.close()
-    elif (path / "cur").is_dir() and (path / "new").is_dir():
-        maildir = mailbox.Maildir(path, create=False)
-        for key in sorted(maildir.iterkeys()):
-            yield key, maildir.get_bytes(key)
-    elif path.is_dir():
-        for file in sorted(path.glob("*.eml")):
-            yield file.name, file.read_bytes()
-    else:
-        raise BadInput(
-            f"{path}: no mailbox there (expected an mbox file, a Maildir or a folder of .eml files)"
-        )
+            codec = codecs.lookup(charset.partition("*")[0])
+            if encoding.upper() == "B":  # padding left off is common and harmless
+                padded = text + "=" * (-len(text) % 4)
+                data = binascii.a2b_base64(padded.encode("ascii"), strict_mode=True)
+            elif encoding.upper() == "Q":
+                data = binascii.a2b_qp(text.encode("ascii"), header=True)
+            else:
+                return True
+            data.decode(codec.name)
+        except (LookupError, ValueError, UnicodeError, binascii.Error):
+            return True
+    return False
 
 
 def _date(message: EmailMessage) -> dt.datetime | None:
@@ -117,40 +462,168 @@ def _date(message: EmailMessage) -> dt.datetime | None:
     return sent.astimezone(dt.UTC)
 
 
-def _body(message: EmailMessage) -> str:
+def _depth(message: EmailMessage) -> int:
+    """How deep its parts nest, walked without recursion."""
+    deepest, stack = 0, [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        if part.is_multipart():
+            stack += [(p, depth + 1) for p in part.get_payload() if isinstance(p, EmailMessage)]
+    return deepest
+
+
+def _any_oversized_part(message: EmailMessage) -> bool:
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        if _oversized_fields(part):
+            return True
+        if part.is_multipart():
+            stack += [p for p in part.get_payload() if isinstance(p, EmailMessage)]
+    return False
+
+
+def _decoded(data: bytes, charset: str) -> tuple[str, bool]:
+    """(the text, whether something was lost): the declared charset, else UTF-8 (the
+    usual truth of a mislabelled part), else the declared one with replacements."""
+    for candidate in (charset, "utf-8"):
+        try:
+            return data.decode(candidate), False
+        except (LookupError, UnicodeDecodeError):
+            continue
+    try:
+        return data.decode(charset, "replace"), True
+    except LookupError:
+        return data.decode("utf-8", "replace"), True
+
+
+def _body(message: EmailMessage) -> tuple[str, bool]:
+    """(the text a person would read, whether decoding it lost something)."""
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
-        return ""
-    try:
-        content = part.get_content()
-    except LookupError:  # a charset Python does not know: read what can be read
-        content = part.get_payload(decode=True) or b""
-    text = content if isinstance(content, str) else content.decode("utf-8", "replace")
-    return html_text(text) if part.get_content_subtype() == "html" else text
+        return "", False
+    data = part.get_payload(decode=True)
+    lost = any(isinstance(d, _BASE64_DEFECTS) for d in part.defects)
+    if not isinstance(data, bytes):
+        return "", True
+    text, undecodable = _decoded(data, part.get_content_charset("us-ascii"))
+    text = text[:MAX_TEXT_CHARS]
+    if part.get_content_subtype() == "html":
+        text = html_text(text)
+    return text, lost or undecodable
 
 
-def parse(raw: bytes, where: str) -> Message | Unreadable:
-    """One message, or why it cannot be used (named by its Message-ID, else `where`)."""
+def _parsed(data: bytes, headers_only: bool) -> EmailMessage:
+    message = BytesParser(policy=email.policy.default).parsebytes(data, headersonly=headers_only)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _head(data: bytes) -> bytes:
+    """The header section of `data` (or all of it, when it has no end)."""
+    text = data.replace(b"\r\n", b"\n")
+    end = text.find(b"\n\n")
+    return text if end < 0 else text[: end + 1]
+
+
+def parse(data: bytes, where: str) -> Message:
+    """One message as pdpipe reads it, with the reasons a person must read it instead."""
+    return _message(Raw(where, data))
+
+
+def _message(raw: Raw) -> Message:
+    if raw.problem in (ReviewReason.UNREADABLE_FILE, ReviewReason.OUTSIDE_MAILBOX):
+        return Message(raw.where, raw.digest or "", problems=(raw.problem,))
+    digest = raw.digest or content_digest(raw.data)
+    problems: list[ReviewReason] = [] if raw.problem is None else [raw.problem]
+    whole = raw.problem is None  # else only its head was kept: no body to read
+    message = None
+    if whole:
+        try:
+            message = _parsed(raw.data, headers_only=False)
+        except RecursionError:
+            problems.append(ReviewReason.TOO_DEEP)
+        except Exception:  # the parser itself failed: its header section may still be read
+            problems.append(ReviewReason.UNPARSEABLE)
+    if message is None:
+        whole = False
+        try:
+            message = _parsed(_head(raw.data), headers_only=True)
+        except Exception:
+            return Message(raw.where, digest, problems=(*problems, ReviewReason.NOT_A_MESSAGE))
+    if not any(key.lower() in _MESSAGE_FIELDS for key in message):
+        return Message(raw.where, digest, problems=(*problems, ReviewReason.NOT_A_MESSAGE))
+    if _oversized_fields(message):
+        # Python's header parser is quadratic in a field's length: a 1 MB From takes
+        # minutes. Only a Message-ID of sane length is kept, to recognise it again.
+        raw_id = (_raw_field(message, "message-id") or "").strip()
+        return Message(
+            raw.where,
+            digest,
+            message_id=raw_id if 0 < len(raw_id) <= MAX_FIELD_BYTES else None,
+            problems=(*problems, ReviewReason.HEADER_TOO_LARGE),
+        )
+    return _read_fields(message, raw.where, digest, problems, whole)
+
+
+def _read_fields(
+    message: EmailMessage, where: str, digest: str, problems: list[ReviewReason], whole: bool
+) -> Message:
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        message_id = str(message.get("Message-ID") or "").strip()
-    except Exception as exc:  # the parser itself failed: nothing to name it by but `where`
-        return Unreadable(f"({where})", f"cannot be parsed: {type(exc).__name__}")
-    name = message_id or f"({where})"
-    if not message_id:
-        return Unreadable(name, "has no Message-ID")
+        message_id = str(message.get("Message-ID") or "").strip() or None
+    except Exception:
+        message_id = (_raw_field(message, "message-id") or "").strip() or None
+    if message_id is None:
+        problems.append(ReviewReason.NO_MESSAGE_ID)
+    sender: str | None = None
+    subject = ""
     try:
-        _, sender = email.utils.parseaddr(str(message.get("From") or ""))
-        if "@" not in sender:
-            return Unreadable(name, "has no sender address in From")
+        raw_from = _raw_field(message, "from") or ""
+        _, address = email.utils.parseaddr(str(message.get("From") or ""))
+        if _ADDRESS.fullmatch(address) and not _lost_in_header(raw_from):
+            sender = address
         subject = str(message.get("Subject") or "")
-        body = _body(message)
-    except Exception as exc:  # a broken header or body: this message only
-        return Unreadable(name, f"cannot be read: {type(exc).__name__}")
-    return Message(message_id, sender, subject, body, _date(message))
+        if _lost_in_header(_raw_field(message, "subject") or "") or _lost_in_header(raw_from):
+            problems.append(ReviewReason.UNDECODABLE_HEADER)
+    except Exception:
+        problems.append(ReviewReason.UNDECODABLE_HEADER)
+    if sender is None:
+        problems.append(ReviewReason.NO_SENDER)
+    try:
+        sent_at = _date(message)
+    except Exception:
+        sent_at = None
+    body = ""
+    if whole:
+        if _depth(message) > MAX_DEPTH:
+            problems.append(ReviewReason.TOO_DEEP)
+        elif _any_oversized_part(message):
+            problems.append(ReviewReason.HEADER_TOO_LARGE)
+        else:
+            try:
+                body, lost = _body(message)
+            except Exception:
+                body, lost = "", True
+            if lost:
+                problems.append(ReviewReason.UNDECODABLE_BODY)
+    return Message(
+        where,
+        digest,
+        message_id=message_id,
+        sender=sender,
+        subject=subject,
+        body=body,
+        sent_at=sent_at,
+        problems=tuple(dict.fromkeys(problems)),
+    )
 
 
-def read_mailbox(path: Path) -> Iterator[Message | Unreadable]:
-    for where, raw in _sources(Path(path)):
-        yield parse(raw, where)
+def read_mailbox(path: Path | Mailbox) -> Iterator[Message]:
+    """Every message at `path`, in the mailbox's order (Maildir: new/, then cur/; folders
+    by file name); BadInput before the first when `path` is no mailbox."""
+    mailbox = path if isinstance(path, Mailbox) else open_mailbox(Path(path))
+    for raw in mailbox.raws():
+        yield _message(raw)

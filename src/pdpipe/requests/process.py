@@ -73,7 +73,9 @@ def process_open(policy: Policy) -> ProcessReport:
     report = ProcessReport()
     with register.connect(policy) as connection:
         pending = [
-            r for r in register.load_all(connection, [s.value for s in register.OPEN]) if r.type
+            r
+            for r in register.load_all(connection, [s.value for s in register.OPEN])
+            if r.type and r.has_contact  # no address: a person answers (classify refuses)
         ]
     if not pending:
         return report
