@@ -32,8 +32,9 @@ import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message as Message_
 from email.parser import BytesParser
+from email.policy import compat32
 from enum import StrEnum
 from html.parser import HTMLParser
 from pathlib import Path
@@ -60,7 +61,7 @@ class ReviewReason(StrEnum):
     UNPARSEABLE = "unparseable"  # the parser failed on it
     NO_MESSAGE_ID = "no_message_id"
     NO_SENDER = "no_sender"  # no address in From
-    UNDECODABLE_HEADER = "undecodable_header"  # From or Subject: bytes or encoded words lost
+    UNDECODABLE_HEADER = "undecodable_header"  # its Subject: bytes or encoded words lost
     UNDECODABLE_BODY = "undecodable_body"  # its text's transfer encoding or charset lost
     TOO_LARGE = "too_large"  # over MAX_MESSAGE_BYTES: only its header section was read
     HEADER_TOO_LARGE = "header_too_large"  # a field pdpipe reads is over MAX_FIELD_BYTES
@@ -394,11 +395,17 @@ def html_text(html: str) -> str:
     return "".join(parser.parts)
 
 
-# The header fields parsed with the modern policy; over MAX_FIELD_BYTES they are not.
-_PARSED_FIELDS = frozenset(
-    ("from", "subject", "date", "message-id", "content-type", "content-transfer-encoding")
-)
+# Python's modern header parser (email.policy.default) is superlinear in a field's length
+# and in its parameters: a 1 MB From takes minutes, a Content-Type of 3,000 parameters a
+# second per part. So messages are parsed with the legacy policy (compat32, linear), and
+# only the four fields pdpipe reads are given to the modern parser, each within the limit.
+_MODERN_FIELDS = ("from", "subject", "date", "message-id")
 _MESSAGE_FIELDS = frozenset(("from", "sender", "to", "cc", "subject", "date", "message-id"))
+# A Content-* field anywhere (the legacy parser's parameter splitting is quadratic in it).
+_CONTENT_FIELD = re.compile(
+    rb"^content-(?:type|disposition|transfer-encoding)[ \t]*:(?:[^\n]*\n[ \t])*[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
 _ENCODED_WORD = re.compile(r"=\?([^?\s]*)\?([^?\s]*)\?([^?\s]*)\?=")
 # What can be an address to answer and to look for: no spaces or control characters (a NUL
 # would be refused by PostgreSQL mid-request), something either side of the last @.
@@ -410,19 +417,22 @@ _BASE64_DEFECTS = (
 )
 
 
-def _oversized_fields(message: EmailMessage) -> bool:
-    return any(
-        name.lower() in _PARSED_FIELDS and len(value) > MAX_FIELD_BYTES
-        for name, value in message.raw_items()
-    )
+def _content_fields_oversized(data: bytes) -> bool:
+    return any(len(m[0]) > MAX_FIELD_BYTES for m in _CONTENT_FIELD.finditer(data))
 
 
-def _raw_field(message: EmailMessage, name: str) -> str | None:
-    """A header field as it came (undecoded; non-ASCII bytes as surrogates)."""
+def _raw_field(message: Message_, name: str) -> str | None:
+    """A header field as it came, unfolded (non-ASCII bytes as surrogates); None if absent.
+    (`get` would wrap a field with such bytes in a Header object.)"""
     for key, value in message.raw_items():
         if key.lower() == name:
-            return str(value)
+            return re.sub(r"\r?\n(?=[ \t])", "", str(value))
     return None
+
+
+def _modern(name: str, raw: str) -> str:
+    """The field's text as the modern policy decodes it (RFC 2047, RFC 6532)."""
+    return str(email.policy.default.header_fetch_parse(name, raw))
 
 
 def _lost_in_header(raw: str) -> bool:
@@ -449,12 +459,11 @@ def _lost_in_header(raw: str) -> bool:
     return False
 
 
-def _date(message: EmailMessage) -> dt.datetime | None:
-    header = message.get("Date")
-    if header is None:
+def _date(raw: str | None) -> dt.datetime | None:
+    if raw is None:
         return None
     try:
-        sent = email.utils.parsedate_to_datetime(str(header))
+        sent = email.utils.parsedate_to_datetime(_modern("date", raw))
     except (TypeError, ValueError, IndexError):
         return None
     if sent.tzinfo is None:  # RFC 5322 "-0000": the zone is unknown; read as UTC
@@ -462,28 +471,38 @@ def _date(message: EmailMessage) -> dt.datetime | None:
     return sent.astimezone(dt.UTC)
 
 
-def _depth(message: EmailMessage) -> int:
-    """How deep its parts nest, walked without recursion."""
+def _children(part: Message_) -> list[Message_]:
+    payload = part.get_payload() if part.is_multipart() else []
+    return [p for p in payload if isinstance(p, Message_)] if isinstance(payload, list) else []
+
+
+def _depth(message: Message_) -> int:
+    """How deep its parts nest (up to MAX_DEPTH + 1), walked without recursion."""
     deepest, stack = 0, [(message, 0)]
-    while stack:
+    while stack and deepest <= MAX_DEPTH:
         part, depth = stack.pop()
         deepest = max(deepest, depth)
-        if depth > MAX_DEPTH:
-            break
-        if part.is_multipart():
-            stack += [(p, depth + 1) for p in part.get_payload() if isinstance(p, EmailMessage)]
+        stack += [(child, depth + 1) for child in _children(part)]
     return deepest
 
 
-def _any_oversized_part(message: EmailMessage) -> bool:
+def _body_part(message: Message_) -> Message_ | None:
+    """The part a person reads: as EmailMessage.get_body(("plain", "html")) picks it (the
+    first text/plain that is no attachment, else the first text/html), without recursion."""
+    html = None
     stack = [message]
     while stack:
         part = stack.pop()
-        if _oversized_fields(part):
-            return True
-        if part.is_multipart():
-            stack += [p for p in part.get_payload() if isinstance(p, EmailMessage)]
-    return False
+        if str(part.get("content-disposition", "")).strip().lower().startswith("attachment"):
+            continue
+        maintype, subtype = part.get_content_maintype(), part.get_content_subtype()
+        if maintype == "text" and subtype == "plain":
+            return part
+        if maintype == "text" and subtype == "html" and html is None:
+            html = part
+        elif maintype == "multipart":
+            stack += reversed(_children(part))
+    return html
 
 
 def _decoded(data: bytes, charset: str) -> tuple[str, bool]:
@@ -500,15 +519,15 @@ def _decoded(data: bytes, charset: str) -> tuple[str, bool]:
         return data.decode("utf-8", "replace"), True
 
 
-def _body(message: EmailMessage) -> tuple[str, bool]:
+def _body(message: Message_) -> tuple[str, bool]:
     """(the text a person would read, whether decoding it lost something)."""
-    part = message.get_body(preferencelist=("plain", "html"))
+    part = _body_part(message)
     if part is None:
         return "", False
     data = part.get_payload(decode=True)
-    lost = any(isinstance(d, _BASE64_DEFECTS) for d in part.defects)
     if not isinstance(data, bytes):
         return "", True
+    lost = any(isinstance(d, _BASE64_DEFECTS) for d in part.defects)
     text, undecodable = _decoded(data, part.get_content_charset("us-ascii"))
     text = text[:MAX_TEXT_CHARS]
     if part.get_content_subtype() == "html":
@@ -516,10 +535,8 @@ def _body(message: EmailMessage) -> tuple[str, bool]:
     return text, lost or undecodable
 
 
-def _parsed(data: bytes, headers_only: bool) -> EmailMessage:
-    message = BytesParser(policy=email.policy.default).parsebytes(data, headersonly=headers_only)
-    assert isinstance(message, EmailMessage)
-    return message
+def _parsed(data: bytes, headers_only: bool) -> Message_:
+    return BytesParser(policy=compat32).parsebytes(data, headersonly=headers_only)
 
 
 def _head(data: bytes) -> bytes:
@@ -540,6 +557,9 @@ def _message(raw: Raw) -> Message:
     digest = raw.digest or content_digest(raw.data)
     problems: list[ReviewReason] = [] if raw.problem is None else [raw.problem]
     whole = raw.problem is None  # else only its head was kept: no body to read
+    if whole and _content_fields_oversized(raw.data):
+        problems.append(ReviewReason.HEADER_TOO_LARGE)
+        whole = False
     message = None
     if whole:
         try:
@@ -554,54 +574,46 @@ def _message(raw: Raw) -> Message:
             message = _parsed(_head(raw.data), headers_only=True)
         except Exception:
             return Message(raw.where, digest, problems=(*problems, ReviewReason.NOT_A_MESSAGE))
-    if not any(key.lower() in _MESSAGE_FIELDS for key in message):
+    if not any(key.lower() in _MESSAGE_FIELDS for key in message.keys()):  # noqa: SIM118
         return Message(raw.where, digest, problems=(*problems, ReviewReason.NOT_A_MESSAGE))
-    if _oversized_fields(message):
-        # Python's header parser is quadratic in a field's length: a 1 MB From takes
-        # minutes. Only a Message-ID of sane length is kept, to recognise it again.
-        raw_id = (_raw_field(message, "message-id") or "").strip()
-        return Message(
-            raw.where,
-            digest,
-            message_id=raw_id if 0 < len(raw_id) <= MAX_FIELD_BYTES else None,
-            problems=(*problems, ReviewReason.HEADER_TOO_LARGE),
-        )
     return _read_fields(message, raw.where, digest, problems, whole)
 
 
 def _read_fields(
-    message: EmailMessage, where: str, digest: str, problems: list[ReviewReason], whole: bool
+    message: Message_, where: str, digest: str, problems: list[ReviewReason], whole: bool
 ) -> Message:
+    fields = {name: _raw_field(message, name) for name in _MODERN_FIELDS}
+    dropped = {k for k, v in fields.items() if v is not None and len(v) > MAX_FIELD_BYTES}
+    if dropped:
+        problems.append(ReviewReason.HEADER_TOO_LARGE)
+        fields = {k: None if k in dropped else v for k, v in fields.items()}
+        whole = False
+    message_id, sender, subject = None, None, ""
     try:
-        message_id = str(message.get("Message-ID") or "").strip() or None
+        message_id = _modern("message-id", fields["message-id"] or "").strip() or None
     except Exception:
-        message_id = (_raw_field(message, "message-id") or "").strip() or None
-    if message_id is None:
+        message_id = (fields["message-id"] or "").strip() or None
+    if message_id is None and "message-id" not in dropped:
         problems.append(ReviewReason.NO_MESSAGE_ID)
-    sender: str | None = None
-    subject = ""
     try:
-        raw_from = _raw_field(message, "from") or ""
-        _, address = email.utils.parseaddr(str(message.get("From") or ""))
-        if _ADDRESS.fullmatch(address) and not _lost_in_header(raw_from):
-            sender = address
-        subject = str(message.get("Subject") or "")
-        if _lost_in_header(_raw_field(message, "subject") or "") or _lost_in_header(raw_from):
+        _, address = email.utils.parseaddr(_modern("from", fields["from"] or ""))
+        if _ADDRESS.fullmatch(address) and "\ufffd" not in address and address.isprintable():
+            sender = address  # a display name that did not decode is no matter: unused
+        subject = _modern("subject", fields["subject"] or "")
+        if _lost_in_header(fields["subject"] or ""):
             problems.append(ReviewReason.UNDECODABLE_HEADER)
     except Exception:
         problems.append(ReviewReason.UNDECODABLE_HEADER)
-    if sender is None:
+    if sender is None and "from" not in dropped:
         problems.append(ReviewReason.NO_SENDER)
     try:
-        sent_at = _date(message)
+        sent_at = _date(fields["date"])
     except Exception:
         sent_at = None
     body = ""
     if whole:
         if _depth(message) > MAX_DEPTH:
             problems.append(ReviewReason.TOO_DEEP)
-        elif _any_oversized_part(message):
-            problems.append(ReviewReason.HEADER_TOO_LARGE)
         else:
             try:
                 body, lost = _body(message)

@@ -9,7 +9,8 @@ A message is recognised by its Message-ID and the digest of its content (mailbox
 `content_digest`): the same Message-ID with the same content is registered already; with
 other content it is a new row, for review (`message_id_reused`), since a Message-ID is
 whatever the sender wrote. A message without a Message-ID is recognised by its content
-alone. Rows registered before content digests were kept are recognised by Message-ID.
+alone. A row registered before content digests were kept takes the digest of the first
+message seen again with its Message-ID.
 `message_key` is the row's identity: the Message-ID's SHA-256 for the first message with
 that ID (as in the first version of the register), else a digest of ID and content.
 """
@@ -191,15 +192,26 @@ def seen(connection: sa.Connection, message_id_key: str | None, digest: str) -> 
             )
         ).first()
         return Seen.NEW if found is None else Seen.SAME
-    digests = connection.execute(
-        sa.select(requests.c.content_digest).where(requests.c.message_id_key == message_id_key)
-    ).scalars()
-    known = set(digests)
+    rows = connection.execute(
+        sa.select(requests.c.request_id, requests.c.content_digest).where(
+            requests.c.message_id_key == message_id_key
+        )
+    ).all()
+    known = {row.content_digest for row in rows}
     if not known:
         return Seen.NEW
-    # A row from before content digests (NULL) is taken to be this message: the first
-    # version registered by Message-ID alone, and a duplicate would double its deadline.
-    return Seen.SAME if digest in known or None in known else Seen.REUSED
+    if digest in known:
+        return Seen.SAME
+    older = [row.request_id for row in rows if row.content_digest is None]
+    if older:
+        # A row of the first version, registered by Message-ID alone: the first message
+        # seen with that ID is taken to be it (re-reading the same mailbox, it is), and
+        # lends it its digest, so that other content under that ID counts as reused.
+        connection.execute(
+            requests.update().where(requests.c.request_id == older[0]).values(content_digest=digest)
+        )
+        return Seen.SAME
+    return Seen.REUSED
 
 
 def insert_new(connection: sa.Connection, row: dict[str, Any]) -> bool:
