@@ -71,6 +71,11 @@ def ingest_command(
                 f"  {report.ignored} other {entries} in the mailbox's folders not read "
                 "(not .eml, dotfiles, folders)"
             )
+        if report.rekeyed:
+            out.print(
+                f"  {report.rekeyed} register row(s) re-keyed: their requester hash was the "
+                "depersonalization pseudonym"
+            )
         if then_process:
             _print_processed(policy_file)
 

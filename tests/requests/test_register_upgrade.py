@@ -4,8 +4,6 @@ from then on a message is recognised by Message-ID and content."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -13,71 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from pdpipe.policy import load_policy
-from pdpipe.requests.identity import Keys
 from pdpipe.requests.intake import ingest, keys_for
 from tests.cli import CONTACT_KEY
 from tests.execute.builders import PSEUDONYM_KEY, populate
 from tests.requests import mailboxes
+from tests.requests.first_version import first_version_register
 from tests.requests.mailboxes import write_mbox
 from tests.requests.scenario import policy_with_requests
-
-FIRST_ID = "<en-withdraw.1@mail.example.com>"  # the Message-ID of mailboxes.en_withdraw()
-
-
-def first_version_table(metadata: sa.MetaData) -> sa.Table:
-    """`pdpipe_requests` as pdpipe's first version created it."""
-    return sa.Table(
-        "pdpipe_requests",
-        metadata,
-        sa.Column("request_id", sa.String(12), primary_key=True),
-        sa.Column("message_key", sa.String(64), nullable=False, unique=True),
-        sa.Column("type", sa.String(20)),
-        sa.Column("basis", sa.String(60), nullable=False),
-        sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("received_at", sa.DateTime, nullable=False),
-        sa.Column("received_from", sa.String(10), nullable=False),
-        sa.Column("deadline", sa.Date),
-        sa.Column("extended_until", sa.Date),
-        sa.Column("extension_reason", sa.Text),
-        sa.Column("requester", sa.String(64), nullable=False),
-        sa.Column("contact", sa.Text, nullable=False),
-        sa.Column("proposal", sa.Text),
-        sa.Column("matched", sa.Text),
-        sa.Column("outcome", sa.Text),
-        sa.Column("note", sa.Text),
-        sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.Column("updated_at", sa.DateTime, nullable=False),
-        sa.Column("closed_at", sa.DateTime),
-        sa.Index("ix_pdpipe_requests_status", "status", "deadline"),
-    )
-
-
-def first_version_register(url: str, keys: Keys, sender: str, requester: str) -> str:
-    """A first-version register holding en_withdraw(); returns its request id."""
-    key = hashlib.sha256(FIRST_ID.encode()).hexdigest()
-    now = dt.datetime(2025, 11, 18, 9, 0)
-    engine = sa.create_engine(url)
-    table = first_version_table(sa.MetaData())
-    with engine.begin() as connection:
-        table.create(connection)
-        connection.execute(
-            table.insert().values(
-                request_id=key[:12],
-                message_key=key,
-                type="withdraw_consent",
-                basis="subject",
-                status="new",
-                received_at=now,
-                received_from="date",
-                deadline=dt.date(2025, 12, 18),
-                requester=requester,
-                contact=keys.encrypt(sender),
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    engine.dispose()
-    return key[:12]
 
 
 def rows(url: str) -> dict[str, dict[str, Any]]:

@@ -21,10 +21,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from pdpipe.policy.models import Policy
-from pdpipe.policy.secrets import require_secret
+from pdpipe.policy.secrets import secret_key
 from pdpipe.requests import register
 from pdpipe.requests.classify import RequestType, classify
-from pdpipe.requests.identity import Keys, normalize_address
+from pdpipe.requests.identity import REQUESTER_SCHEME, Keys, normalize_address
 from pdpipe.requests.mailbox import Message, ReviewReason, open_mailbox, read_mailbox
 from pdpipe.requests.proposals import proposed_values
 from pdpipe.requests.sla import deadline
@@ -53,6 +53,7 @@ class IngestReport:
     flagged: list[Flagged] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
     ignored: int = 0  # files in the mailbox's folders that are no messages
+    rekeyed: int = 0  # register rows whose requester hash was rewritten (upgrade_register)
 
     @property
     def total_registered(self) -> int:
@@ -65,7 +66,7 @@ class IngestReport:
 
 
 def keys_for(policy: Policy) -> Keys:
-    return Keys(require_secret(policy, "pseudonym_key"), require_secret(policy, "contact_key"))
+    return Keys(secret_key(policy, "contact_key"))
 
 
 def _plus(policy: Policy) -> bool:
@@ -127,7 +128,7 @@ def _row(
         "received_at": received,
         "received_from": source,
         "deadline": due,
-        "requester": keys.pseudonym(normalize_address(sender, plus_addressing=_plus(policy)))
+        "requester": keys.requester(normalize_address(sender, plus_addressing=_plus(policy)))
         if sender
         else "",
         "contact": keys.encrypt(sender) if sender else "",
@@ -137,12 +138,38 @@ def _row(
     }
 
 
+def upgrade_register(policy: Policy, keys: Keys, engine: sa.Engine) -> int:
+    """Rewrites requester hashes of the register's first version, which were the
+    depersonalization pseudonym of the address (HMAC with `pseudonym_key`), into this
+    version's (identity.py); the address comes from the encrypted contact. Returns how many
+    rows changed; 0 once done."""
+    table = register.requests
+    with engine.connect() as connection:
+        old = connection.execute(
+            sa.select(table.c.request_id, table.c.contact).where(
+                ~table.c.requester.startswith(REQUESTER_SCHEME) & (table.c.requester != "")
+            )
+        ).all()
+    if not old:
+        return 0
+    with engine.begin() as connection:  # all at once: no row left the old way
+        for request_id, contact in old:
+            address = normalize_address(keys.decrypt(contact), plus_addressing=_plus(policy))
+            connection.execute(
+                table.update()
+                .where(table.c.request_id == request_id)
+                .values(requester=keys.requester(address))
+            )
+    return len(old)
+
+
 def ingest(policy: Policy, mailbox: Path) -> IngestReport:
     """Register every message in `mailbox` not registered yet."""
     keys = keys_for(policy)
     found = open_mailbox(Path(mailbox))  # bad input changes nothing: not even the register
     report = IngestReport(ignored=found.ignored)
     with register.opened(policy) as engine:
+        report.rekeyed = upgrade_register(policy, keys, engine)
         for message in read_mailbox(found):
             registered = _register(policy, keys, engine, message)
             if registered is None:

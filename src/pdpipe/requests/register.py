@@ -1,9 +1,10 @@
 """The request register: `pdpipe_requests`, one row per message, in the store the policy
 names (`requests.store`).
 
-A row holds no personal data in the clear: the requester is a keyed pseudonym (to match
-later messages of the same person) plus the address encrypted for the answer; matched
-records are internal keys; the message body is never stored, nor any header value.
+A row holds no personal data in the clear: the requester is a keyed hash (to recognise a
+person again; never equal to a depersonalization pseudonym, see identity.py) plus the
+address encrypted for the answer; matched records are internal keys; the message body is
+never stored, nor any header value.
 
 A message is recognised by its Message-ID and the digest of its content (mailbox.py
 `content_digest`): the same Message-ID with the same content is registered already; with
@@ -62,8 +63,8 @@ requests = sa.Table(
     sa.Column("deadline", sa.Date),
     sa.Column("extended_until", sa.Date),
     sa.Column("extension_reason", sa.Text),
-    # HMAC of the normalized address; "" when no sender address could be read, and so is
-    # `contact`.
+    # Keyed hash of the normalized address, "v2:…" (identity.py); "" when no sender
+    # address could be read, and so is `contact`.
     sa.Column("requester", sa.String(64), nullable=False),
     sa.Column("contact", sa.Text, nullable=False),  # the address, encrypted
     sa.Column("proposal", sa.Text),  # update: the proposed values, encrypted JSON
