@@ -209,6 +209,13 @@ def _clutter(path: Path, folder: Path) -> None:
     (path / "maildirfolder").write_text("")
 
 
+def _linked_eml(folder: Path) -> Path:
+    (folder / "elsewhere").mkdir()
+    target = file_("request.eml", withdrawal(33))(folder / "elsewhere")
+    (folder / "named.eml").symlink_to(target)
+    return folder / "named.eml"
+
+
 def _fifo(folder: Path) -> Path:
     path = folder / "inbox.fifo"
     os.mkfifo(path)
@@ -330,6 +337,7 @@ CASES: tuple[Case, ...] = (
         registered=1,
     ),
     Case("one .eml file", file_("request.eml", withdrawal(9)), registered=1),
+    Case("a link to one .eml file elsewhere", _linked_eml, registered=1),
     Case(
         "a folder of .eml files with names that are not UTF-8",
         eml_folder({b"\xff\xfe-1.eml": withdrawal(10), b"caf\xe9.EML": withdrawal(11)}),

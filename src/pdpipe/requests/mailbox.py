@@ -121,7 +121,8 @@ class Mailbox:
         if self.kind == "mbox":
             yield from _mbox(self.path)
         elif self.kind == "eml":
-            yield _file(self.path, f"{name}#1", self.path.parent)
+            # The file the user named is read wherever a link to it leads.
+            yield _file(self.path, f"{name}#1", self.path.resolve().parent)
         elif self.kind == "maildir":
             for sub in ("new", "cur"):  # tmp/ holds deliveries not finished: never read
                 folder = self.path / sub
