@@ -1,9 +1,9 @@
 """Messages from a mailbox: an mbox file, a Maildir, a folder of `.eml` files, or one
 `.eml` file.
 
-Each message is parsed with the standard library's modern email policy (RFC 2047 encoded
+Each message is parsed with the standard library's `email` package: RFC 2047 encoded
 words, any declared charset such as koi8-r or windows-1251, base64 and quoted-printable
-bodies); an HTML-only body is reduced to its text.
+bodies; an HTML-only body is reduced to its text.
 
 Mail comes from strangers, so nothing here trusts it. A path that is no mailbox is bad
 input before anything is read (`open_mailbox`). A message that cannot be understood is
@@ -322,7 +322,8 @@ def shown(name: str) -> str:
 
 def _location_digest(root: Path, file: Path) -> str:
     """What recognises a file that could not be read: its place in the mailbox."""
-    relative = os.fsencode(file.relative_to(root)) if file.is_relative_to(root) else b""
+    place = file.relative_to(root) if file.is_relative_to(root) else Path(file.name)
+    relative = os.fsencode(place)
     return hashlib.sha256(b"pdpipe-location\x00" + relative).hexdigest()
 
 
