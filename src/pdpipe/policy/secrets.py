@@ -12,7 +12,7 @@ deployment points both secrets at one variable:
     contact_key     the request register: KeyPurpose.REGISTER_REQUESTER for the requester's
                     keyed hash; the address's encryption (Fernet) has its own derivation
                     (requests/identity.py)
-    ledger_key      KeyPurpose.LEDGER_HEAD, for signing the ledger's head
+    ledger_key      signing the ledger's head, with a derivation of its own (the ledger's)
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ class KeyPurpose(StrEnum):
     """A use of a secret other than the operators'; its name is the derivation's `info`."""
 
     REGISTER_REQUESTER = "register-requester"  # from contact_key
-    LEDGER_HEAD = "ledger-head"  # from ledger_key
 
 
 def derive_key(secret: SecretBytes, purpose: KeyPurpose) -> bytes:
