@@ -11,15 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from pdpipe.execute import tables
-from pdpipe.execute.runner import RunOptions, policy_hash, run_policy
-from pdpipe.policy import load_policy, parse_policy
+from pdpipe.execute.runner import policy_hash
+from pdpipe.policy import parse_policy
 from tests.execute.builders import AS_OF_DAY, POLICY, PSEUDONYM_KEY, populate, write_policy
 
-BATCH = 20  # as the killed run's (tests.execute.run_job's argument)
+BATCH = 20
 PASSWORD = "PDPIPE_TEST_PG_PASSWORD"
 
 
@@ -70,7 +69,7 @@ def _runs(url: str) -> list[tuple[str, str, str]]:
 
 
 def test_when_the_password_is_rotated_between_a_killed_run_and_its_resumption_then_it_resumes(
-    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pg_url: str, tmp_path: Path
 ) -> None:
     # PostgreSQL trusts the tests' connections: any password opens them, as a rotated one
     # opens a real server.
@@ -82,29 +81,33 @@ def test_when_the_password_is_rotated_between_a_killed_run_and_its_resumption_th
         .replace("PLACEHOLDER", "${" + PASSWORD + "}")
     )
     policy_path = write_policy(tmp_path, written)
-    env = {**os.environ, "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY, PASSWORD: "old-secret"}
-    job = subprocess.Popen(
-        [sys.executable, "-m", "tests.execute.run_job", str(policy_path), str(AS_OF_DAY), "20"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).parents[2],
-        env=env,
-    )
+
+    command = [sys.executable, "-m", "tests.execute.run_job", str(policy_path)]
+
+    def job(password: str) -> subprocess.Popen[str]:
+        """The run in a process of its own, the store's password in its environment."""
+        return subprocess.Popen(
+            [*command, str(AS_OF_DAY), str(BATCH)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parents[2],
+            env={**os.environ, "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY, PASSWORD: password},
+        )
+
+    killed = job("old-secret")
     deadline = time.monotonic() + 120
     while _batches_done(pg_url) < 3:
-        assert job.poll() is None, job.communicate()
+        assert killed.poll() is None, killed.communicate()
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.01)
-    job.send_signal(signal.SIGKILL)
-    job.wait()
-    ((killed, status, digest),) = _runs(pg_url)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    ((run_id, status, digest),) = _runs(pg_url)
     assert status == "running"
 
-    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
-    monkeypatch.setenv(PASSWORD, "new-secret")
-    resumed = run_policy(load_policy(policy_path), RunOptions(batch_size=BATCH, allow_large=True))
+    out, err = (resumed := job("new-secret")).communicate(timeout=300)
 
-    assert resumed.resumed and resumed.run_id == killed
-    ((run_id, status, after),) = _runs(pg_url)
-    assert (run_id, status, after) == (killed, "completed", digest)
+    assert resumed.returncode == 0, err
+    assert "resumed True" in out
+    assert _runs(pg_url) == [(run_id, "completed", digest)]  # one run, continued
