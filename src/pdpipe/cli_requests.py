@@ -44,8 +44,9 @@ def ingest_command(
         bool, typer.Option("--process/--no-process", help="act on the new requests at once")
     ] = False,
 ) -> None:
-    """Register every request in MAILBOX (again: only what is new); exit 0 even when some
-    messages could not be read, naming each by its Message-ID."""
+    """Register every message in MAILBOX (again: only what is new). Exit 0 even when some
+    messages cannot be understood: they are registered for review, each named by its place
+    in the mailbox and a digest, never by a header. Exit 2 when MAILBOX is none."""
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -54,11 +55,27 @@ def ingest_command(
         out.print(
             f"registered {report.total_registered} request(s)"
             + (f" ({kinds})" if kinds else "")
-            + f"; {report.already} already registered; {len(report.unreadable)} unreadable",
+            + f"; {report.already} already registered; {len(report.flagged)} flagged for review",
             soft_wrap=True,
         )
-        for item in report.unreadable:
-            out.print(f"  unreadable: {escape(item.message_id)}: {item.problem}", soft_wrap=True)
+        for item in report.flagged:
+            reasons = ", ".join(item.reasons)
+            out.print(
+                f"  needs review: {item.request_id} {escape(item.name)}: {reasons}",
+                soft_wrap=True,
+                highlight=False,
+            )
+        if report.ignored:
+            entries = "entry" if report.ignored == 1 else "entries"
+            out.print(
+                f"  {report.ignored} other {entries} in the mailbox's folders not read "
+                "(not .eml, dotfiles, folders)"
+            )
+        if report.rekeyed:
+            out.print(
+                f"  {report.rekeyed} register row(s) re-keyed: their requester hash was the "
+                "depersonalization pseudonym"
+            )
         if then_process:
             _print_processed(policy_file)
 
@@ -112,7 +129,7 @@ def list_command(
             sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
             return
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        for name in ("id", "type", "status", "received", "due", "days left", "records"):
+        for name in ("id", "type", "status", "received", "due", "days left", "records", "review"):
             table.add_column(name)
         for r in rows:
             style = "red" if r["overdue"] else None
@@ -124,6 +141,7 @@ def list_command(
                 r["due"] or "",
                 "" if r["days_left"] is None else str(r["days_left"]),
                 str(r["records"]),
+                ", ".join(r["review"]),
                 style=style,
             )
         out.print(table)
@@ -191,6 +209,12 @@ def classify_command(
             request = register.load_one(connection, request_id)
             if request.status != register.Status.NEEDS_REVIEW:
                 raise BadInput(f"request {request_id} is {request.status}, not awaiting review")
+            if not request.has_contact:
+                raise BadInput(
+                    f"request {request_id}: pdpipe could not read a sender address in the "
+                    "message, so it cannot find or answer the person; answer it by hand and "
+                    "close it with `pdpipe requests close`"
+                )
             due = deadline(policy, kind, request.received_at)
             register.update(
                 connection,

@@ -32,8 +32,8 @@ ENVIRONMENT: dict[str, str] = {
     "PDPIPE_MAILING_URL": "demo policy: the mailing store's SQLAlchemy URL",
     "PDPIPE_CRM_URL": "demo policy: the CRM store's SQLAlchemy URL",
     "PDPIPE_DEMO_PASSWORD": "demo policy with --url: the database password",
-    "PDPIPE_CONTACT_KEY": "demo policy: the key that encrypts requesters' addresses in the "
-    "request register (secrets.contact_key); never in the policy",
+    "PDPIPE_CONTACT_KEY": "demo policy: the request register's key (secrets.contact_key): "
+    "it encrypts requesters' addresses and keys their hashes; never in the policy",
 }
 """Store URLs of your own policy are whatever ${VAR}s it names; the demo's are listed."""
 

@@ -42,13 +42,16 @@ def test_the_hourly_flow_ingests_acts_and_publishes_counts_only(
     result: dict[str, Any] = requests_flow(
         parameters=RequestsParameters(policy_path=str(policy), mailbox=str(mailbox))
     )
-    assert sum(result["ingested"]["registered"].values()) == 5
-    assert result["ingested"]["unreadable"] == ["(inbox.mbox#6)"]
+    # The message without a Message-ID is registered for review, named by place and digest.
+    assert sum(result["ingested"]["registered"].values()) == 6
+    (flagged,) = result["ingested"]["flagged"]
+    assert re.fullmatch(r"inbox\.mbox#6 \[[0-9a-f]{12}\]", flagged)
     assert result["processed"]["closed"] == {"access": 1, "cease": 1, "withdraw_consent": 1}
-    assert result["open"] == 2  # the update awaiting approval, the spam awaiting review
+    assert result["open"] == 3  # the update awaiting approval; the spam and the one without
+    # a Message-ID awaiting review
 
     APILogWorker.drain_all(timeout=30)  # the flow's log lines are sent in the background
     published = asyncio.run(_published([REQUESTS_ARTIFACT, REQUESTS_ARTIFACT + "-summary"]))
     assert "update" in published and "needs_review" in published
-    assert "requests: 5 registered, 1 unreadable, 3 closed, 2 open" in published  # the log
+    assert "requests: 6 registered, 1 unreadable, 3 closed, 3 open" in published  # the log
     assert not re.search(r"canary|@mail\.ru|@yandex|Канарейкин|\+7 701", published, re.I)

@@ -92,10 +92,10 @@ class Head:
 
 
 def head_signature(key: bytes, seq: int, row_hash: str) -> str:
-    """HMAC-SHA256 of the head under a key derived from `secrets.ledger_key` for this use
-    only (the same secret configured for another use yields another key)."""
-    derived = hashlib.sha256(b"pdpipe-ledger-head\x00" + key).digest()
-    return hmac.new(derived, f"{seq}|{row_hash}".encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of the head under `key`, derived from `secrets.ledger_key` for this use
+    only (ledger_check.ledger_key): the same secret configured for another use yields
+    another key."""
+    return hmac.new(key, f"{seq}|{row_hash}".encode(), hashlib.sha256).hexdigest()
 
 
 def read_head(connection: sa.Connection) -> Head | None:

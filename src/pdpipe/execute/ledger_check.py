@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from pdpipe.errors import BadInput
 from pdpipe.execute import ledger, tables
 from pdpipe.policy.models import Policy, StoreSpec
-from pdpipe.policy.secrets import require_secret
+from pdpipe.policy.secrets import KeyPurpose, derive_key, secret_key
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
 LEDGER_KEY = "ledger_key"
@@ -43,8 +43,11 @@ class Anchor:
 
 
 def ledger_key(policy: Policy) -> bytes:
-    """The key that signs ledger heads; b"" when the policy names none."""
-    return require_secret(policy, LEDGER_KEY) if LEDGER_KEY in policy.secrets else b""
+    """The key that signs ledger heads, derived from secrets.ledger_key for that use
+    alone; b"" when the policy names none."""
+    if LEDGER_KEY not in policy.secrets:
+        return b""
+    return derive_key(secret_key(policy, LEDGER_KEY), KeyPurpose.LEDGER_HEAD)
 
 
 def verify_ledgers(

@@ -170,7 +170,32 @@ class RunResult:
 
 
 def policy_hash(policy: Policy) -> str:
-    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
+    """What makes a run the continuation of an unfinished one: the policy, with its store
+    URLs as resolved but without their passwords.
+
+    A password is a secret, not policy: rotating it between a killed run and its
+    resumption must not orphan the run, nor may a digest of it sit in `pdpipe_runs`. (The
+    policy holds no other secret value: `secrets:` names only where they live.) A URL
+    without a password hashes as before, so runs left unfinished stay resumable."""
+    hidden = {"password", "passwd", "pwd"}  # what drivers also read from the query string
+
+    def without_password(url: str) -> str:
+        try:
+            parsed = sa.engine.make_url(url)
+        except Exception:  # not a URL: the policy's check says so; hash it as it is
+            return url
+        query = {k: v for k, v in parsed.query.items() if k.lower() not in hidden}
+        if parsed.password is None and len(query) == len(parsed.query):
+            return url
+        # URL.create, not parsed.set(password=None): set() takes None for "unchanged".
+        bare = sa.engine.URL.create(
+            parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database
+        )
+        return bare.set(query=query).render_as_string(hide_password=False)
+
+    stores = [s.model_copy(update={"url": without_password(s.url)}) for s in policy.stores]
+    hashed = policy.model_copy(update={"stores": stores})
+    return hashlib.sha256(hashed.model_dump_json().encode()).hexdigest()
 
 
 def _now() -> dt.datetime:

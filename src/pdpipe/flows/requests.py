@@ -44,7 +44,7 @@ def ingest_task(policy_path: str, mailbox: Path) -> dict[str, Any]:
     return {
         "registered": report.registered,
         "already": report.already,
-        "unreadable": [u.message_id for u in report.unreadable],
+        "flagged": [f.name for f in report.flagged],
     }
 
 
@@ -83,7 +83,7 @@ def requests_flow(parameters: RequestsParameters) -> dict[str, Any]:
         "",
         f"- registered now: {sum(ingested['registered'].values())} "
         f"({', '.join(f'{k}: {n}' for k, n in sorted(ingested['registered'].items())) or '-'})",
-        f"- unreadable messages: {len(ingested['unreadable'])}",
+        f"- registered for review (not readable as written): {len(ingested['flagged'])}",
         f"- closed now: {sum(processed['closed'].values())}; records acted on: "
         f"{processed['acted']}; updates awaiting approval: {len(processed['waiting'])}",
         f"- open: {len(rows)}; **overdue: {len(late)}**",
@@ -91,9 +91,9 @@ def requests_flow(parameters: RequestsParameters) -> dict[str, Any]:
     lines += [f"  - **{r['id']}** ({r['type']}) was due {r['due']}" for r in late]
     create_markdown_artifact(key=REQUESTS_ARTIFACT + "-summary", markdown="\n".join(lines))
     logger.info(
-        "requests: %d registered, %d unreadable, %d closed, %d open, %d overdue",
+        "requests: %d registered, %d for review as written, %d closed, %d open, %d overdue",
         sum(ingested["registered"].values()),
-        len(ingested["unreadable"]),
+        len(ingested["flagged"]),
         sum(processed["closed"].values()),
         len(rows),
         len(late),

@@ -10,7 +10,7 @@ would have written.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar, Generic, TypeVar
 
@@ -79,7 +79,9 @@ class ColumnInfo:
 @dataclass(frozen=True)
 class OperatorContext:
     column: ColumnInfo
-    secret: bytes  # the pseudonym key; b"" when the policy names none
+    # The pseudonym key; b"" when the policy names none. Out of the repr: a context shows
+    # up in tracebacks and logs.
+    secret: bytes = field(repr=False)
 
 
 O = TypeVar("O", bound=OperatorOptions)  # noqa: E741  (the options type)

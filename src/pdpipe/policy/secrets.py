@@ -1,21 +1,38 @@
-"""The values of the secrets a policy names (`secrets: {name: env:VAR | prefect:block}`).
+"""The values of the secrets a policy names (`secrets: {name: env:VAR | prefect:block}`),
+and the keys derived from them.
 
 Only the references are in the policy file; the values are read when needed and never
-printed.
+printed. Each secret serves one use, and each use derives its own key from it (HKDF-SHA256
+with the use's name as `info`), so that two uses never compute the same value even when a
+deployment points both secrets at one variable:
+
+    pseudonym_key   the depersonalization operators (pseudonym, pseudonym_email, fake,
+                    distort, shuffle): HMAC with the key itself, as since the first
+                    version, so earlier pseudonyms still join with new ones
+    contact_key     the request register: KeyPurpose.REGISTER_REQUESTER for the requester's
+                    keyed hash; the address's encryption (Fernet) has its own derivation
+                    (requests/identity.py)
+    ledger_key      signing the ledger's head: KeyPurpose.LEDGER_HEAD
 
 Which secrets a policy *needs* decides what an unset one means. `pseudonym_key` is needed
 when a run would apply a keyed operator (pseudonym, pseudonym_email, fake, shuffle,
-distort) and by subject requests; `contact_key` by subject requests. A needed secret that
-is unset is bad input, found by `pdpipe check` and before a run starts. A declared secret
-that nothing needs is only a warning: a policy that destroys may declare the key for later,
-and a machine that runs the nightly job should not have to hold the register's key (keys
-are kept apart); yet saying nothing, as a run did, hides a reference that may be wrong.
+distort); `contact_key` by subject requests; `ledger_key`, when the policy names it, by
+every append to the ledger. A needed secret that is unset is bad input, found by `pdpipe
+check` and before a run starts. A declared secret that nothing needs is only a warning: a
+policy that destroys may declare the key for later, and a machine that runs the nightly
+job should not have to hold the register's key (keys are kept apart); yet saying nothing,
+as a run did, hides a reference that may be wrong.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from enum import StrEnum
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import SecretBytes
 
 from pdpipe.errors import BadInput
 from pdpipe.operators.registry import OPERATORS
@@ -24,8 +41,26 @@ from pdpipe.policy.loading import located
 from pdpipe.policy.models import ColumnSpec, Policy
 
 
+class KeyPurpose(StrEnum):
+    """A use of a secret other than the operators'; its name is the derivation's `info`."""
+
+    REGISTER_REQUESTER = "register-requester"  # from contact_key
+    LEDGER_HEAD = "ledger-head"  # from ledger_key
+
+
+def derive_key(secret: SecretBytes, purpose: KeyPurpose) -> bytes:
+    """A 32-byte key for `purpose` alone: HKDF-SHA256(secret, info="pdpipe/<purpose>")."""
+    info = f"pdpipe/{purpose.value}".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
+        secret.get_secret_value()
+    )
+
+
 def resolve_secret(policy: Policy, name: str) -> bytes:
-    """The secret `name` refers to; b"" when the policy names none or the variable is unset."""
+    """The secret `name` refers to; b"" when the policy names none or the variable is unset.
+
+    Bytes, for the operators' hot loops; anything that keeps a key longer holds it as
+    `SecretBytes` (`secret_key`), whose repr does not show it."""
     reference = policy.secrets.get(name)
     if reference is None:
         return b""
@@ -64,11 +99,9 @@ def needed_secrets(policy: Policy, *, requests: bool = True) -> dict[str, str]:
     if "ledger_key" in policy.secrets:
         needed["ledger_key"] = "every append to the ledger signs its head with it"
     if requests and policy.requests is not None:
-        needed.setdefault(
-            "pseudonym_key", "subject requests need it (requesters are kept as keyed pseudonyms)"
-        )
         needed["contact_key"] = (
-            "subject requests need it (requesters' addresses are kept encrypted)"
+            "subject requests need it (requesters are kept as a keyed hash and their "
+            "addresses encrypted)"
         )
     return needed
 
@@ -137,3 +170,8 @@ def refuse_unset_secrets(
     )
     PolicyError.collect(located(errors, policy.file), policy.file)
     return located(warnings, policy.file)
+
+
+def secret_key(policy: Policy, name: str) -> SecretBytes:
+    """As require_secret, held so that no repr, log or traceback shows it."""
+    return SecretBytes(require_secret(policy, name))

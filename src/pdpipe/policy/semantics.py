@@ -270,14 +270,9 @@ def _requests(policy: Policy) -> Iterator[Problem]:
             ("requests", "store"),
             f"no store '{policy.requests.store}' (stores: {', '.join(stores)})",
         )
-    for secret in ("pseudonym_key", "contact_key"):
-        if secret not in policy.secrets:
-            yield Problem(
-                ("secrets",),
-                f"requests need secrets.{secret} (env:VAR or prefect:block): the register "
-                + (
-                    "keeps requesters as keyed pseudonyms"
-                    if secret == "pseudonym_key"
-                    else "keeps requesters' addresses encrypted"
-                ),
-            )
+    if "contact_key" not in policy.secrets:
+        yield Problem(
+            ("secrets",),
+            "requests need secrets.contact_key (env:VAR or prefect:block): the register "
+            "keeps requesters as keyed hashes and their addresses encrypted",
+        )

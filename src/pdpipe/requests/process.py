@@ -36,7 +36,7 @@ from pdpipe.policy.reasons import EndReason, RequestKind
 from pdpipe.requests import access, register
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.identity import Keys, normalize_address
-from pdpipe.requests.intake import keys_for
+from pdpipe.requests.intake import keys_for, upgrade_register
 from pdpipe.requests.match import Record, find_records, table_matches
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
@@ -72,10 +72,14 @@ def process_open(policy: Policy) -> ProcessReport:
     """Act on every open, classified request; close those that are done."""
     keys = keys_for(policy)
     report = ProcessReport()
-    with register.connect(policy) as connection:
-        pending = [
-            r for r in register.load_all(connection, [s.value for s in register.OPEN]) if r.type
-        ]
+    with register.opened(policy) as engine:
+        upgrade_register(policy, keys, engine)
+        with engine.connect() as connection:
+            pending = [
+                r
+                for r in register.load_all(connection, [s.value for s in register.OPEN])
+                if r.type and r.has_contact  # no address: a person answers (classify refuses)
+            ]
     if not pending:
         return report
     with held_stores(policy, RunOptions()):

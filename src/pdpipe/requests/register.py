@@ -1,10 +1,19 @@
 """The request register: `pdpipe_requests`, one row per message, in the store the policy
 names (`requests.store`).
 
-A row holds no personal data in the clear: the requester is a keyed pseudonym (to match
-later messages of the same person) plus the address encrypted for the answer; matched
-records are internal keys; the message body is never stored. A row is keyed by the
-SHA-256 of its Message-ID, so ingesting the same mailbox twice registers nothing new.
+A row holds no personal data in the clear: the requester is a keyed hash (to recognise a
+person again; never equal to a depersonalization pseudonym, see identity.py) plus the
+address encrypted for the answer; matched records are internal keys; the message body is
+never stored, nor any header value.
+
+A message is recognised by its Message-ID and the digest of its content (mailbox.py
+`content_digest`): the same Message-ID with the same content is registered already; with
+other content it is a new row, for review (`message_id_reused`), since a Message-ID is
+whatever the sender wrote. A message without a Message-ID is recognised by its content
+alone. A row registered before content digests were kept takes the digest of the first
+message seen again with its Message-ID.
+`message_key` is the row's identity: the Message-ID's SHA-256 for the first message with
+that ID (as in the first version of the register), else a digest of ID and content.
 """
 
 from __future__ import annotations
@@ -42,6 +51,10 @@ requests = sa.Table(
     metadata,
     sa.Column("request_id", sa.String(12), primary_key=True),  # the first 12 of message_key
     sa.Column("message_key", sa.String(64), nullable=False, unique=True),
+    # Added after the first version (upgrade() adds them to older registers):
+    sa.Column("message_id_key", sa.String(64), index=True),  # SHA-256 of the Message-ID
+    sa.Column("content_digest", sa.String(64)),  # mailbox.content_digest; NULL: older rows
+    sa.Column("review", sa.String(200)),  # why a person must read it: ReviewReason words
     sa.Column("type", sa.String(20)),  # None: not classified (needs_review)
     sa.Column("basis", sa.String(60), nullable=False),  # where the type was read
     sa.Column("status", sa.String(20), nullable=False),
@@ -50,7 +63,9 @@ requests = sa.Table(
     sa.Column("deadline", sa.Date),
     sa.Column("extended_until", sa.Date),
     sa.Column("extension_reason", sa.Text),
-    sa.Column("requester", sa.String(64), nullable=False),  # HMAC of the normalized address
+    # Keyed hash of the normalized address, "v2:…" (identity.py); "" when no sender
+    # address could be read, and so is `contact`.
+    sa.Column("requester", sa.String(64), nullable=False),
     sa.Column("contact", sa.Text, nullable=False),  # the address, encrypted
     sa.Column("proposal", sa.Text),  # update: the proposed values, encrypted JSON
     sa.Column("matched", sa.Text),  # JSON [[store, table, key], ...]
@@ -80,6 +95,12 @@ class Request:
     matched: list[tuple[str, str, str]]
     outcome: dict[str, Any]
     note: str | None
+    review: tuple[str, ...] = ()  # ReviewReason words
+
+    @property
+    def has_contact(self) -> bool:
+        """Whether there is an address to look for and answer."""
+        return bool(self.contact)
 
     @property
     def due(self) -> dt.date | None:
@@ -101,19 +122,48 @@ def register_store(policy: Policy) -> StoreSpec:
 
 @contextmanager
 def opened(policy: Policy, *, create: bool = True) -> Iterator[sa.Engine]:
-    """An engine on the register's store, the table created where missing; for many
-    short transactions (one per message)."""
+    """An engine on the register's store, the table created (or upgraded) where needed;
+    for many short transactions (one per message)."""
     store = register_store(policy)
     engine = create_store_engine(store)
     try:
         if create:
             with engine.begin() as connection:
                 metadata.create_all(connection, checkfirst=True)
+            upgrade(engine)
         yield engine
     except sa.exc.DBAPIError as exc:
         raise describe_store_error(store, exc) from None
     finally:
         engine.dispose()
+
+
+_ADDED = ("message_id_key", "content_digest", "review")
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Adds the columns a register of the first version lacks, and gives its rows their
+    Message-ID key (then, the row's `message_key`). Idempotent; each step commits on its
+    own (MariaDB commits DDL anyway)."""
+    with engine.connect() as connection:
+        present = {c["name"] for c in sa.inspect(connection).get_columns(requests.name)}
+    for name in _ADDED:
+        if name in present:
+            continue
+        column = requests.c[name]
+        kind = column.type.compile(dialect=engine.dialect)
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"ALTER TABLE {requests.name} ADD COLUMN {name} {kind}"))
+    if "message_id_key" not in present:
+        index = next(i for i in requests.indexes if "message_id_key" in i.columns)
+        with engine.begin() as connection:
+            index.create(connection, checkfirst=True)
+    with engine.begin() as connection:
+        connection.execute(
+            requests.update()
+            .where(requests.c.message_id_key.is_(None) & requests.c.content_digest.is_(None))
+            .values(message_id_key=requests.c.message_key)
+        )
 
 
 @contextmanager
@@ -127,8 +177,46 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+class Seen(StrEnum):
+    """What the register knows of a message."""
+
+    NEW = "new"  # nothing with its Message-ID (or, without one, its content)
+    SAME = "same"  # registered already
+    REUSED = "reused"  # its Message-ID is registered with other content
+
+
+def seen(connection: sa.Connection, message_id_key: str | None, digest: str) -> Seen:
+    if message_id_key is None:
+        found = connection.execute(
+            sa.select(requests.c.request_id).where(
+                requests.c.message_id_key.is_(None) & (requests.c.content_digest == digest)
+            )
+        ).first()
+        return Seen.NEW if found is None else Seen.SAME
+    rows = connection.execute(
+        sa.select(requests.c.request_id, requests.c.content_digest).where(
+            requests.c.message_id_key == message_id_key
+        )
+    ).all()
+    known = {row.content_digest for row in rows}
+    if not known:
+        return Seen.NEW
+    if digest in known:
+        return Seen.SAME
+    older = [row.request_id for row in rows if row.content_digest is None]
+    if older:
+        # A row of the first version, registered by Message-ID alone: the first message
+        # seen with that ID is taken to be it (re-reading the same mailbox, it is), and
+        # lends it its digest, so that other content under that ID counts as reused.
+        connection.execute(
+            requests.update().where(requests.c.request_id == older[0]).values(content_digest=digest)
+        )
+        return Seen.SAME
+    return Seen.REUSED
+
+
 def insert_new(connection: sa.Connection, row: dict[str, Any]) -> bool:
-    """Insert unless its Message-ID is registered already; True when inserted."""
+    """Insert unless a row has its `message_key` already; True when inserted."""
     found = connection.execute(
         sa.select(requests.c.request_id).where(requests.c.message_key == row["message_key"])
     ).first()
@@ -156,6 +244,7 @@ def _request(row: sa.Row[Any]) -> Request:
         matched=[(str(s), str(t), str(k)) for s, t, k in json.loads(m["matched"] or "[]")],
         outcome=json.loads(m["outcome"] or "{}"),
         note=m["note"],
+        review=tuple(r for r in (m["review"] or "").split(",") if r),
     )
 
 

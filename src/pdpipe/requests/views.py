@@ -35,6 +35,7 @@ def row(request: register.Request, today: dt.date) -> dict[str, Any]:
             and days_left < 0
         ),
         "records": len(request.matched),
+        "review": list(request.review),  # why it awaits a person: ReviewReason words
     }
 
 

@@ -162,13 +162,18 @@ def default_folder(policy_file: Path, scope: Scope) -> Path:
 
 
 def issue_for_runs(policy: Policy, run_ids: list[str]) -> list[Issued]:
-    """Each run's documents in its default folder (requests' runs: one act per request)."""
+    """Each run's documents in its default folder (requests' runs: one act per request),
+    once what it destroyed is erased from the stores' files as the policy says, so that
+    the act can say so (execute/reclaim.py; nothing is done twice for a run)."""
+    from pdpipe.execute.reclaim import reclaim
+
     if policy.file is None:
         raise ValueError("the policy was not read from a file: no folder for its documents")
-    return [
-        issue(policy, Scope(run_id), default_folder(policy.file, Scope(run_id)))
-        for run_id in run_ids
-    ]
+    issued = []
+    for run_id in run_ids:
+        reclaim(policy, run_id)
+        issued.append(issue(policy, Scope(run_id), default_folder(policy.file, Scope(run_id))))
+    return issued
 
 
 def _write_index(
