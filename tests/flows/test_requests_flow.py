@@ -53,5 +53,7 @@ def test_the_hourly_flow_ingests_acts_and_publishes_counts_only(
     APILogWorker.drain_all(timeout=30)  # the flow's log lines are sent in the background
     published = asyncio.run(_published([REQUESTS_ARTIFACT, REQUESTS_ARTIFACT + "-summary"]))
     assert "update" in published and "needs_review" in published
-    assert "requests: 6 registered, 1 unreadable, 3 closed, 3 open" in published  # the log
+    assert (
+        "requests: 6 registered, 1 for review as written, 3 closed, 3 open" in published
+    )  # the log
     assert not re.search(r"canary|@mail\.ru|@yandex|Канарейкин|\+7 701", published, re.I)

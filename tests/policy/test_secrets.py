@@ -54,10 +54,11 @@ def test_when_a_child_is_depersonalized_on_destroy_then_its_keyed_operator_needs
     }
 
 
-def test_when_a_policy_takes_requests_then_it_needs_both_keys_but_its_run_alone_does_not() -> None:
+def test_when_a_policy_takes_requests_then_it_needs_the_contact_key_but_its_run_does_not() -> None:
     policy = parse(WITH_REQUESTS)
 
-    assert set(needed_secrets(policy)) == {"pseudonym_key", "contact_key"}
+    # The register keys its requesters with contact_key alone (keys kept apart).
+    assert set(needed_secrets(policy)) == {"contact_key"}
     assert needed_secrets(policy, requests=False) == {}
 
 
