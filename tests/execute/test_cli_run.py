@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -64,3 +66,50 @@ def test_when_run_as_json_then_counts_by_table_action_and_reason(tmp_path: Path)
     broken = pdpipe("ledger", "verify", policy)
     assert broken.returncode == 1
     assert "row 7 was altered after it was written (first bad row: seq 7)" in broken.stdout
+
+
+def test_when_run_gets_sigterm_then_it_stops_between_batches_and_says_how_to_resume(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=6000, leads_count=3000)
+    policy = str(write_policy(tmp_path, url))
+    args = [sys.executable, "-m", "pdpipe.cli", "run", policy, "--as-of", "2026-11-25"]
+    env = {**os.environ, "PDPIPE_TEST_PSEUDONYM_KEY": PSEUDONYM_KEY, "COLUMNS": "200"}
+    job = subprocess.Popen(
+        [*args, "--allow-large", "--batch-size", "20"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    engine = sa.create_engine(url)
+    deadline = time.monotonic() + 120
+    while _batches(engine) < 5:  # well into the run
+        assert job.poll() is None and time.monotonic() < deadline, job.communicate()
+        time.sleep(0.02)
+    job.send_signal(signal.SIGTERM)
+    _, stderr = job.communicate(timeout=120)
+    assert job.returncode == 1
+    assert "stopped on SIGTERM between two batches" in stderr
+    assert "run again to resume" in stderr and "Traceback" not in stderr
+    with engine.connect() as connection:
+        (status,) = connection.execute(sa.select(tables.runs.c.status)).one()
+    assert status == "interrupted"
+
+    resumed = pdpipe("run", policy, "--as-of", "2026-11-25", "--allow-large", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["resumed"] and summary["stage"] == "documented"
+    people_outcome = next(t for t in summary["tables"] if t["table"] == "people")
+    assert people_outcome["acted"] == {"destroy": {"consent_withdrawn": 1200}}  # all of it
+    engine.dispose()
+
+
+def _batches(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table(tables.progress.name):
+            return 0
+        return int(
+            connection.execute(sa.select(sa.func.sum(tables.progress.c.batches))).scalar() or 0
+        )
