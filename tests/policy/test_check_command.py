@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pdpipe.cli import app, main
+from pdpipe.cli import app
 from pdpipe.errors import BadInput
 from pdpipe.policy import PolicyError
+from tests.cli import run_main
 from tests.policy.builders import CASES, GOOD, GOOD_FILE, edited
 
 SEVERAL = CASES / "several_problems.yaml"
@@ -44,17 +45,6 @@ KEY = {"PDPIPE_PSEUDONYM_KEY": "test-key-not-printed-4417"}
 def _key_set(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in KEY.items():
         monkeypatch.setenv(name, value)
-
-
-def run_main(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int | str | None, str, str]:
-    """Runs the console script's entry point in this process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["pdpipe", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    captured = capsys.readouterr()
-    return caught.value.code, captured.out, captured.err
 
 
 def at(path: Path, template: str) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from pdpipe.cli import main
+from tests.cli import run_main
 from tests.policy.hostile import CANARIES, CANARY_KEY, CASES, RUN_CASES, Hostile
 
 BY_NAME = {case.name: case for case in CASES}
@@ -32,16 +32,6 @@ def test_the_corpus_has_at_least_90_distinct_cases() -> None:
     assert len(CASES) >= 90
     assert len(BY_NAME) == len(CASES)
     assert set(RUN_CASES) <= set(BY_NAME)
-
-
-def run_main(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int | str | None, str, str]:
-    monkeypatch.setattr(sys, "argv", ["pdpipe", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    captured = capsys.readouterr()
-    return caught.value.code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@ run starts; an unset one it does not need is a warning. A value is never printed
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from pdpipe.cli import main
 from pdpipe.policy.secrets import needed_secrets, secret_problems
+from tests.cli import run_main
 from tests.policy.builders import GOOD, edited, line_of, parse
 
 DEPERSONALIZING = edited(GOOD, ("on_end: destroy", "on_end: depersonalize"))
@@ -100,16 +99,6 @@ def test_when_the_keys_are_set_or_live_in_prefect_then_nothing_is_reported() -> 
 
 
 # As the CLI reports them.
-
-
-def run_main(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int | str | None, str, str]:
-    monkeypatch.setattr(sys, "argv", ["pdpipe", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    captured = capsys.readouterr()
-    return caught.value.code, captured.out, captured.err
 
 
 def write(tmp_path: Path, text: str) -> Path:
