@@ -666,6 +666,8 @@ def mark_stage(policy: Policy, run_id: str, stage: str) -> None:
     """Record in every store how far the run got (ACTED, VALIDATED, DOCUMENTED)."""
     for store in {s.url: s for s in policy.stores}.values():
         with opened_store(store) as connection, connection.begin():
+            if not sa.inspect(connection).has_table(tables.runs.name):
+                continue
             connection.execute(
                 tables.runs.update().where(tables.runs.c.run_id == run_id).values(stage=stage)
             )

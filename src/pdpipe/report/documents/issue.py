@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from pdpipe.execute import ledger, tables
 from pdpipe.execute.ledger_check import heads, ledger_key
+from pdpipe.execute.runner import DOCUMENTED, mark_stage
 from pdpipe.policy.models import Policy
 from pdpipe.report.documents import extract, gather, physical, render, texts
 from pdpipe.report.documents.act import KIND_OF_ACTION, build_act
@@ -125,6 +126,8 @@ def issue(
         documents += [_document(kind, language, path) for path in (html_path, pdf_path)]
 
     _record(policy, stores, issue_id, scope, folder, documents)
+    if scope.run_id is not None:  # however issued (the run, the next, `report acts --run`)
+        mark_stage(policy, scope.run_id, DOCUMENTED)
     # The index is not itself recorded: it can name the ledger's head after the record.
     _write_index(folder, issue_id, scope, today, records, documents, heads(policy, stores))
     return Issued(folder, issue_id, documents, records)
