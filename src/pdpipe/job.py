@@ -387,7 +387,7 @@ def _grouped(errors: list[str]) -> str:
     groups: dict[str, list[str]] = {}
     for error in errors:
         label, _, message = error.partition(": ")
-        same = re.sub(r"batch \d+ of \S+( \(partition \d+\))?", "a batch", message)
+        same = re.sub(r"batch \d+ of [\w.]+( \(partition \d+\))?", "a batch", message)
         groups.setdefault(same, []).append(label)
     return "; ".join(f"{', '.join(labels)}: {message}" for message, labels in groups.items())
 

@@ -20,9 +20,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateColumn
 
+from pdpipe.stores.keys import BINARY, key_type
+
 metadata = sa.MetaData()
 
-KEY = sa.String(255)
+KEY = key_type()  # in each database's binary collation: stores/keys.py
 RUN_ID = sa.String(36)
 NAME = sa.String(128)
 
@@ -145,6 +147,7 @@ def ensure_tables(connection: sa.Connection) -> None:
     and the ledger's head row, before any partition can race to create it."""
     metadata.create_all(connection, checkfirst=True)
     _add_missing_columns(connection)
+    _binary_keys(connection)
     for table in metadata.sorted_tables:  # indexes added since a store's tables were made
         for index in table.indexes:
             index.create(connection, checkfirst=True)
@@ -169,6 +172,37 @@ def _add_missing_columns(connection: sa.Connection) -> None:
                 ddl = CreateColumn(column).compile(dialect=connection.dialect)
                 quoted = connection.dialect.identifier_preparer.quote(table.name)
                 connection.execute(sa.text(f"ALTER TABLE {quoted} ADD COLUMN {ddl}"))
+
+
+def _binary_keys(connection: sa.Connection) -> None:
+    """Key columns of tables made by releases that left them in the database's default
+    collation: put into the binary one (a one-time rebuild of their indexes)."""
+    dialect = connection.dialect.name
+    if dialect not in BINARY:
+        return
+    schema = "DATABASE()" if dialect != "postgresql" else "current_schema()"
+    for table in (ledger, state):
+        found = connection.execute(
+            sa.text(
+                "SELECT collation_name FROM information_schema.columns WHERE "
+                f"table_schema = {schema} AND table_name = :t AND column_name = 'record_key'"
+            ),
+            {"t": table.name},
+        ).scalar()
+        if found == BINARY[dialect]:
+            continue
+        name = connection.dialect.identifier_preparer.quote(table.name)
+        if dialect == "postgresql":
+            connection.execute(
+                sa.text(f'ALTER TABLE {name} ALTER COLUMN record_key TYPE VARCHAR(255) COLLATE "C"')
+            )
+        else:
+            connection.execute(
+                sa.text(
+                    f"ALTER TABLE {name} MODIFY record_key VARCHAR(255) "
+                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
+                )
+            )
 
 
 def has_state_table(connection: sa.Connection) -> bool:

@@ -32,6 +32,7 @@ from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.calendar import deadlines
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores.engine import reflect
+from pdpipe.stores.keys import same_key
 
 _LOOKBACK_DAYS = 800  # the longest term (months, holidays) ends well within this
 
@@ -168,7 +169,7 @@ def ended_rows(
     key = table.c[spec.key]
     marked = sa.select(sa.literal(1)).where(
         (tables.state.c.table_name == spec.name)
-        & (tables.state.c.record_key == sa.cast(key, tables.state.c.record_key.type))
+        & same_key(tables.state.c.record_key, key, connection.dialect.name)
     )
     postgresql = connection.dialect.name == "postgresql"
     terms = ended_terms(

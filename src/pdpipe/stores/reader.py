@@ -22,6 +22,7 @@ from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.retention.decide import AsOf, FrameColumns
 from pdpipe.retention.ended_sql import possibly_due
 from pdpipe.stores.engine import reflect
+from pdpipe.stores.keys import same_key
 
 DEFAULT_CHUNK = 50_000
 
@@ -67,7 +68,7 @@ class DecisionReader:
             statement = statement.where(self.candidates)
         if self.state is not None:
             marked = (self.state.c.table_name == self.spec.name) & (
-                self.state.c.record_key == sa.cast(self.key, self.state.c.record_key.type)
+                same_key(self.state.c.record_key, self.key, self.dialect.name)
             )
             statement = without(statement, self.table, self.state, marked, self.dialect)
         return statement

@@ -21,6 +21,7 @@ from pdpipe.operators.registry import build_operator
 from pdpipe.policy.models import ColumnRef, ColumnSpec, OperatorSpec, Policy, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
+from pdpipe.stores.keys import store_key_of
 from pdpipe.validate import guarantees
 
 
@@ -171,7 +172,7 @@ def personal_data_left(
     # every row of the table to the state: MariaDB probed pdpipe_state once per row of a
     # million contacts (12.9 s, 361 s at 3M) to find the 178k it had to look at.
     state = tables.state
-    depersonalized = state.join(table, key == sa.cast(state.c.record_key, key.type))
+    depersonalized = state.join(table, store_key_of(state.c.record_key, key, dialect))
     # The patterns go in a CASE on the state row, which keeps them at the join: as a plain
     # condition on the table, PostgreSQL pushed them into its scan of the whole table and
     # ran them over every contact, not only the depersonalized (2.6 s against 1.1 s).
@@ -198,7 +199,11 @@ def ledger_disagrees(connection: sa.Connection, spec: TableSpec, run_id: str) ->
     still_there = sa.select(ledger.c.record_key.label("key")).where(
         of_run,
         ledger.c.action == "destroy",
-        sa.exists(sa.select(sa.literal(1)).where(key == sa.cast(ledger.c.record_key, key.type))),
+        sa.exists(
+            sa.select(sa.literal(1)).where(
+                store_key_of(ledger.c.record_key, key, connection.dialect.name)
+            )
+        ),
     )
     unmarked = sa.select(ledger.c.record_key.label("key")).where(
         of_run,

@@ -27,6 +27,7 @@ from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.stores.digest import digest_parts
 from pdpipe.stores.engine import create_store_engine, describe_store_error, reflect
+from pdpipe.stores.keys import same_key
 from pdpipe.stores.reader import without
 
 DIGEST_COLUMNS = ("row_digest0", "row_digest1")
@@ -147,12 +148,11 @@ def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> s
         .where((sums.c.run_id == run_id) & (sums.c.table_name == spec.name))
         .subquery("expected")
     )
-    key = sa.cast(table.c[spec.key], tables.KEY)
     untouched = without(
         sa.select(*_totals(table, connection.dialect)),
         table,
         ledger,
-        of_run & (ledger.c.record_key == key),
+        of_run & same_key(ledger.c.record_key, table.c[spec.key], connection.dialect.name),
         connection.dialect,
     ).subquery("untouched")
     count_differs = sa.func.coalesce(expected.c.row_count, -1) != untouched.c.row_count
