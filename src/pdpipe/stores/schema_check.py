@@ -97,10 +97,37 @@ def _check_table(
     if table.name not in catalog.tables:
         return [Problem((*loc, "name"), f"table '{table.name}' not found in the store")]
     columns = catalog.columns(table.name)
-    problems = list(_column_refs(loc, table, columns, catalog))
+    problems = list(_without_transactions(loc, table, catalog, connection))
+    problems += _column_refs(loc, table, columns, catalog)
     if table.key in columns:
         problems += _key_problems(loc, table, catalog, connection)
     return problems
+
+
+# MariaDB engines whose changes a ROLLBACK undoes: a batch in any other (MyISAM, Aria,
+# MEMORY, CSV, ARCHIVE) would be half-done when it fails, and its ledger rows gone.
+_TRANSACTIONAL = {"innodb", "rocksdb", "tokudb"}
+
+
+def _without_transactions(
+    loc: Loc, table: TableSpec, catalog: _Catalog, connection: sa.Connection
+) -> Iterator[Problem]:
+    """Tables a run writes to whose engine cannot roll a batch back (MariaDB only)."""
+    if connection.dialect.name not in ("mysql", "mariadb"):
+        return
+    written = [((*loc, "name"), table.name)]
+    written += [((*loc, "children", i, "table"), c.table) for i, c in enumerate(table.children)]
+    for where, name in written:
+        if name not in catalog.tables:
+            continue
+        engine = catalog.inspector.get_table_options(name).get("mysql_engine")
+        if engine and str(engine).lower() not in _TRANSACTIONAL:
+            yield Problem(
+                where,
+                f"table '{name}' uses the {engine} engine, which has no transactions: a "
+                "batch that fails could not be undone, leaving records changed without "
+                f"their ledger rows; convert it first (ALTER TABLE {name} ENGINE=InnoDB)",
+            )
 
 
 def _missing(loc: Loc, table: str, column: str, columns: Mapping[str, object]) -> Problem:
