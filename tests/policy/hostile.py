@@ -512,7 +512,10 @@ CASES: list[Hostile] = [
     edit(
         "password_key_in_a_store",
         ("    tables:\n", f"    password: {CANARY_PASSWORD}\n    tables:\n"),
-        expect="unknown key 'password' (expected one of: name, url, tables, destruction, backups)",
+        expect=(
+            "unknown key 'password' "
+            "(expected one of: name, url, schema, tables, destruction, backups)"
+        ),
         at="password:",
     ),
     edit(

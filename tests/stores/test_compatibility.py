@@ -10,11 +10,18 @@ ledger's verification, and a second run that finds nothing left to do.
                 legacy utf8mb3 table; a table in another collation than its database's;
                 BIGINT UNSIGNED and text keys; a session in another time zone and with
                 ANSI_QUOTES; a MyISAM table (no transactions: refused by check)
+    PostgreSQL  a store in a schema of its own (schema:), mixed-case quoted names, a table
+                named user and a column named order, uuid and text keys, a database whose
+                TimeZone is not UTC
+    SQLite      WAL mode, while another process holds the files open and reads them
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -165,3 +172,164 @@ def test_a_myisam_table_is_refused_by_check_and_run_writes_nothing(
     with engine.connect() as connection:
         assert not sa.inspect(connection).has_table("pdpipe_runs")  # nothing written
     engine.dispose()
+
+
+PG_STORE = """
+CREATE SCHEMA crm;
+CREATE TABLE crm."Contacts" (
+    "Id" uuid PRIMARY KEY,
+    "Email" text NOT NULL UNIQUE,
+    "LastName" text,
+    "Status" text NOT NULL,
+    "UpdatedAt" timestamp NOT NULL
+);
+CREATE TABLE crm."user" (
+    login text PRIMARY KEY,
+    email text NOT NULL,
+    "order" integer NOT NULL,
+    created timestamptz NOT NULL,
+    contact uuid REFERENCES crm."Contacts" ("Id")
+);
+CREATE TABLE crm."Phones" (
+    id serial PRIMARY KEY,
+    "ContactId" uuid NOT NULL REFERENCES crm."Contacts" ("Id"),
+    "Number" text NOT NULL
+);
+"""
+
+PG_POLICY = """
+version: 1
+operator: {{name: Test Operator, jurisdiction: RU-152FZ, timezone: Europe/Moscow, contact: a@b.c}}
+secrets: {{pseudonym_key: env:PDPIPE_TEST_PSEUDONYM_KEY}}
+purposes:
+  - id: crm
+    title: CRM
+    legal_ground: consent
+    processing: [use]
+    data: [email, last_name, phone]
+    on_end: depersonalize
+  - id: accounts
+    title: Accounts
+    legal_ground: contract
+    processing: [use]
+    data: [email]
+    keep_for: P1Y
+    on_end: destroy
+stores:
+  - name: crm
+    url: {url}
+    schema: crm
+    tables:
+      - name: Contacts
+        key: Id
+        purpose: crm
+        clock: UpdatedAt
+        ends:
+          - {{reason: consent_withdrawn, when: {{Status: withdrawn}}, since: UpdatedAt}}
+        columns:
+          Email: {{data: email, depersonalize: pseudonym_email}}
+          LastName: {{data: last_name, depersonalize: redact}}
+        children:
+          - table: Phones
+            fk: ContactId
+            on_destroy: delete
+            columns:
+              Number: {{data: phone, depersonalize: {{mask: {{keep_last: 2}}}}}}
+      - name: user
+        key: login
+        purpose: accounts
+        clock: created
+        ends:
+          - {{reason: purpose_achieved, when: {{order: 0}}, since: created}}
+        columns:
+          email: {{data: email, depersonalize: pseudonym_email}}
+"""
+
+
+def test_a_postgresql_store_in_its_own_schema_with_quoted_and_reserved_names(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Schema `crm`, not public; mixed-case quoted tables and columns; a table named
+    `user` and a column named `order`; uuid and text keys; a database whose TimeZone is
+    not UTC."""
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        database = connection.execute(sa.text("SELECT current_database()")).scalar()
+        connection.execute(sa.text(f"ALTER DATABASE {database} SET timezone TO 'Asia/Tokyo'"))
+    admin.dispose()
+    engine = sa.create_engine(pg_url)
+    now = dt.datetime(2026, 11, 25, 12, 0)
+    with engine.begin() as connection:
+        connection.execute(sa.text(PG_STORE))
+        contacts = [
+            {
+                "id": uuid.UUID(int=i),
+                "email": f"contact{i}@mail.ru",
+                "name": f"Контактов{i}",
+                "status": "withdrawn" if i % 4 == 0 else "active",
+                "at": now - dt.timedelta(days=i),
+            }
+            for i in range(1, 81)
+        ]
+        connection.execute(
+            sa.text('INSERT INTO crm."Contacts" VALUES (:id, :email, :name, :status, :at)'),
+            contacts,
+        )
+        connection.execute(
+            sa.text('INSERT INTO crm."Phones" ("ContactId", "Number") VALUES (:id, :number)'),
+            [{"id": c["id"], "number": f"+7 916 555-{i:04d}"} for i, c in enumerate(contacts)],
+        )
+        connection.execute(
+            sa.text('INSERT INTO crm."user" VALUES (:login, :email, :order, :created, :contact)'),
+            [
+                {
+                    "login": f"User{i}",
+                    "email": f"user{i}@yandex.ru",
+                    "order": i % 3,
+                    "created": dt.datetime(2025, 1, 1, tzinfo=dt.UTC) - dt.timedelta(days=i),
+                    "contact": uuid.UUID(int=i),
+                }
+                for i in range(1, 61)
+            ],
+        )
+    engine.dispose()
+    policy_path = tmp_path / "policy.yaml"
+    policy_path.write_text(PG_POLICY.format(url=pg_url), encoding="utf-8")
+    accept(policy_path, DEMO_DAY)
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names(schema="crm"))
+        public = set(sa.inspect(connection).get_table_names(schema="public"))
+    engine.dispose()
+    assert {"pdpipe_runs", "pdpipe_ledger"} <= tables and not public  # kept beside the store
+
+
+READER = """
+import sqlite3, sys, time
+connections = [sqlite3.connect(path, timeout=30) for path in sys.argv[1:]]
+print("open", flush=True)
+while True:  # an application reading now and then, its connections never closed
+    for connection in connections:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    time.sleep(0.05)
+"""
+
+
+def test_the_demo_on_sqlite_in_wal_mode_while_another_process_holds_it_open(
+    tmp_path: Path,
+) -> None:
+    demo = build_demo(tmp_path, subjects=300, seed=3, as_of=DEMO_DAY)
+    files = [sa.engine.make_url(u).database or "" for u in demo.store_urls.values()]
+    for file in files:
+        with sqlite3.connect(file) as connection:
+            assert connection.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, *files], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+        accept(demo.policy_path, DEMO_DAY)
+        assert reader.poll() is None  # it kept reading all along
+    finally:
+        reader.kill()
+        reader.wait()

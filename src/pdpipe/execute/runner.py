@@ -18,6 +18,7 @@ partition's last committed batch.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import json
 import logging
@@ -386,11 +387,41 @@ def _partitions(
 
 
 def _dump(key: Any) -> str | None:
-    return None if key is None else json.dumps(key)
+    """A key as JSON, for pdpipe_progress: numbers and text as they are; a UUID, a
+    decimal or a date tagged, so that it reads back as the same Python value."""
+    return None if key is None else json.dumps(key, default=_tagged)
 
 
 def _load(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else json.loads(text, object_hook=_untagged)
+
+
+_TAGS: dict[str, Any] = {
+    "$uuid": uuid.UUID,
+    "$decimal": decimal.Decimal,
+    "$datetime": dt.datetime.fromisoformat,
+    "$date": dt.date.fromisoformat,
+}
+
+
+def _tagged(value: Any) -> dict[str, str]:
+    if isinstance(value, uuid.UUID):
+        return {"$uuid": str(value)}
+    if isinstance(value, decimal.Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"a key of type {type(value).__name__} cannot be kept in pdpipe_progress")
+
+
+def _untagged(document: dict[str, Any]) -> Any:
+    if len(document) == 1:
+        ((tag, text),) = document.items()
+        if tag in _TAGS:
+            return _TAGS[tag](text)
+    return document
 
 
 # -- process ---------------------------------------------------------------------------

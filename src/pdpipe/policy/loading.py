@@ -187,9 +187,10 @@ def _known_keys(loc: Loc) -> list[str]:
     for part in loc:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
-            if not isinstance(part, str) or part not in current.model_fields:
+            fields = _by_key(current)
+            if not isinstance(part, str) or part not in fields:
                 return []
-            current = current.model_fields[part].annotation
+            current = fields[part].annotation
         else:
             args = typing.get_args(current)
             if not args:
@@ -197,8 +198,13 @@ def _known_keys(loc: Loc) -> list[str]:
             current = args[-1]  # list[X] -> X, dict[K, V] -> V
     current = _unwrap(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
+        return list(_by_key(current))
     return []
+
+
+def _by_key(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's fields by the key a policy writes (its alias, where it has one)."""
+    return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -224,6 +224,13 @@ class Backup(Strict):
 class StoreSpec(Strict):
     name: str = Field(pattern=SLUG)
     url: str = Field(repr=False, description="SQLAlchemy URL; ${VAR} and ${VAR:-default} allowed")
+    schema_: str | None = Field(
+        default=None,
+        alias="schema",
+        pattern=NAME,
+        description="PostgreSQL: the schema the tables are in (default: the connection's "
+        "search_path, usually public); pdpipe keeps its own tables there too",
+    )
     tables: list[TableSpec] = Field(min_length=1)
     destruction: Destruction = Field(default_factory=Destruction)
     backups: list[Backup] | None = Field(
@@ -243,6 +250,16 @@ class StoreSpec(Strict):
                 "not a SQLAlchemy URL (expected e.g. postgresql+psycopg://user@host/db)"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _schema_on_postgresql(self) -> StoreSpec:
+        # (sqlite:///: is the stand-in for a URL whose ${VAR} is unset, reported apart)
+        if self.schema_ is not None and not self.url.startswith(("postgresql", "sqlite:///:")):
+            raise ValueError(
+                "schema: is for PostgreSQL stores; on MariaDB a schema is a database, "
+                "named in the URL (mysql+pymysql://user@host/database)"
+            )
+        return self
 
     @property
     def safe_url(self) -> str:

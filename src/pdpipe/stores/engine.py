@@ -68,15 +68,7 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
     elif url.get_backend_name() in ("postgresql", "mysql", "mariadb"):
         kwargs["connect_args"] = {"connect_timeout": 10}
     if url.get_backend_name() == "postgresql":
-        # No JIT compilation in pdpipe's sessions: its statements are many and short
-        # (a chunk, a batch), and PostgreSQL compiled each chunk's read anew, 130 ms
-        # of a 330 ms query. Options already in the URL are kept.
-        given = url.query.get("options")
-        options = " ".join(
-            [*(given if isinstance(given, tuple) else [given] if given else []), "-c jit=off"]
-        )
-        url = url.difference_update_query(["options"])
-        kwargs["connect_args"] = {"connect_timeout": 10, "options": options}
+        url = session_url(store)
     engine = sa.create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -85,6 +77,26 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
             # have it on by default; pdpipe does not rely on the build).
             event.listen(engine, "connect", _sqlite_secure_delete)
     return engine
+
+
+def session_url(store: StoreSpec) -> sa.URL:
+    """The store's URL with the session settings pdpipe needs (on PostgreSQL, in its
+    `options`): what every connection to the store uses, Great Expectations' included."""
+    url = make_url(store.url)
+    if url.get_backend_name() != "postgresql":
+        return url
+    # No JIT compilation in pdpipe's sessions: its statements are many and short (a
+    # chunk, a batch), and PostgreSQL compiled each chunk's read anew, 130 ms of a 330 ms
+    # query. Options already in the URL are kept.
+    given = url.query.get("options")
+    settings = ["-c jit=off"]
+    if store.schema_ is not None:
+        # Every unqualified name (the store's tables, pdpipe's own) resolves there.
+        settings.append(f'-c search_path="{store.schema_}"')
+    options = " ".join(
+        [*(given if isinstance(given, tuple) else [given] if given else []), *settings]
+    )
+    return url.update_query_dict({"options": options})
 
 
 def reflect(connection: sa.Connection, name: str, metadata: sa.MetaData) -> sa.Table:

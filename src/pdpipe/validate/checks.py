@@ -23,7 +23,7 @@ from pdpipe.errors import BadInput, ValidationFailed
 from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.retention.decide import AsOf
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.engine import create_store_engine, describe_store_error, session_url
 from pdpipe.validate import snapshot, suites
 
 # Counts only: no partial_unexpected_list, no values (checked per expectation type in
@@ -149,12 +149,16 @@ def _validate_store(
         "sqlite": context.data_sources.add_sqlite,
         "postgresql": context.data_sources.add_postgres,
     }
+    url = session_url(store)
     source = add.get(backend, context.data_sources.add_sql)(
-        name=f"pdpipe-{store.name}", connection_string=store.url
+        name=f"pdpipe-{store.name}", connection_string=url.render_as_string(hide_password=False)
     )
+    preparer = url.get_dialect()().identifier_preparer
     definitions = []
     for template, suite in zip(templates, built, strict=True):
-        batch = source.add_table_asset(name=template.table, table_name=template.table)
+        # GX quotes a table name given in quotes: "Contacts", "user" (a reserved word).
+        table_name = preparer.quote(template.table)
+        batch = source.add_table_asset(name=template.table, table_name=table_name)
         definitions.append(
             context.validation_definitions.add(
                 gx.ValidationDefinition(
