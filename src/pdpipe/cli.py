@@ -31,6 +31,7 @@ from pdpipe.execute.runner import RunResult
 from pdpipe.execute.unblock import UnblockReason, unblock
 from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.policy import Policy, load_policy
+from pdpipe.policy.loading import located
 from pdpipe.policy.models import Policy as PolicyModel
 from pdpipe.policy.secrets import refuse_unset_secrets
 from pdpipe.report import run_summary
@@ -38,7 +39,7 @@ from pdpipe.report.plan_table import render_plan
 from pdpipe.report.run_table import render_run
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
-from pdpipe.stores.schema_check import refuse_store_problems
+from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
 from pdpipe.validate import suites
 
 app = typer.Typer(
@@ -97,6 +98,9 @@ def check(
         if not offline:
             refuse_store_problems(policy)
             suites.verify(policy)
+            for warning in located(timestamp_warnings(policy), policy.file):
+                message = escape(warning.render(policy.file))
+                err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
         stores = ", ".join(s.name for s in policy.stores)
         tables = sum(len(s.tables) for s in policy.stores)
         where = "file checked" if offline else f"stores checked: {stores}"

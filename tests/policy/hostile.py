@@ -514,7 +514,7 @@ CASES: list[Hostile] = [
         ("    tables:\n", f"    password: {CANARY_PASSWORD}\n    tables:\n"),
         expect=(
             "unknown key 'password' "
-            "(expected one of: name, url, schema, tables, destruction, backups)"
+            "(expected one of: name, url, schema, timestamps, tables, destruction, backups)"
         ),
         at="password:",
     ),

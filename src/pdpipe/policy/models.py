@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -179,6 +180,29 @@ class EndRule(Strict):
         return self
 
 
+def _valid_zone_name(value: str) -> str:
+    """utc, local (the operator's timezone) or an IANA zone such as Europe/Moscow."""
+    if value in ("utc", "local"):
+        return value
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {value!r} (expected utc, local or a zone such as Europe/Moscow)"
+        ) from None
+    return value
+
+
+TimestampZone = Annotated[
+    str,
+    BeforeValidator(str),
+    AfterValidator(_valid_zone_name),
+    WithJsonSchema(
+        {"type": "string", "description": "utc, local (the operator's timezone) or IANA zone"}
+    ),
+]
+
+
 class TableSpec(Strict):
     name: str = Field(pattern=NAME)
     key: str = Field(pattern=NAME, description="unique, non-null record identifier")
@@ -193,6 +217,11 @@ class TableSpec(Strict):
     ends: list[EndRule] = Field(default_factory=list)
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     children: list[ChildTable] = Field(default_factory=list)
+    timestamps: TimestampZone | dict[str, TimestampZone] | None = Field(
+        default=None,
+        description="the zone of this table's timestamps without one (overrides the "
+        "store's): one for all, or per column ({created: utc, updated: local})",
+    )
 
 
 class Physical(StrEnum):
@@ -230,6 +259,12 @@ class StoreSpec(Strict):
         pattern=NAME,
         description="PostgreSQL: the schema the tables are in (default: the connection's "
         "search_path, usually public); pdpipe keeps its own tables there too",
+    )
+    timestamps: TimestampZone | None = Field(
+        default=None,
+        description="the zone in which the store writes timestamps without one (DATETIME, "
+        "timestamp without time zone): utc, local (the operator's) or an IANA zone; "
+        "`check` warns while a store with such columns does not say",
     )
     tables: list[TableSpec] = Field(min_length=1)
     destruction: Destruction = Field(default_factory=Destruction)
@@ -421,6 +456,19 @@ class Policy(Strict):
     @property
     def calendar_country(self) -> str | None:
         return self.calendar or PROFILES[self.operator.jurisdiction].calendar_country
+
+    def store_of(self, spec: TableSpec) -> StoreSpec:
+        """The store a table of this policy belongs to."""
+        return next(s for s in self.stores if any(t is spec for t in s.tables))
+
+    def timestamp_zone(self, spec: TableSpec, column: str) -> str:
+        """The IANA zone in which `column` of `spec` holds timestamps without a zone: the
+        table's word for it, else the store's, else UTC."""
+        given = spec.timestamps
+        if isinstance(given, dict):
+            given = given.get(column)
+        zone = given or self.store_of(spec).timestamps or "utc"
+        return {"utc": "UTC", "local": self.operator.timezone}.get(zone, zone)
 
     def purpose(self, purpose_id: str) -> Purpose:
         return next(p for p in self.purposes if p.id == purpose_id)

@@ -32,6 +32,7 @@ from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.calendar import deadlines
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores.engine import reflect
+from pdpipe.stores.instants import column_zones, instant_columns
 from pdpipe.stores.keys import same_key
 
 _LOOKBACK_DAYS = 800  # the longest term (months, holidays) ends well within this
@@ -98,6 +99,26 @@ def _naive_utc(instant: pd.Timestamp) -> dt.datetime:
     return stamp.tz_localize(None).to_pydatetime()
 
 
+def moment_in(name: str, zone: str) -> str:
+    """The name of instant `name` as wall-clock time in `zone` (UTC: the name itself), for
+    columns the store writes in that zone (stores/instants.py)."""
+    return name if zone == "UTC" else f"{name}@{zone}"
+
+
+def _in_zones(
+    policy: Policy, spec: TableSpec, moments: dict[str, dt.datetime]
+) -> dict[str, dt.datetime]:
+    """`moments` (naive UTC), and each again as wall-clock time in every other zone the
+    policy gives a timestamp column of the table."""
+    zones = {policy.timestamp_zone(spec, name) for name in instant_columns(spec)} - {"UTC"}
+    found = dict(moments)
+    for zone in sorted(zones):
+        for name, moment in moments.items():
+            local = pd.Timestamp(moment).tz_localize("UTC").tz_convert(zone).tz_localize(None)
+            found[moment_in(name, zone)] = local.to_pydatetime()
+    return found
+
+
 def _moments(
     policy: Policy,
     spec: TableSpec,
@@ -116,7 +137,7 @@ def _moments(
     if purpose.consent_valid_for is not None:
         latest = ended_by[EndReason.CONSENT_EXPIRED]
         moments[CONSENT_GIVEN] = _naive_utc(started_by(latest, purpose.consent_valid_for.offset()))
-    return moments
+    return _in_zones(policy, spec, moments)
 
 
 def _reasons(policy: Policy, spec: TableSpec) -> set[EndReason]:
@@ -217,13 +238,24 @@ def ended_terms(
     """One condition per way a purpose can end (a rule, a term): a row whose purpose
     ended by the given instants meets at least one (`plain_not_exists`: see
     compile_condition)."""
-    clock = table.c[spec.clock]
+    zones = column_zones(policy, spec, table, connection.dialect)
+
+    def by(columns: list[str], compare: Compare, moment: str) -> sa.ColumnElement[bool]:
+        """`compare` of the first of `columns` that is not NULL, each against `moment` in
+        its own zone (one coalesce where they share one)."""
+        return _first_of(
+            table, columns, zones, lambda value, zone: compare(value, moment_in(moment, zone))
+        )
+
+    def at_or_before(value: sa.ColumnElement[Any], moment: str) -> sa.ColumnElement[bool]:
+        return value <= moments[moment]
+
     fired: list[sa.ColumnElement[bool]] = []
     for rule in spec.ends:
-        cutoff = moments[ended_moment(rule.reason)]
+        cutoff = ended_moment(rule.reason)
         if rule.when is None:
             assert rule.since is not None
-            fired.append(table.c[rule.since] <= cutoff)
+            fired.append(by([rule.since], at_or_before, cutoff))
             continue
         verdict = compile_condition(
             rule.when,
@@ -232,17 +264,14 @@ def ended_terms(
             lambda name: reflect(connection, name, metadata),
             plain_not_exists=plain_not_exists,
         )
-        dated = clock if rule.since is None else sa.func.coalesce(table.c[rule.since], clock)
+        dated = [spec.clock] if rule.since is None else [rule.since, spec.clock]
         # An end that cannot be dated counts as ended (and overdue), as the engine counts it.
-        fired.append(sa.and_(verdict, sa.or_(dated.is_(None), dated <= cutoff)))
+        undated = sa.and_(*(table.c[name].is_(None) for name in dated))
+        fired.append(sa.and_(verdict, sa.or_(undated, by(dated, at_or_before, cutoff))))
     purpose = policy.purpose(spec.purpose)
-    given = (
-        clock
-        if spec.consent_given is None
-        else sa.func.coalesce(table.c[spec.consent_given], clock)
-    )
+    given = [spec.clock] if spec.consent_given is None else [spec.consent_given, spec.clock]
     terms = [
-        (STORED_SINCE, EndReason.RETENTION_ELAPSED, purpose.keep_for, clock),
+        (STORED_SINCE, EndReason.RETENTION_ELAPSED, purpose.keep_for, [spec.clock]),
         (CONSENT_GIVEN, EndReason.CONSENT_EXPIRED, purpose.consent_valid_for, given),
     ]
     dialect = connection.dialect.name
@@ -250,10 +279,40 @@ def ended_terms(
         if bound not in moments:
             continue
         if term is not None and dialect in _ADDS_TERMS:
-            fired.append(_plus(started, term, dialect) <= moments[ended_moment(reason)])
+
+            def ended(
+                value: sa.ColumnElement[Any], moment: str, added: IsoDuration = term
+            ) -> sa.ColumnElement[bool]:
+                return _plus(value, added, dialect) <= moments[moment]
+
+            fired.append(by(started, ended, ended_moment(reason)))
         else:
-            fired.append(started <= moments[bound])
+            fired.append(by(started, at_or_before, bound))
     return fired
+
+
+Compare = Callable[[sa.ColumnElement[Any], str], sa.ColumnElement[bool]]
+
+
+def _first_of(
+    table: sa.Table,
+    names: list[str],
+    zones: dict[str, str],
+    compare: Callable[[sa.ColumnElement[Any], str], sa.ColumnElement[bool]],
+) -> sa.ColumnElement[bool]:
+    """compare(COALESCE(names...), zone) when the columns share a zone; otherwise the
+    first non-NULL column compared in its own zone, branch by branch."""
+    columns = [table.c[name] for name in names]
+    if len({zones[name] for name in names}) == 1:
+        value = columns[0] if len(columns) == 1 else sa.func.coalesce(*columns)
+        return compare(value, zones[names[0]])
+    branches = [
+        sa.and_(
+            *(c.is_(None) for c in columns[:i]), column.is_not(None), compare(column, zones[name])
+        )
+        for i, (column, name) in enumerate(zip(columns, names, strict=True))
+    ]
+    return sa.or_(*branches)
 
 
 # Databases whose timestamp arithmetic clamps to the month's end as pandas does (January

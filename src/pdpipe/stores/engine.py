@@ -67,8 +67,7 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
                 kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True)
     elif url.get_backend_name() in ("postgresql", "mysql", "mariadb"):
         kwargs["connect_args"] = {"connect_timeout": 10}
-    if url.get_backend_name() == "postgresql":
-        url = session_url(store)
+    url = session_url(store)
     engine = sa.create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -83,13 +82,25 @@ def session_url(store: StoreSpec) -> sa.URL:
     """The store's URL with the session settings pdpipe needs (on PostgreSQL, in its
     `options`): what every connection to the store uses, Great Expectations' included."""
     url = make_url(store.url)
+    if url.get_backend_name() in ("mysql", "mariadb"):
+        # Sessions in UTC: a TIMESTAMP column is handed back in the session's zone, and an
+        # instant pdpipe compares it with is UTC (a user's own SET, say sql_mode, is kept).
+        command = str(url.query.get("init_command") or "")
+        utc = "time_zone = '+00:00'"
+        if not command:
+            return url.update_query_dict({"init_command": f"SET {utc}"})
+        if command.lstrip().upper().startswith("SET "):
+            return url.update_query_dict({"init_command": f"{command}, {utc}"})
+        return url
     if url.get_backend_name() != "postgresql":
         return url
     # No JIT compilation in pdpipe's sessions: its statements are many and short (a
     # chunk, a batch), and PostgreSQL compiled each chunk's read anew, 130 ms of a 330 ms
     # query. Options already in the URL are kept.
     given = url.query.get("options")
-    settings = ["-c jit=off"]
+    # And sessions in UTC: a naive instant compared with a timestamptz column is read in
+    # the session's TimeZone, which a database may set to its own (ALTER DATABASE ... SET).
+    settings = ["-c jit=off", "-c TimeZone=UTC"]
     if store.schema_ is not None:
         # Every unqualified name (the store's tables, pdpipe's own) resolves there.
         settings.append(f'-c search_path="{store.schema_}"')

@@ -22,6 +22,7 @@ from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.retention.decide import AsOf, FrameColumns
 from pdpipe.retention.ended_sql import possibly_due
 from pdpipe.stores.engine import reflect
+from pdpipe.stores.instants import in_zone, naive
 from pdpipe.stores.keys import same_key
 
 DEFAULT_CHUNK = 50_000
@@ -43,7 +44,17 @@ class DecisionReader:
         self.metadata = metadata or sa.MetaData()
         self.table = reflect(connection, spec.name, self.metadata)
         self.key = self.table.c[spec.key]
-        self.columns, self.copies = _decision_columns(connection, spec, self.table, self.metadata)
+        self.columns, self.copies, sources = _decision_columns(
+            connection, spec, self.table, self.metadata
+        )
+        # Timestamps the store writes without a zone, in a zone other than UTC: read as
+        # that zone's time (policy `timestamps:`), so decide() compares instants.
+        self.local: dict[str, str] = {}
+        if due_at is not None:
+            for name, column in sources.items():
+                zone = due_at[0].timestamp_zone(spec, column)
+                if zone != "UTC" and naive(self.table.c[column].type, connection.dialect):
+                    self.local[name] = zone
         if extra is not None:  # labelled columns computed from the row, such as its digest
             self.columns += extra(self.table, connection.dialect)
         self.names = [c.key for c in self.columns]
@@ -86,6 +97,8 @@ class DecisionReader:
         # Column-wise construction: DataFrame.from_records probes each Row object, which
         # costs more than the query itself.
         frame = pd.DataFrame(dict(zip(self.names, zip(*rows, strict=True), strict=True)))
+        for name, zone in self.local.items():
+            frame[name] = in_zone(frame[name], zone)
         for name, same in self.copies.items():
             frame[name] = frame[same]
         return frame
@@ -164,10 +177,11 @@ def without(
 
 def _decision_columns(
     connection: sa.Connection, spec: TableSpec, table: sa.Table, metadata: sa.MetaData
-) -> tuple[list[sa.ColumnElement[Any]], dict[str, str]]:
-    """The columns to select, and the frame columns that repeat a selected one: a column
-    serving as the clock and as rules' `since` is read once (a third of the decision
-    reads' Python time went on the same timestamps read again)."""
+) -> tuple[list[sa.ColumnElement[Any]], dict[str, str], dict[str, str]]:
+    """The columns to select, the frame columns that repeat a selected one (a column
+    serving as the clock and as rules' `since` is read once: a third of the decision
+    reads' Python time went on the same timestamps read again), and each instant frame
+    column's source column."""
     instant = _instant_reader(connection)
     columns: list[sa.ColumnElement[Any]] = [table.c[spec.key].label(FrameColumns.KEY)]
     copies: dict[str, str] = {}
@@ -191,7 +205,7 @@ def _decision_columns(
             columns.append(sa.case((verdict, 1), else_=0).label(FrameColumns.match(index)))
         if rule.since is not None:
             read_instant(rule.since, FrameColumns.since(index))
-    return columns, copies
+    return columns, copies, {name: column for column, name in read_as.items()}
 
 
 def _instant_reader(

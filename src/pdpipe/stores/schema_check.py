@@ -305,3 +305,69 @@ def _declared_unique(table: TableSpec, catalog: _Catalog) -> bool:
     uniques += [list(i["column_names"]) for i in inspector.get_indexes(table.name) if i["unique"]]
     nullable = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
     return [table.key] in uniques and not nullable.get(table.key, True)
+
+
+def timestamp_warnings(policy: Policy) -> list[Problem]:
+    """Warnings, one per column: timestamps a store writes without a zone, in a store (and
+    table) that does not say which zone (`timestamps:`). Read as UTC, a store kept in
+    Moscow time shifts every retention clock by three hours."""
+    found: list[Problem] = []
+    for s_index, store in enumerate(policy.stores):
+        if store.timestamps is not None:
+            continue
+        try:
+            engine = create_store_engine(store, read_only=True)
+        except StoreError:
+            continue  # reported by store_problems
+        try:
+            with engine.connect() as connection:
+                for t_index, spec in enumerate(store.tables):
+                    found += _unzoned((s_index, t_index), spec, connection)
+        except sa.exc.DBAPIError:
+            continue
+        finally:
+            engine.dispose()
+    return found
+
+
+def _unzoned(where: tuple[int, int], spec: TableSpec, connection: sa.Connection) -> list[Problem]:
+    from pdpipe.stores.instants import naive
+
+    inspector = sa.inspect(connection)
+    if not inspector.has_table(spec.name):
+        return []
+    types = {c["name"]: c["type"] for c in inspector.get_columns(spec.name)}
+    given = spec.timestamps if isinstance(spec.timestamps, dict) else {}
+    if isinstance(spec.timestamps, str):
+        return []
+    loc: Loc = ("stores", where[0], "tables", where[1])
+    places: list[tuple[Loc, str]] = [((*loc, "clock"), spec.clock)]
+    if spec.consent_given is not None:
+        places.append(((*loc, "consent_given"), spec.consent_given))
+    places += [
+        ((*loc, "ends", i, "since"), rule.since)
+        for i, rule in enumerate(spec.ends)
+        if rule.since is not None
+    ]
+    warned: set[str] = set()
+    found = []
+    for path, column in places:
+        kind = types.get(column)
+        if (
+            kind is None
+            or column in given
+            or column in warned
+            or not naive(kind, connection.dialect)
+        ):
+            continue
+        warned.add(column)
+        found.append(
+            Problem(
+                path,
+                f"column '{spec.name}.{column}' holds timestamps without a zone, which pdpipe "
+                "reads as UTC; say the zone the store writes them in (timestamps: utc, "
+                "local or e.g. Europe/Moscow, for the store or the table), or a store "
+                "kept in local time has its retention clocks shifted by hours",
+            )
+        )
+    return found

@@ -48,7 +48,8 @@ RUN_ID = "run_id"
 # or run id is ever this.
 _SENTINEL_DAY = dt.datetime(1900, 1, 1)
 _SENTINEL_RUN = "00000000-0000-0000-0000-00000000b00c"
-_MARKER = re.compile(r"\$\{([a-z_.]+)\}")
+# ${as_of.ended.consent_withdrawn}, and in a zone: ${as_of.ended.consent_withdrawn@Europe/Moscow}
+_MARKER = re.compile(r"\$\{([a-z_.]+(?:@[A-Za-z0-9_/+-]+)?)\}")
 _JOIN = re.compile(r"\bJOIN\b", re.IGNORECASE)
 
 _GX_TYPE = "unexpected_rows_expectation"
