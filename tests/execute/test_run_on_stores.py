@@ -189,6 +189,28 @@ def test_when_a_run_would_touch_too_much_then_it_refuses_and_writes_nothing(
     engine.dispose()
 
 
+def test_when_a_run_would_clear_most_of_a_child_table_then_it_refuses_naming_it(
+    policy: Policy, store_url: str
+) -> None:
+    """A fifth of the people are due, but one of them owns most of the events: the guard
+    counts the child rows a destruction deletes or detaches, not only the records."""
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:
+        connection.execute(
+            events.insert(),
+            [{"id": 10_000 + i, "person_id": 5, "kind": "view"} for i in range(1200)],
+        )
+    before = dump(store_url, events)
+    with pytest.raises(BadInput) as refused:
+        run(policy, allow_large=False)  # --max-fraction 0.25: people are 20% due
+    message = str(refused.value)
+    assert "people:" not in message
+    assert "store.events (child of people): 1,360 of 2,000 rows (68%)" in message
+    assert dump(store_url, events) == before
+    assert not sa.inspect(engine).has_table(tables.ledger.name)
+    engine.dispose()
+
+
 def test_when_another_run_holds_the_store_then_a_second_refuses_at_once(
     policy: Policy, store_url: str
 ) -> None:

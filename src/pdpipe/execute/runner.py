@@ -255,7 +255,8 @@ def prepare(policy: Policy, options: RunOptions) -> PreparedRun:
         if resumed
         else options.as_of or AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
     )
-    before = build_plan(policy, as_of)
+    # A run's plan also counts the child rows it would delete or change, for the guard.
+    before = build_plan(policy, as_of, children=not options.dry_run and not options.allow_large)
     if options.dry_run:
         return PreparedRun(None, as_of, False, before, [], started)
     _refuse_large(before, options)
@@ -274,12 +275,22 @@ def prepare(policy: Policy, options: RunOptions) -> PreparedRun:
 
 
 def too_large(plan: Plan, max_fraction: float) -> list[str]:
-    """Tables the plan would touch beyond `max_fraction` of their rows, described."""
-    return [
+    """Tables the plan would touch beyond `max_fraction` of their rows, described: the
+    processed tables, and the child tables whose rows their records' actions delete or
+    change."""
+    found = [
         f"{t.store}.{t.table}: {t.due:,} of {t.rows_total:,} ({t.due / t.rows_total:.0%})"
         for t in plan.tables
         if t.rows_total and t.due / t.rows_total > max_fraction
     ]
+    found += [
+        f"{t.store}.{child} (child of {t.table}): {touched:,} of {total:,} rows "
+        f"({touched / total:.0%})"
+        for t in plan.tables
+        for child, (touched, total) in t.children.items()
+        if total and touched / total > max_fraction
+    ]
+    return found
 
 
 def _refuse_large(plan: Plan, options: RunOptions) -> None:

@@ -24,7 +24,13 @@ from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide
 from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.stores.reader import DEFAULT_CHUNK, DecisionReader, count_rows, even_splits
+from pdpipe.stores.reader import (
+    DEFAULT_CHUNK,
+    DecisionReader,
+    count_rows,
+    even_splits,
+    python_value,
+)
 
 PLAN_FORMAT = "pdpipe.plan/1"
 
@@ -84,8 +90,11 @@ class TablePlan:
     blocked: int = 0  # records pdpipe blocked earlier: skipped until unblocked
     depersonalized: int = 0  # records pdpipe depersonalized earlier: nothing more due
     reasons: dict[str, ReasonCount] = field(default_factory=dict)
+    # With build_plan(children=True): per child table, (its rows the due records' actions
+    # would delete or change, its rows in all).
+    children: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def merge(self, reasons: dict[str, ReasonCount]) -> None:
+    def merge(self, reasons: dict[str, ReasonCount], children: dict[str, int]) -> None:
         """Add one key range's counts (ranges merged in key order keep the reasons in the
         order a single reader meets them)."""
         for key, counted in reasons.items():
@@ -93,6 +102,9 @@ class TablePlan:
                 self.reasons[key].merge(counted)
             else:
                 self.reasons[key] = counted
+        for child, touched in children.items():
+            before, total = self.children.get(child, (0, 0))
+            self.children[child] = (before + touched, total)
 
     @property
     def due(self) -> int:
@@ -203,10 +215,12 @@ def build_plan(
     chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
     observe: Observer | None = None,
+    children: bool = False,
 ) -> Plan:
     """Every processed table's plan, the tables (large ones in key ranges) read at once;
     one after another when a store is SQLite, whose in-memory databases exist per
-    connection."""
+    connection. With `children`, also how many rows of each child table the due
+    records' actions would delete or change (for a run's --max-fraction guard)."""
     engines = {store.name: create_store_engine(store, read_only=True) for store in policy.stores}
     local = any(engine.dialect.name == "sqlite" for engine in engines.values())
     lock = threading.Lock()
@@ -227,6 +241,11 @@ def build_plan(
         store, spec = job
         with _described(store), engines[store.name].connect() as connection:
             plan = _plan_counts(connection, policy, store, spec)
+            if children:
+                plan.children = {
+                    child: (0, count_rows(connection, child))
+                    for child in _changed_children(policy, spec)
+                }
             state = tables.state if tables.has_state_table(connection) else None
             reader = DecisionReader(connection, spec, state=state, due_at=(policy, as_of))
             cuts: list[object] = []
@@ -239,7 +258,7 @@ def build_plan(
             for bound in pairwise(bounds)
         ]
 
-    def plan_slice(piece: _Slice) -> dict[str, ReasonCount]:
+    def plan_slice(piece: _Slice) -> tuple[dict[str, ReasonCount], dict[str, int]]:
         with _described(piece.store), engines[piece.store.name].connect() as connection:
             return _plan_slice(
                 connection,
@@ -248,6 +267,7 @@ def build_plan(
                 as_of,
                 lambda rows: report(piece.label, rows, piece.rows_total),
                 None if observe is None else observe_one,
+                children,
             )
 
     jobs = [(store, spec) for store in policy.stores for spec in store.tables]
@@ -259,8 +279,8 @@ def build_plan(
         for engine in engines.values():
             engine.dispose()
     plans = {(plan.store, plan.table): plan for plan, _ in surveyed}
-    for piece, reasons in zip(pieces, counted, strict=True):  # in key order
-        plans[piece.store.name, piece.spec.name].merge(reasons)
+    for piece, (reasons, touched) in zip(pieces, counted, strict=True):  # in key order
+        plans[piece.store.name, piece.spec.name].merge(reasons, touched)
     if progress is not None:  # rows that cannot be due were never read: all are done
         for plan, _ in surveyed:
             progress(f"{plan.store}.{plan.table}", plan.rows_total, plan.rows_total)
@@ -296,16 +316,23 @@ def _plan_slice(
     as_of: AsOf,
     progress: Callable[[int], None],
     observe: Observer | None,
-) -> dict[str, ReasonCount]:
-    """The due records of one key range, counted per reason."""
+    children: bool = False,
+) -> tuple[dict[str, ReasonCount], dict[str, int]]:
+    """The due records of one key range, counted per reason; with `children`, the rows
+    of each child table their actions would delete or change."""
     spec = piece.spec
     purpose = policy.purpose(spec.purpose)
     reasons: dict[str, ReasonCount] = {}
+    changed = _changed_children(policy, spec) if children else {}
+    touched = dict.fromkeys(changed, 0)
     chunks = piece.reader.frames(connection, piece.chunk_size, piece.after, piece.through)
     for frame in chunks:
         decisions = decide(frame, spec, policy, as_of)
         if observe is not None:
             observe(piece.store.name, spec.name, decisions)
+        if changed and not decisions.empty:
+            for child, count in _child_rows(connection, changed, decisions).items():
+                touched[child] += count
         for reason, group in decisions.groupby("reason", sort=False):
             reason_key = str(reason)
             if reason_key not in reasons:
@@ -317,7 +344,37 @@ def _plan_slice(
                 )
             reasons[reason_key].add(group)
         progress(len(frame))
-    return reasons
+    return reasons, touched
+
+
+def _changed_children(policy: Policy, spec: TableSpec) -> dict[str, tuple[str, set[str]]]:
+    """Per child table: its reference column and the actions of its parent that change
+    its rows (destroy: every child handling; depersonalize: children with PD columns)."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    for child in spec.children:
+        actions = {"destroy", "depersonalize"} if child.columns else {"destroy"}
+        found[child.table] = (child.fk, actions)
+    return found
+
+
+_KEYS_PER_QUERY = 30_000  # under SQLite's and PostgreSQL's limits on parameters
+
+
+def _child_rows(
+    connection: sa.Connection, changed: dict[str, tuple[str, set[str]]], decisions: pd.DataFrame
+) -> dict[str, int]:
+    """Rows of each child table tied to the chunk's due records whose action changes them."""
+    counts: dict[str, int] = {}
+    for child, (fk, actions) in changed.items():
+        keys = decisions.loc[decisions["action"].isin(actions), "key"].tolist()
+        column: sa.ColumnClause[Any] = sa.column(fk)
+        total = 0
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            part = [python_value(k) for k in keys[start : start + _KEYS_PER_QUERY]]
+            query = sa.select(sa.func.count()).select_from(sa.table(child)).where(column.in_(part))
+            total += int(connection.execute(query).scalar() or 0)
+        counts[child] = total
+    return counts
 
 
 def _plan_counts(
