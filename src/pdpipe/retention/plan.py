@@ -365,12 +365,23 @@ def _child_rows(
 ) -> dict[str, int]:
     """Rows of each child table tied to the chunk's due records whose action changes them."""
     counts: dict[str, int] = {}
+    quote = connection.dialect.identifier_preparer.quote
     for child, (fk, actions) in changed.items():
-        keys = decisions.loc[decisions["action"].isin(actions), "key"].tolist()
+        keys = [python_value(k) for k in decisions.loc[decisions["action"].isin(actions), "key"]]
+        if not keys:
+            counts[child] = 0
+            continue
+        if connection.dialect.name == "postgresql":
+            # One array parameter: 30,000 of them made each query a second of parsing.
+            by_array = sa.text(
+                f"SELECT count(*) FROM {quote(child)} WHERE {quote(fk)} = ANY(:keys)"
+            )
+            counts[child] = int(connection.execute(by_array, {"keys": keys}).scalar() or 0)
+            continue
         column: sa.ColumnClause[Any] = sa.column(fk)
         total = 0
         for start in range(0, len(keys), _KEYS_PER_QUERY):
-            part = [python_value(k) for k in keys[start : start + _KEYS_PER_QUERY]]
+            part = keys[start : start + _KEYS_PER_QUERY]
             query = sa.select(sa.func.count()).select_from(sa.table(child)).where(column.in_(part))
             total += int(connection.execute(query).scalar() or 0)
         counts[child] = total
