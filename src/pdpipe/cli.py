@@ -55,6 +55,12 @@ def main() -> None:
     try:
         app()
     except PdpipeError as exc:
+        if os.environ.get("PDPIPE_DEBUG"):
+            # The traceback, and a failed statement's SQL (values are never in it).
+            err.print_exception(show_locals=False)
+            statement = getattr(exc, "statement", None)
+            if statement:
+                err.print(f"statement: {escape(statement)}", highlight=False, soft_wrap=True)
         # The message may quote user input such as '[/b]': never read it as markup.
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -56,6 +56,7 @@ class StoreError(RunFailed):
     """A store refused or failed a statement."""
 
     transient = False
+    statement: str | None = None  # its SQL, without values: shown with PDPIPE_DEBUG=1
 
 
 class StoreUnavailable(StoreError):

@@ -333,3 +333,34 @@ def test_the_demo_on_sqlite_in_wal_mode_while_another_process_holds_it_open(
     finally:
         reader.kill()
         reader.wait()
+
+
+def test_a_user_without_privileges_is_told_what_to_grant(
+    pg_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A PostgreSQL user that may read the store but not create pdpipe's tables: the run
+    stops naming the store, the statement's kind and the privileges to grant."""
+    populate(pg_url, people_count=50, leads_count=40)
+    role = f"pdpipe_reader_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE ROLE {role} LOGIN"))
+        connection.execute(sa.text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+    try:
+        url = sa.engine.make_url(pg_url).set(username=role).render_as_string()
+        policy = str(write_policy(tmp_path, url))
+        monkeypatch.setenv("PDPIPE_DEBUG", "1")
+        code, _, err = run_main(monkeypatch, capsys, "run", policy, "--allow-large")
+        assert code == 1
+        assert f"store 'store' (postgresql+psycopg://{role}@" in err
+        assert "failed (CREATE): InsufficientPrivilege" in err
+        assert "grant the store's user SELECT, INSERT, UPDATE and DELETE" in err
+        assert "statement: \nCREATE TABLE pdpipe_runs" in err  # PDPIPE_DEBUG: the SQL
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"DROP OWNED BY {role}"))
+            connection.execute(sa.text(f"DROP ROLE {role}"))
+        admin.dispose()

@@ -50,7 +50,9 @@ class Batch:
         error = describe_store_error(self.store, exc, during=self.label)
         transient = is_transient(error)
         then = "the batch was rolled back" + ("; run again to resume" if transient else "")
-        return type(error)(f"{error}; {then}")
+        said = type(error)(f"{error}; {then}")
+        said.statement = getattr(error, "statement", None)  # type: ignore[union-attr]
+        return said
 
 
 class Interrupted(RunFailed):

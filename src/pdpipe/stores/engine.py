@@ -32,6 +32,32 @@ _UNREACHABLE = re.compile(
     r"no such host|lost connection|is the server running",
     re.IGNORECASE,
 )
+# What to change, for the classes of failure a user can act on.
+_HINTS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"illegal mix of collations|collation .* is not valid", re.IGNORECASE),
+        "pdpipe compares keys in utf8mb4_bin (MariaDB): a key column in a character set "
+        "other than utf8mb4 or latin1/utf8mb3 may need converting (docs/databases.md)",
+    ),
+    (
+        re.compile(r"pg_read_all_stats|pg_stat_", re.IGNORECASE),
+        "grant the store's user the pg_read_all_stats role (GRANT pg_read_all_stats TO user)",
+    ),
+    (
+        re.compile(
+            r"permission denied|command denied|access denied|insufficient privilege",
+            re.IGNORECASE,
+        ),
+        "grant the store's user SELECT, INSERT, UPDATE and DELETE on the policy's tables, and "
+        "CREATE where pdpipe keeps its own (docs/databases.md)",
+    ),
+    (
+        re.compile(r"lock wait timeout|lock timeout|could not obtain lock", re.IGNORECASE),
+        "another session held locks on the table too long: run again when it is done, or "
+        "raise lock_timeout (PostgreSQL) / innodb_lock_wait_timeout (MariaDB)",
+    ),
+]
+
 # A connection that was there and is gone: ended by the server (an administrator's KILL,
 # pg_terminate_backend, a restart) or closed under the run.
 _LOST = re.compile(
@@ -181,21 +207,31 @@ def describe_store_error(
         isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError)
         and bool(_UNREACHABLE.search(raw) or _LOST.search(raw))
     )
+    hint = next((f"; {advice}" for pattern, advice in _HINTS if pattern.search(raw)), "")
     after = f"; {then}" if then else ""
+    statement = getattr(exc, "statement", None)
+    verb = f" ({statement.split(None, 1)[0].upper()})" if statement and statement.strip() else ""
+    error: StoreError
     if during is not None:
         if lost:
-            return StoreUnavailable(
+            error = StoreUnavailable(
                 f"{where}: connection lost during {during} ({first_line}){after}"
             )
+        else:
+            kind = StoreContention if _CONTENTION.search(raw) else StoreError
+            error = kind(
+                f"{where} failed during {during}{verb}: {type(original).__name__}: "
+                f"{first_line}{hint}{after}"
+            )
+    elif lost:
+        error = StoreUnavailable(f"{where} is unreachable: {first_line}{after}")
+    else:
         kind = StoreContention if _CONTENTION.search(raw) else StoreError
-        return kind(
-            f"{where} failed during {during}: {type(original).__name__}: {first_line}{after}"
-        )
-    if lost:
-        return StoreUnavailable(f"{where} is unreachable: {first_line}{after}")
-    if _CONTENTION.search(raw):
-        return StoreContention(f"{where} failed: {type(original).__name__}: {first_line}{after}")
-    return StoreError(f"{where} failed: {type(original).__name__}: {first_line}{after}")
+        error = kind(f"{where} failed{verb}: {type(original).__name__}: {first_line}{hint}{after}")
+    # The statement's text, without its values (engines hide parameters): for
+    # PDPIPE_DEBUG=1, never for a message.
+    error.statement = statement
+    return error
 
 
 @contextmanager
