@@ -35,7 +35,7 @@ def test_when_a_duplicate_is_refused_then_the_error_quotes_no_value(store_url: s
     message = _failure(store, f"INSERT INTO dup (email) VALUES ('{CANARY}')")
 
     assert message.startswith("store 'contacts' (")
-    assert ") failed: " in message
+    assert ") failed (INSERT): " in message  # the store, and the kind of statement
     assert CANARY not in message
 
 
