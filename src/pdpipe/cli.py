@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -26,21 +26,15 @@ from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboa
 from pdpipe.cli_report import report_app
 from pdpipe.cli_requests import requests_app
 from pdpipe.errors import BadInput, PdpipeError, RunFailed
-from pdpipe.execute.ledger_check import verify_ledgers
-from pdpipe.execute.runner import RunResult
-from pdpipe.execute.unblock import UnblockReason, unblock
-from pdpipe.flows.parameters import RetentionParameters
-from pdpipe.policy import Policy, load_policy
-from pdpipe.policy.loading import located
-from pdpipe.policy.models import Policy as PolicyModel
-from pdpipe.policy.secrets import refuse_unset_secrets
-from pdpipe.report import run_summary
-from pdpipe.report.plan_table import render_plan
-from pdpipe.report.run_table import render_run
-from pdpipe.retention.decide import AsOf
-from pdpipe.retention.plan import Plan, build_plan
-from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
-from pdpipe.validate import suites
+from pdpipe.policy.reasons import UnblockReason
+
+if TYPE_CHECKING:
+    from pdpipe.execute.runner import RunResult
+    from pdpipe.flows.parameters import RetentionParameters
+    from pdpipe.policy import Policy
+    from pdpipe.retention.decide import AsOf
+    from pdpipe.retention.plan import Plan
+
 
 app = typer.Typer(
     name="pdpipe",
@@ -49,6 +43,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        from pdpipe import __version__
+
+        out.print(f"pdpipe {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print pdpipe's version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Enforce a personal-data processing policy on real databases."""
 
 
 def main() -> None:
@@ -68,6 +82,8 @@ def main() -> None:
 
 def _secrets_checked(policy: Policy, *, requests: bool = True) -> Policy:
     """Refuse a policy whose needed secrets are unset; warn of declared ones that are."""
+    from pdpipe.policy.secrets import refuse_unset_secrets
+
     for warning in refuse_unset_secrets(policy, requests=requests):
         message = escape(warning.render(policy.file))
         err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
@@ -75,6 +91,8 @@ def _secrets_checked(policy: Policy, *, requests: bool = True) -> Policy:
 
 
 def _as_of(text: str | None, policy: Policy) -> AsOf:
+    from pdpipe.retention.decide import AsOf
+
     if text is None:
         return AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
     return AsOf.end_of_day(parse_day(text, "--as-of"), policy.operator.timezone)
@@ -93,6 +111,12 @@ def check(
     ] = False,
 ) -> None:
     """Validate a policy and check it against every store it names."""
+    from pdpipe.policy import load_policy
+    from pdpipe.policy.loading import located
+    from pdpipe.policy.models import Policy as PolicyModel
+    from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
+    from pdpipe.validate import suites
+
     if schema:
         out.print_json(json.dumps(PolicyModel.model_json_schema()))
         return
@@ -124,6 +148,9 @@ def plan(
     chunk_size: Annotated[int, typer.Option(min=1, help="rows read per query")] = 50_000,
 ) -> None:
     """Dry run: what is due, why and by when, per store and table. Writes nothing."""
+    from pdpipe.policy import load_policy
+    from pdpipe.report.plan_table import render_plan
+    from pdpipe.stores.schema_check import refuse_store_problems
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -138,6 +165,8 @@ def plan(
 
 
 def _plan_with_progress(policy: Policy, as_of: AsOf, chunk_size: int, show: bool) -> Plan:
+    from pdpipe.retention.plan import build_plan
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -193,6 +222,10 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """The nightly job: destroy, depersonalize or block what is due, with a ledger."""
+    from pdpipe.flows.parameters import RetentionParameters
+    from pdpipe.policy import load_policy
+    from pdpipe.report import run_summary
+    from pdpipe.report.run_table import render_run
 
     def work() -> None:
         day = parse_day(as_of, "--as-of") if as_of else None
@@ -230,6 +263,8 @@ def _run_job(
 ) -> RunResult:
     """The job in this process (pdpipe.job), or as a Prefect flow run; a progress bar per
     table either way."""
+    from pdpipe.policy import load_policy
+
     columns = (
         TextColumn("{task.description}"),
         TextColumn("{task.fields[acted]:,} acted on"),
@@ -278,6 +313,7 @@ def _quiet_prefect_console() -> None:
 @app.command()
 def serve(policy_file: PolicyArg, dask: DaskOption = None) -> None:
     """Serve the deployments (nightly retention, weekly integrity) with their schedules."""
+    from pdpipe.policy import load_policy
 
     def work() -> None:
         # A bad policy, or a key its flows need, is refused before Prefect starts.
@@ -299,6 +335,8 @@ def unblock_command(
     ),
 ) -> None:
     """Return blocked records to processing; the ledger records it."""
+    from pdpipe.execute.unblock import unblock
+    from pdpipe.policy import load_policy
 
     def work() -> None:
         store, _, name = table.partition(".")
@@ -321,6 +359,8 @@ def validate(
     ] = None,
 ) -> None:
     """Check the stores as a run leaves them (Great Expectations); exit 1 on a failure."""
+    from pdpipe.policy import load_policy
+    from pdpipe.stores.schema_check import refuse_store_problems
 
     def work() -> None:
         from pdpipe.validate.checks import require_success, validate_policy
@@ -356,6 +396,9 @@ def expectations(
 
     Once the folder exists, a run refuses to start while it is out of date with the policy.
     """
+    from pdpipe.policy import load_policy
+    from pdpipe.stores.schema_check import refuse_store_problems
+    from pdpipe.validate import suites
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -396,6 +439,8 @@ def ledger_verify(
     """Check each store's ledger: its chain, its head, the runs' counts, the anchors kept
     outside the database, and that every run that acted has its documents; exit 1 on any
     problem, naming it."""
+    from pdpipe.execute.ledger_check import verify_ledgers
+    from pdpipe.policy import load_policy
 
     def work() -> None:
         from pdpipe.execute.ledger_check import read_anchors
@@ -483,6 +528,8 @@ def demo(
 ) -> None:
     """Build realistic demo stores and their policy, then run the nightly job on them."""
     from pdpipe.demo import build_demo, marker
+    from pdpipe.flows.parameters import RetentionParameters
+    from pdpipe.report.run_table import render_run
 
     def work() -> None:
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()

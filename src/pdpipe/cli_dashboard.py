@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,10 +18,11 @@ from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_report import report_app
 from pdpipe.errors import BadInput
-from pdpipe.policy import load_policy
-from pdpipe.report.dashboard import build_dashboard, default_dashboard_dir
-from pdpipe.report.dashboard.serve import DashboardServer
 from pdpipe.settings import output_dir
+
+if TYPE_CHECKING:
+    from pdpipe.report.dashboard.serve import DashboardServer
+
 
 OutOption = Annotated[
     Path | None,
@@ -67,6 +68,9 @@ def dashboard_command(
 
 
 def _build(policy_file: Path, out_dir: Path | None, as_of: str | None) -> Path:
+    from pdpipe.policy import load_policy
+    from pdpipe.report.dashboard import build_dashboard, default_dashboard_dir
+
     day = parse_day(as_of, "--as-of") if as_of else None
     policy = load_policy(policy_file)
     folder = out_dir or default_dashboard_dir(policy_file)
@@ -85,6 +89,8 @@ def _build(policy_file: Path, out_dir: Path | None, as_of: str | None) -> Path:
 
 
 def _server(site: Path, runs: Path, port: int) -> DashboardServer:
+    from pdpipe.report.dashboard.serve import DashboardServer
+
     try:
         return DashboardServer(site, runs, port)
     except OSError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich import box
@@ -14,10 +14,10 @@ from rich.table import Table
 from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput, RunFailed
-from pdpipe.execute.ledger_check import verify_ledgers
-from pdpipe.policy import Policy, load_policy
-from pdpipe.report.documents.gather import Scope
-from pdpipe.report.documents.issue import default_folder, expired, issue, verify
+
+if TYPE_CHECKING:
+    from pdpipe.policy import Policy
+
 
 report_app = typer.Typer(
     help="Proof and review: destruction acts, event-log extracts, the dashboard.",
@@ -51,6 +51,9 @@ def acts_command(
 ) -> None:
     """The act of destruction, the depersonalization record and the event-log extract
     (Order 179) of a run or a period, their SHA-256 recorded in the ledger."""
+    from pdpipe.policy import load_policy
+    from pdpipe.report.documents.gather import Scope
+    from pdpipe.report.documents.issue import default_folder, issue
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -93,6 +96,8 @@ def acts_command(
 
 
 def _print_expired(policy: Policy, today: dt.date) -> None:
+    from pdpipe.report.documents.issue import expired
+
     found = expired(policy, today)
     if not found:
         out.print(f"no document is past its keeping term ({policy.acts.keep_for}) on {today}")
@@ -116,6 +121,9 @@ def verify_command(
 ) -> None:
     """Check documents against the SHA-256 the ledger recorded; exit 1 naming any that
     was edited (or was never issued by pdpipe)."""
+    from pdpipe.execute.ledger_check import verify_ledgers
+    from pdpipe.policy import load_policy
+    from pdpipe.report.documents.issue import verify
 
     def work() -> None:
         policy = load_policy(policy_file)

@@ -19,14 +19,7 @@ from rich.table import Table
 from pdpipe.cli_common import AsOfOption, PolicyArg, out, parse_day
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput
-from pdpipe.policy import load_policy
-from pdpipe.report.documents.issue import issue_for_runs
-from pdpipe.requests import register
 from pdpipe.requests.classify import RequestType
-from pdpipe.requests.intake import ingest
-from pdpipe.requests.process import approve, process_open
-from pdpipe.requests.sla import deadline, extended
-from pdpipe.requests.views import open_requests_rows, today_for
 
 requests_app = typer.Typer(
     help="Subject requests: ingest a mailbox, act, and watch the deadlines.",
@@ -47,6 +40,8 @@ def ingest_command(
     """Register every message in MAILBOX (again: only what is new). Exit 0 even when some
     messages cannot be understood: they are registered for review, each named by its place
     in the mailbox and a digest, never by a header. Exit 2 when MAILBOX is none."""
+    from pdpipe.policy import load_policy
+    from pdpipe.requests.intake import ingest
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -83,6 +78,10 @@ def ingest_command(
 
 
 def _print_processed(policy_file: Path) -> None:
+    from pdpipe.policy import load_policy
+    from pdpipe.report.documents.issue import issue_for_runs
+    from pdpipe.requests.process import process_open
+
     policy = load_policy(policy_file)
     report = process_open(policy)
     for issued in issue_for_runs(policy, report.destroying_runs):
@@ -115,6 +114,8 @@ def list_command(
     as_of: AsOfOption = None,
 ) -> None:
     """The register's requests with their deadlines; overdue ones in red."""
+    from pdpipe.policy import load_policy
+    from pdpipe.requests.views import open_requests_rows, today_for
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -156,6 +157,8 @@ def approve_command(
     policy_file: PolicyArg, request_id: Annotated[str, typer.Argument(help="the request's id")]
 ) -> None:
     """Apply an update request's proposed values (recorded in the ledger) and close it."""
+    from pdpipe.policy import load_policy
+    from pdpipe.requests.process import approve
 
     def work() -> None:
         count = approve(load_policy(policy_file), request_id)
@@ -171,6 +174,9 @@ def extend_command(
     reason: Annotated[str, typer.Option("--reason", help="the reasoned notice sent")],
 ) -> None:
     """Extend an open request's deadline once, with the reason given to the requester."""
+    from pdpipe.policy import load_policy
+    from pdpipe.requests import register
+    from pdpipe.requests.sla import extended
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -202,6 +208,9 @@ def classify_command(
     kind: Annotated[RequestType, typer.Argument(help="the type a person read in it")],
 ) -> None:
     """Give a request awaiting review its type; its deadline is counted from receipt."""
+    from pdpipe.policy import load_policy
+    from pdpipe.requests import register
+    from pdpipe.requests.sla import deadline
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -237,6 +246,8 @@ def close_command(
     note: Annotated[str, typer.Option("--note", help="what was decided, and why")] = "",
 ) -> None:
     """Close a request by hand: answered outside pdpipe, refused, or not a request at all."""
+    from pdpipe.policy import load_policy
+    from pdpipe.requests import register
 
     def work() -> None:
         policy = load_policy(policy_file)

@@ -14,9 +14,10 @@ from pdpipe.execute import tables
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.lock import StoreBusy, store_lock
 from pdpipe.execute.runner import RunOptions, RunResult
-from pdpipe.execute.unblock import UnblockReason, unblock
+from pdpipe.execute.unblock import unblock
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
+from pdpipe.policy.reasons import UnblockReason
 from pdpipe.retention.decide import AsOf
 from tests.execute.builders import (
     AS_OF_DAY,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from enum import StrEnum
 
 import sqlalchemy as sa
 
@@ -18,13 +17,8 @@ from pdpipe.execute import ledger, tables
 from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.lock import store_lock
 from pdpipe.policy.models import Policy
+from pdpipe.policy.reasons import UnblockReason
 from pdpipe.stores.engine import create_store_engine, describe_store_error
-
-
-class UnblockReason(StrEnum):
-    DATA_CLARIFIED = "data_clarified"
-    MADE_LAWFUL = "made_lawful"
-    DEMAND_WITHDRAWN = "demand_withdrawn"
 
 
 def unblock(

@@ -22,3 +22,11 @@ class RequestKind(StrEnum):
     ACCESS = "access_request"
     UPDATE = "update_request"
     REGULATOR = "regulator_request"
+
+
+class UnblockReason(StrEnum):
+    """Why blocked records go back to processing (`pdpipe unblock --reason`)."""
+
+    DATA_CLARIFIED = "data_clarified"
+    MADE_LAWFUL = "made_lawful"
+    DEMAND_WITHDRAWN = "demand_withdrawn"

@@ -1,0 +1,153 @@
+"""pdpipe's public functions, re-exported by `import pdpipe`: what the CLI and the flows
+call, for a Python caller to call the same way.
+
+    load_policy(path)                    the policy, validated (PolicyError lists problems)
+    plan(policy, as_of=None)             what is due, why and by when; writes nothing
+    run(policy, ...)                     the nightly job: act, erase, check, document
+    validate(policy, ...)                the Great Expectations checks of a store's state
+    issue_documents(policy, ...)         the act, record and extract of a run or period
+    verify_ledger(policy, anchors=None)  every store's ledger: chain, head, counts, anchors
+    ingest_requests(policy, mailbox)     subject requests from a mailbox into the register
+    process_requests(policy)             act on the open requests
+
+Dates are the operator's days (a `datetime.date`); `None` means now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pdpipe.execute.ledger import Verification
+    from pdpipe.execute.runner import Progress, RunResult
+    from pdpipe.policy.models import Policy
+    from pdpipe.report.documents.issue import Issued
+    from pdpipe.requests.intake import IngestReport
+    from pdpipe.requests.process import ProcessReport
+    from pdpipe.retention.decide import AsOf
+    from pdpipe.retention.plan import Plan
+    from pdpipe.validate.checks import ValidationReport
+
+
+def load_policy(path: Path | str) -> Policy:
+    from pdpipe.policy.loading import load_policy as load
+
+    return load(path)
+
+
+def _as_of(policy: Policy, day: dt.date | None) -> AsOf:
+    from pdpipe.retention.decide import AsOf
+
+    if day is None:
+        return AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
+    return AsOf.end_of_day(day, policy.operator.timezone)
+
+
+def plan(policy: Policy, as_of: dt.date | None = None) -> Plan:
+    """Per store and table: rows, records due by reason, overdue, deadlines."""
+    from pdpipe.retention.plan import build_plan
+    from pdpipe.stores.schema_check import refuse_store_problems
+
+    refuse_store_problems(policy)
+    return build_plan(policy, _as_of(policy, as_of))
+
+
+def run(
+    policy: Policy,
+    *,
+    as_of: dt.date | None = None,
+    max_fraction: float = 0.25,
+    allow_large: bool = False,
+    batch_size: int = 5_000,
+    partitions: int = 4,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    """The nightly job, as `pdpipe run` does it (pdpipe.job.run_job): raises RunFailed,
+    with the run's summary, when a partition or a check failed."""
+    from pdpipe.execute.runner import RunOptions
+    from pdpipe.job import run_job
+
+    options = RunOptions(
+        as_of=None if as_of is None else _as_of(policy, as_of),
+        max_fraction=max_fraction,
+        allow_large=allow_large,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        partitions=partitions,
+    )
+    return run_job(policy, options, progress=progress)
+
+
+def validate(
+    policy: Policy,
+    *,
+    as_of: dt.date | None = None,
+    run_id: str | None = None,
+    out: Path | str = "checks",
+) -> ValidationReport:
+    """The checks a run ends with (with `run_id`, that run's ledger check too); Data Docs
+    into `out`."""
+    from pdpipe.stores.schema_check import refuse_store_problems
+    from pdpipe.validate.checks import validate_policy
+
+    refuse_store_problems(policy)
+    return validate_policy(policy, _as_of(policy, as_of), Path(out), run_id)
+
+
+def issue_documents(
+    policy: Policy,
+    *,
+    run_id: str | None = None,
+    first_day: dt.date | None = None,
+    last_day: dt.date | None = None,
+    folder: Path | str | None = None,
+) -> Issued:
+    """The act of destruction, depersonalization record and event-log extract of one run
+    or of a period (both days included), recorded in the ledger."""
+    from pdpipe.report.documents.gather import Scope
+    from pdpipe.report.documents.issue import default_folder, issue
+
+    scope = Scope(run_id, first_day, last_day)
+    if folder is None:
+        if policy.file is None:
+            raise ValueError("give a folder: the policy was not read from a file")
+        folder = default_folder(policy.file, scope)
+    return issue(policy, scope, Path(folder))
+
+
+def verify_ledger(
+    policy: Policy, anchors: Path | str | None = None
+) -> dict[str, Verification | None]:
+    """Each database's ledger verified (None: no ledger yet), against the heads recorded
+    in the run folders under `anchors` too."""
+    from pdpipe.execute.ledger_check import read_anchors, verify_ledgers
+
+    found = read_anchors(Path(anchors)) if anchors is not None else []
+    return dict(verify_ledgers(policy, found))
+
+
+def ingest_requests(policy: Policy, mailbox: Path | str) -> IngestReport:
+    from pdpipe.requests.intake import ingest
+
+    return ingest(policy, Path(mailbox))
+
+
+def process_requests(policy: Policy) -> ProcessReport:
+    from pdpipe.requests.process import process_open
+
+    return process_open(policy)
+
+
+__all__ = [
+    "ingest_requests",
+    "issue_documents",
+    "load_policy",
+    "plan",
+    "process_requests",
+    "run",
+    "validate",
+    "verify_ledger",
+]
