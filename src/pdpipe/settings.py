@@ -7,8 +7,13 @@ variable listed here is read somewhere.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from pdpipe.errors import BadInput
 
 PSEUDONYM_KEY = "PDPIPE_PSEUDONYM_KEY"
 DASK_ADDRESS = "PDPIPE_DASK_ADDRESS"
@@ -38,14 +43,49 @@ ENVIRONMENT: dict[str, str] = {
 """Store URLs of your own policy are whatever ${VAR}s it names; the demo's are listed."""
 
 
+def _comma_separated(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """pdpipe's own PDPIPE_* variables, read once and checked: a malformed value is an
+    error naming the variable, never silently replaced by a default. Secrets (the keys)
+    and store URLs are not here: the policy names them and policy/secrets.py reads them."""
+
+    model_config = SettingsConfigDict(env_prefix="PDPIPE_", extra="ignore")
+
+    output_dir: Path | None = None
+    dask_address: str | None = None
+    # PDPIPE_DEBUG and PDPIPE_PREFECT_CONSOLE are not here: the error handler reads
+    # them, and reading them must never fail (any non-empty value turns them on).
+    retry_delays: Annotated[
+        list[Annotated[float, Field(ge=0, le=3600)]],
+        NoDecode,
+        BeforeValidator(_comma_separated),
+    ] = Field(default_factory=lambda: [2.0, 10.0, 30.0], max_length=10)
+
+
+def settings() -> Settings:
+    """The environment's settings as they are now (read at each call: cheap, and a
+    process that sets a variable, as `pdpipe serve --dask` does, is seen at once)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            problems.append(f"PDPIPE_{field.upper()}: {error['msg']}")
+        raise BadInput(
+            "malformed environment variable: " + "; ".join(problems) + " (see docs/environment.md)"
+        ) from None
+
+
 def output_dir(policy_path: Path) -> Path:
-    configured = os.environ.get(OUTPUT_DIR)
-    return Path(configured) if configured else policy_path.parent / "runs"
+    configured = settings().output_dir
+    return configured if configured else policy_path.parent / "runs"
 
 
 def retry_delays() -> list[float]:
-    text = os.environ.get(RETRY_DELAYS, "2,10,30")
-    try:
-        return [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        return [2.0, 10.0, 30.0]
+    return list(settings().retry_delays)

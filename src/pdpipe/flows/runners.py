@@ -6,17 +6,16 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pdpipe.execute.runner import PARTITION_THREADS
-from pdpipe.settings import DASK_ADDRESS
+from pdpipe.settings import settings
 
 
 def task_runner(dask: str | None = None) -> Any:
-    address = dask or os.environ.get(DASK_ADDRESS) or None
+    address = dask or settings().dask_address or None
     if address is None:
         return ThreadPoolTaskRunner(max_workers=PARTITION_THREADS)
     from prefect_dask.task_runners import DaskTaskRunner
