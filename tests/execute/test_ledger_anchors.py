@@ -22,12 +22,13 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from pdpipe.cli import app
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.execute.ledger_check import read_anchors, verify_ledgers
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_job
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 
 LEDGER_KEY = "test-ledger-key-9876543210"

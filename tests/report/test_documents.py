@@ -15,13 +15,13 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from pdpipe.execute import tables
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.report.documents.gather import Scope
 from pdpipe.report.documents.issue import INLINE_KEYS, expired, issue, sha256_of, verify
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.cli import pdpipe
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, ledger_rows, populate, write_policy
 

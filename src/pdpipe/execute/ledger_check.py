@@ -22,9 +22,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.policy.secrets import KeyPurpose, derive_key, secret_key
+from pdpipe.stores import tables
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
 LEDGER_KEY = "ledger_key"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from pdpipe.errors import RunFailed
-from pdpipe.execute import tables
+from pdpipe.stores import tables
 
 LOCK_NAME = "pdpipe-run"
 

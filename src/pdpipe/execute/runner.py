@@ -34,7 +34,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute import actions, ledger, tables
+from pdpipe.execute import actions, ledger
 from pdpipe.execute.batch import BATCH, Batch, stop_requested
 from pdpipe.execute.context import TableContext, table_context
 from pdpipe.execute.ledger_check import ledger_key
@@ -44,13 +44,14 @@ from pdpipe.policy.reasons import EndReason
 from pdpipe.policy.secrets import needed_secrets, require_secret, resolve_secret
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan
+from pdpipe.retention.reader import DecisionReader, key_ranges, python_value
+from pdpipe.stores import tables
 from pdpipe.stores.engine import (
     create_store_engine,
     describe_store_error,
     opened_store,
     probe_stores,
 )
-from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
 from pdpipe.stores.schema_check import refuse_store_problems
 from pdpipe.validate import snapshot, suites
 

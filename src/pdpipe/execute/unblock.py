@@ -13,11 +13,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.lock import store_lock
 from pdpipe.policy.models import Policy
 from pdpipe.policy.reasons import UnblockReason
+from pdpipe.stores import tables
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from pdpipe.policy.models import ColumnRef, Policy, StoreSpec, TableSpec
+from pdpipe.retention.reader import python_value
 from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.stores.reader import python_value
 
 
 @dataclass(frozen=True, order=True)

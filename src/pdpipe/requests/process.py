@@ -27,7 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.execute.context import table_context
 from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.runner import RunOptions, TableOutcome, act, held_stores, pseudonym_secret
@@ -38,6 +38,7 @@ from pdpipe.requests.classify import RequestType
 from pdpipe.requests.identity import Keys, normalize_address
 from pdpipe.requests.intake import keys_for, upgrade_register
 from pdpipe.requests.match import Record, find_records, table_matches
+from pdpipe.stores import tables
 from pdpipe.stores.engine import create_store_engine, describe_store_error
 
 T = TypeVar("T")

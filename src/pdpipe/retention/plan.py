@@ -1,6 +1,6 @@
 """The dry run: per store and table, how many records are due, why, and by when.
 
-``build_plan`` reads stores chunk by chunk (``stores.reader``), decides each chunk
+``build_plan`` reads stores chunk by chunk (``retention.reader``), decides each chunk
 (``decide``) and keeps only counts and dates, so memory does not grow with the table.
 It opens SQLite files read-only and issues only SELECTs: a plan writes nothing.
 """
@@ -19,18 +19,18 @@ from typing import Any, TypeVar
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide
-from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.stores.reader import (
+from pdpipe.retention.reader import (
     DEFAULT_CHUNK,
     DecisionReader,
     count_rows,
     even_splits,
     python_value,
 )
+from pdpipe.stores import tables
+from pdpipe.stores.engine import create_store_engine, describe_store_error
 
 PLAN_FORMAT = "pdpipe.plan/1"
 

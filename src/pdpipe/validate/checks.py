@@ -20,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput, ValidationFailed
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from pdpipe.stores.engine import create_store_engine, describe_store_error, session_url
 from pdpipe.validate import snapshot, suites
 

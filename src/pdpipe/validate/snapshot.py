@@ -23,12 +23,12 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.retention.reader import without
+from pdpipe.stores import tables
 from pdpipe.stores.digest import digest_parts
 from pdpipe.stores.engine import create_store_engine, describe_store_error, reflect
 from pdpipe.stores.keys import same_key
-from pdpipe.stores.reader import without
 
 DIGEST_COLUMNS = ("row_digest0", "row_digest1")
 _SUMS = ("sum0", "sum1")

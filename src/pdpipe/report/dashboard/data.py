@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.report.documents.gather import DOCUMENT
 from pdpipe.requests import register, views
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.settings import output_dir
+from pdpipe.stores import tables
 from pdpipe.stores.engine import create_store_engine, store_connection
 
 # (stage, done, total): what the CLI shows while the stores are read.

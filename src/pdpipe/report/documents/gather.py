@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
+from pdpipe.stores import tables
 from pdpipe.stores.engine import opened_store
 
 DESTROY = "destroy"

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.execute.ledger_check import heads, ledger_key
 from pdpipe.execute.runner import DOCUMENTED, mark_stage
 from pdpipe.policy.models import Policy
@@ -35,6 +35,7 @@ from pdpipe.report.documents.act import KIND_OF_ACTION, build_act
 from pdpipe.report.documents.gather import DOCUMENT, Scope
 from pdpipe.report.documents.texts import Language
 from pdpipe.settings import output_dir
+from pdpipe.stores import tables
 from pdpipe.stores.engine import opened_store
 
 INDEX = "index.json"
