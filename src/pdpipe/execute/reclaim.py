@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from pdpipe.execute.ledger import ACTIONS
 from pdpipe.policy.models import Physical, Policy, StoreSpec
 from pdpipe.stores import tables
-from pdpipe.stores.engine import opened_store
+from pdpipe.stores.owner import opened_store
 
 log = logging.getLogger("pdpipe.execute")
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, TypeVar
@@ -30,7 +29,7 @@ from pdpipe.retention.reader import (
     python_value,
 )
 from pdpipe.stores import tables
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.owner import Stores, owned
 
 PLAN_FORMAT = "pdpipe.plan/1"
 
@@ -216,13 +215,26 @@ def build_plan(
     progress: Progress | None = None,
     observe: Observer | None = None,
     children: bool = False,
+    stores: Stores | None = None,
 ) -> Plan:
     """Every processed table's plan, the tables (large ones in key ranges) read at once;
     one after another when a store is SQLite, whose in-memory databases exist per
     connection. With `children`, also how many rows of each child table the due
     records' actions would delete or change (for a run's --max-fraction guard)."""
-    engines = {store.name: create_store_engine(store, read_only=True) for store in policy.stores}
-    local = any(engine.dialect.name == "sqlite" for engine in engines.values())
+    with owned(stores, read_only=True) as owner:
+        return _build_plan(policy, as_of, chunk_size, progress, observe, children, owner)
+
+
+def _build_plan(
+    policy: Policy,
+    as_of: AsOf,
+    chunk_size: int,
+    progress: Progress | None,
+    observe: Observer | None,
+    children: bool,
+    stores: Stores,
+) -> Plan:
+    local = any(stores.backend(store) == "sqlite" for store in policy.stores)
     lock = threading.Lock()
     read: dict[str, int] = {}
 
@@ -239,7 +251,7 @@ def build_plan(
 
     def survey(job: tuple[StoreSpec, TableSpec]) -> tuple[TablePlan, list[_Slice]]:
         store, spec = job
-        with _described(store), engines[store.name].connect() as connection:
+        with stores.connect(store) as connection:
             plan = _plan_counts(connection, policy, store, spec)
             if children:
                 plan.children = {
@@ -259,7 +271,7 @@ def build_plan(
         ]
 
     def plan_slice(piece: _Slice) -> tuple[dict[str, ReasonCount], dict[str, int]]:
-        with _described(piece.store), engines[piece.store.name].connect() as connection:
+        with stores.connect(piece.store) as connection:
             return _plan_slice(
                 connection,
                 policy,
@@ -271,13 +283,9 @@ def build_plan(
             )
 
     jobs = [(store, spec) for store in policy.stores for spec in store.tables]
-    try:
-        surveyed = _each(survey, jobs, threads=not local)
-        pieces = [piece for _, slices in surveyed for piece in slices]
-        counted = _each(plan_slice, pieces, threads=not local)
-    finally:
-        for engine in engines.values():
-            engine.dispose()
+    surveyed = _each(survey, jobs, threads=not local)
+    pieces = [piece for _, slices in surveyed for piece in slices]
+    counted = _each(plan_slice, pieces, threads=not local)
     plans = {(plan.store, plan.table): plan for plan, _ in surveyed}
     for piece, (reasons, touched) in zip(pieces, counted, strict=True):  # in key order
         plans[piece.store.name, piece.spec.name].merge(reasons, touched)
@@ -298,15 +306,6 @@ def _each(work: Callable[[Job], Done], jobs: list[Job], *, threads: bool) -> lis
         return [work(job) for job in jobs]
     with ThreadPoolExecutor(max_workers=min(PLAN_THREADS, len(jobs))) as pool:
         return list(pool.map(work, jobs))
-
-
-@contextmanager
-def _described(store: StoreSpec) -> Iterator[None]:
-    """A database error as a StoreError naming the store, never quoting its data."""
-    try:
-        yield
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
 
 
 def _plan_slice(

@@ -39,7 +39,7 @@ from pdpipe.errors import BadInput
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, moment_names, overdue_moments
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.owner import owned
 from pdpipe.validate import guarantees, queries, snapshot
 
 FOLDER = "expectations"
@@ -261,14 +261,8 @@ def build_all(policy: Policy) -> list[SuiteTemplate]:
     """Every processed table's suite, reading each store's schema (read-only)."""
     built: list[SuiteTemplate] = []
     for store in policy.stores:
-        engine = create_store_engine(store, read_only=True)
-        try:
-            with engine.connect() as connection:
-                built += store_templates(connection, policy, store)
-        except sa.exc.DBAPIError as exc:
-            raise describe_store_error(store, exc) from None
-        finally:
-            engine.dispose()
+        with owned(read_only=True) as stores, stores.connect(store) as connection:
+            built += store_templates(connection, policy, store)
     return built
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from pdpipe.errors import BadInput
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.stores import tables
-from pdpipe.stores.engine import opened_store
+from pdpipe.stores.owner import opened_store
 
 DESTROY = "destroy"
 DEPERSONALIZE = "depersonalize"

@@ -36,7 +36,7 @@ from pdpipe.report.documents.gather import DOCUMENT, Scope
 from pdpipe.report.documents.texts import Language
 from pdpipe.settings import output_dir
 from pdpipe.stores import tables
-from pdpipe.stores.engine import opened_store
+from pdpipe.stores.owner import opened_store
 
 INDEX = "index.json"
 INDEX_FORMAT = "pdpipe.documents/1"
