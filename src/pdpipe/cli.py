@@ -312,7 +312,8 @@ def _quiet_prefect_console() -> None:
 
 @app.command()
 def serve(policy_file: PolicyArg, dask: DaskOption = None) -> None:
-    """Serve the deployments (nightly retention, weekly integrity) with their schedules."""
+    """Serve the three deployments (nightly retention, weekly integrity, hourly requests
+    when the policy has `requests:`) with their schedules."""
     from pdpipe.policy import load_policy
 
     def work() -> None:
