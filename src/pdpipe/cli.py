@@ -125,6 +125,7 @@ def check(
 
     def work() -> None:
         policy = _secrets_checked(load_policy(policy_file))  # offline too, as ${VAR}s are
+        suites.configured_folder(policy)  # a file's own mistake: offline too
         if not offline:
             refuse_store_problems(policy)
             suites.verify(policy)
