@@ -443,6 +443,12 @@ class Policy(Strict):
     stores: list[StoreSpec] = Field(min_length=1)
     requests: RequestsSpec | None = None
     acts: ActsSpec = Field(default_factory=ActsSpec)
+    expectations: str | None = Field(
+        default=None,
+        min_length=1,
+        description="folder of the reviewed expectation suites, relative to the policy file "
+        "(default: expectations/ beside it); once set, it must exist",
+    )
     _file: Path | None = PrivateAttr(default=None)
 
     @property
