@@ -57,7 +57,7 @@ def dashboard_command(
 
     def work() -> None:
         index = _build(policy_file, out_dir, None)
-        server = _server(index.parent, output_dir(policy_file), port)
+        server = _server(index.parent, output_dir(policy_file), port, _private(policy_file))
         out.print(f"serving {server.url}  (Ctrl-C stops)", soft_wrap=True, highlight=False)
         try:
             server.serve_forever()
@@ -88,11 +88,19 @@ def _build(policy_file: Path, out_dir: Path | None, as_of: str | None) -> Path:
         return build_dashboard(policy, folder, today=day, progress=progress)
 
 
-def _server(site: Path, runs: Path, port: int) -> DashboardServer:
+def _private(policy_file: Path) -> tuple[Path, ...]:
+    """What the server must never serve, even when it lies in the runs folder."""
+    from pdpipe.policy import load_policy
+    from pdpipe.requests.access import reports_folder
+
+    return (reports_folder(load_policy(policy_file)),)
+
+
+def _server(site: Path, runs: Path, port: int, withheld: tuple[Path, ...]) -> DashboardServer:
     from pdpipe.report.dashboard.serve import DashboardServer
 
     try:
-        return DashboardServer(site, runs, port)
+        return DashboardServer(site, runs, port, withheld)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise BadInput(f"--port: {port} is in use; choose another, or 0 for any") from None

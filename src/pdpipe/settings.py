@@ -27,7 +27,9 @@ ENVIRONMENT: dict[str, str] = {
     "the policy says secrets: {pseudonym_key: env:PDPIPE_PSEUDONYM_KEY}; never in the policy",
     DASK_ADDRESS: "address of a running Dask scheduler (tcp://host:8786): partitions run on "
     "its workers instead of threads; 'local' starts a LocalCluster",
-    OUTPUT_DIR: "folder for run outputs (summary.json per run); default: runs/ beside the policy",
+    OUTPUT_DIR: "folder for pdpipe's writable outputs: run folders (summary.json, documents, "
+    "Data Docs), the dashboard, access reports (a relative requests.reports); default: runs/ "
+    "beside the policy, access reports beside the policy",
     PREFECT_CONSOLE: "1 keeps Prefect's own console logging on the terminal",
     DEBUG: "1 shows tracebacks of internal errors",
     RETRY_DELAYS: "seconds between retries of a task that met a transient store error "

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,13 @@ import click
 import prefect.settings
 import pytest
 import typer.main
+from prefect.utilities.dockerutils import get_prefect_image_name
 
 from pdpipe.cli import app
-from pdpipe.settings import ENVIRONMENT
+from pdpipe.policy.loading import parse_policy
+from pdpipe.report.dashboard import default_dashboard_dir
+from pdpipe.requests.access import reports_folder
+from pdpipe.settings import ENVIRONMENT, output_dir
 from tests.deploy import files
 from tests.deploy.files import compose, environment, image_services, is_prefect_setting, services
 
@@ -268,3 +273,44 @@ def test_docker_compose_config_accepts_the_file() -> None:
         },
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_prefect_server_image_is_the_prefect_version_the_lock_pins() -> None:
+    """Server and client of one version: a floating tag (3-python3.11) would bring a newer
+    server than the client pdpipe is tested with."""
+    with (files.ROOT / "uv.lock").open("rb") as lock:
+        packages = tomllib.load(lock)["package"]
+    (locked,) = [p["version"] for p in packages if p["name"] == "prefect"]
+    base = files.dockerfile_args("FROM")[0].split()[0]  # python:3.11-slim
+    python = base.split(":")[1].removesuffix("-slim")
+    image = services()["prefect-server"]["image"]
+    # The tag as Prefect names its own images (prefecthq/prefect:3.9.1-python3.11).
+    assert image == get_prefect_image_name(prefect_version=locked, python_version=python)
+    assert image == f"prefecthq/prefect:{locked}-python{python}"
+
+
+def test_every_path_pdpipe_writes_is_on_a_writable_named_volume(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the serve process writes with the sample policy: run folders (summary.json,
+    documents, Data Docs), the dashboard, access reports. None may fall on the read-only
+    policies mount or on the container's own layer, which a new image throws away."""
+    service = services()["pdpipe"]
+    given = environment(service)
+    monkeypatch.setenv("PDPIPE_OUTPUT_DIR", str(given["PDPIPE_OUTPUT_DIR"]))
+    policy_path = Path(files.argv(service["command"])[1])
+    text = files.SAMPLE_POLICY.read_text(encoding="utf-8")
+    stores = {name: "sqlite://" for name in files.interpolated_names(text)}
+    policy = parse_policy(text, policy_path, stores)
+    written = {
+        "run folders": output_dir(policy_path),
+        "dashboard": default_dashboard_dir(policy_path),
+        "access reports": reports_folder(policy),
+    }
+    mounts = files.volume_mounts(service)
+    for what, path in written.items():
+        holding = [m for m in mounts if path.is_relative_to(m[1])]
+        assert holding, f"{what}: {path} is on no mount"
+        source, target, read_only = max(holding, key=lambda m: len(m[1]))
+        assert not read_only, f"{what}: {path} is on the read-only mount {target}"
+        assert not files.is_bind_mount(source), f"{what}: {path} is on a bind mount"

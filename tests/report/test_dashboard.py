@@ -53,7 +53,7 @@ def test_every_page_is_written_and_every_link_resolves(demo_dashboard: DemoDashb
         run_page(site, str(run.run_id)) for run in demo_dashboard.runs
     ]
     assert all(page.is_file() for page in pages)
-    assert (site / "assets" / "vega.js").stat().st_size > 100_000  # Vega itself, no CDN
+    assert (site / "assets" / "vega.min.js").stat().st_size > 100_000  # Vega itself, no CDN
 
     for path in site.rglob("*.html"):
         page = Page(path)

@@ -361,8 +361,8 @@ class RequestsSpec(Strict):
     )
     reports: str = Field(
         default="access-reports",
-        description="folder for access reports (relative to the policy), files readable by "
-        "their owner only",
+        description="folder for access reports, files readable by their owner only; a "
+        "relative one is under PDPIPE_OUTPUT_DIR when that is set, else beside the policy",
     )
 
 

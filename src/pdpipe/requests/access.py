@@ -2,9 +2,10 @@
 
 Per store and table: the declared PD categories with this person's values, the purpose,
 its legal ground, what is done with the data, how long it is kept, and to whom it is
-passed. Written as JSON and Markdown into the policy's `requests.reports` folder, readable
-by their owner only. This is the one output of pdpipe that holds personal data, and it
-holds only the rows that matched the requester's own address.
+passed. Written as JSON and Markdown into the policy's `requests.reports` folder (under
+PDPIPE_OUTPUT_DIR when set, else beside the policy), readable by their owner only. This is
+the one output of pdpipe that holds personal data, and it holds only the rows that matched
+the requester's own address.
 """
 
 from __future__ import annotations
@@ -20,13 +21,21 @@ import sqlalchemy as sa
 from pdpipe.policy.models import ColumnRef, Policy, StoreSpec, TableSpec
 from pdpipe.requests import register
 from pdpipe.requests.match import Record, table_matches
+from pdpipe.settings import settings
 from pdpipe.stores.owner import owned
 
 
 def reports_folder(policy: Policy) -> Path:
+    """Where access reports go: `requests.reports` as the policy gives it when absolute;
+    else under PDPIPE_OUTPUT_DIR when that is set (a deployment whose policy folder is
+    read-only, as docker compose mounts it), else beside the policy."""
     configured = Path(policy.requests.reports if policy.requests else "access-reports")
-    base = policy.file.parent if policy.file is not None else Path.cwd()
-    return configured if configured.is_absolute() else base / configured
+    if configured.is_absolute():
+        return configured
+    output = settings().output_dir
+    if output is not None:
+        return output / configured
+    return (policy.file.parent if policy.file is not None else Path.cwd()) / configured
 
 
 def _values(connection: sa.Connection, spec: TableSpec, keys: list[Any]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ One checkpoint per store; results are scrubbed before anything renders them: cou
 kept, sample values never (GX's default result formats copy failing values into results
 and Data Docs), and a check that could not run keeps its class of failure, not the
 database's message (which can quote a value). The Data Docs are built once, from the
-scrubbed results, into the run's folder.
+scrubbed results, into the run's folder, and made to work offline (offline_docs.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pdpipe.stores import tables
 from pdpipe.stores.digest import install_for_every_engine
 from pdpipe.stores.engine import session_url
 from pdpipe.stores.owner import owned
-from pdpipe.validate import snapshot, suites
+from pdpipe.validate import offline_docs, snapshot, suites
 
 # Counts only: no partial_unexpected_list, no values (checked per expectation type in
 # tests/validate, Data Docs included).
@@ -106,6 +106,7 @@ def validate_policy(
         built = _suites_for(policy, store, mine, as_of, run_id, expect_snapshot)
         report.checks += _validate_store(context, store, mine, built)
     context.build_data_docs(site_names=["pdpipe"])
+    offline_docs.make_offline(docs)
     return report
 
 

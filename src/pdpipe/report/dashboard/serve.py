@@ -2,7 +2,9 @@
 
 The pages link to the run folders (Data Docs, documents) by relative paths, so the server's
 root is the folder holding both the site and the run folders; only those two trees are
-served, nothing else under that root.
+served, nothing else under that root, and never a withheld folder inside them: access
+reports, which hold personal data, live in the run outputs' folder when PDPIPE_OUTPUT_DIR
+is set.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ class _Handler(SimpleHTTPRequestHandler):
     shows the URL, not a line per request."""
 
     allowed: tuple[Path, ...] = ()
+    withheld: tuple[Path, ...] = ()
 
     def send_head(self) -> io.BytesIO | BinaryIO | None:
         wanted = Path(self.translate_path(self.path)).resolve()
-        if not any(wanted.is_relative_to(folder) for folder in self.allowed):
+        if not any(wanted.is_relative_to(folder) for folder in self.allowed) or any(
+            wanted.is_relative_to(folder) for folder in self.withheld
+        ):
             self.send_error(HTTPStatus.NOT_FOUND, "not part of the dashboard")
             return None
         return super().send_head()
@@ -37,13 +42,24 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 class DashboardServer:
-    """The site at `site`, with the run folders under `runs` (None: the site alone)."""
+    """The site at `site`, with the run folders under `runs` (None: the site alone), less
+    the `withheld` folders."""
 
-    def __init__(self, site: Path, runs: Path | None = None, port: int = 0) -> None:
+    def __init__(
+        self,
+        site: Path,
+        runs: Path | None = None,
+        port: int = 0,
+        withheld: tuple[Path, ...] = (),
+    ) -> None:
         self.site = site.resolve()
         folders = [self.site] + ([runs.resolve()] if runs is not None else [])
         self.root = Path(os.path.commonpath(folders))
-        handler = type("Handler", (_Handler,), {"allowed": tuple(folders)})
+        attributes = {
+            "allowed": tuple(folders),
+            "withheld": tuple(folder.resolve() for folder in withheld),
+        }
+        handler = type("Handler", (_Handler,), attributes)
         self.httpd = ThreadingHTTPServer(
             (HOST, port), functools.partial(handler, directory=str(self.root))
         )

@@ -5,11 +5,13 @@
     requests.html     subject requests by status and deadline
     validation.html   Great Expectations results per run, with links to the Data Docs
     runs/<id>.html    one run: counts, checks, documents
-    assets/           vega.js (Vega, Vega-Lite and vega-embed), dashboard.js, style.css
+    assets/           vega.min.js, vega-lite.min.js, vega-embed.min.js (with licenses/),
+                      dashboard.js, style.css
 
 Every link is relative, to the site's own pages and to the run folders, so the site opens
 from the file system and from behind any web server that serves both. No page loads
-anything from elsewhere: Vega's JavaScript is the site's own copy.
+anything from elsewhere: Vega's JavaScript is the site's own copy, shipped in this
+package's assets/ (scripts/update-vega-assets.sh keeps it in step with Altair).
 """
 
 from __future__ import annotations
@@ -22,9 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import altair as alt
 import jinja2
-import vl_convert
 from markupsafe import Markup
 
 from pdpipe.report.dashboard import charts
@@ -38,8 +38,10 @@ from pdpipe.report.dashboard.data import (
 )
 
 ASSETS = "assets"
-# What the bundle leaves on `window` for dashboard.js: all the pages need.
-BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed;"
+# In the order the pages load them: each sets a global the next one needs (vega,
+# vegaLite, then vegaEmbed, which dashboard.js calls).
+VEGA_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+VEGA_LICENSES = tuple(f"licenses/{name.removesuffix('.min.js')}.LICENSE" for name in VEGA_SCRIPTS)
 PAGES = {
     "index": "Runs",
     "backlog": "Backlog",
@@ -84,26 +86,20 @@ def write_site(data: Dashboard, out: Path) -> Path:
 
 
 def _write_assets(folder: Path) -> None:
-    folder.mkdir(exist_ok=True)
-    _write_if_changed(folder / "vega.js", vega_bundle())
-    static = resources.files("pdpipe.report.dashboard") / "static"
+    (folder / "licenses").mkdir(parents=True, exist_ok=True)
+    package = resources.files("pdpipe.report.dashboard")
+    for name in (*VEGA_SCRIPTS, *VEGA_LICENSES):
+        _write_if_changed(folder / name, (package / "assets" / name).read_bytes())
     for name in ("dashboard.js", "style.css"):
-        _write_if_changed(folder / name, (static / name).read_text(encoding="utf-8"))
+        _write_if_changed(folder / name, (package / "static" / name).read_bytes())
+    # The one-file bundle that sites written by earlier pdpipe loaded: no page needs it now.
+    (folder / "vega.js").unlink(missing_ok=True)
 
 
-def vega_bundle() -> str:
-    """Vega, Vega-Lite and vega-embed as one classic script that sets window.vegaEmbed,
-    with the Vega-Lite version Altair writes its specs for."""
-    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    known = vl_convert.get_vegalite_versions()
-    version = wanted if wanted in known else None
-    return vl_convert.javascript_bundle(BUNDLE_SNIPPET, vl_version=version)
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    """One copy of each asset, rewritten only when it differs (vega.js is ~900 kB)."""
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+def _write_if_changed(path: Path, content: bytes) -> None:
+    """One copy of each asset, rewritten only when it differs (Vega's are ~800 kB)."""
+    if not path.is_file() or path.read_bytes() != content:
+        path.write_bytes(content)
 
 
 def _environment() -> jinja2.Environment:
@@ -143,6 +139,7 @@ def _render(
         root=link(out) + "/",
         link=link,
         run_href=lambda run_id: link(run_page(out, run_id)),
+        vega_scripts=VEGA_SCRIPTS,
         **context,
     )
     page.write_text(html, encoding="utf-8")
