@@ -17,10 +17,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich import box
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
+from pdpipe.cli_common import (
+    AsOfOption,
+    PolicyArg,
+    err,
+    face,
+    info,
+    out,
+    parse_day,
+    progress_bar,
+)
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboard`
 from pdpipe.cli_report import report_app
@@ -32,6 +41,7 @@ if TYPE_CHECKING:
     from pdpipe.execute.runner import RunResult
     from pdpipe.flows.parameters import RetentionParameters
     from pdpipe.policy import Policy
+    from pdpipe.policy.errors import Problem
     from pdpipe.retention.decide import AsOf
     from pdpipe.retention.plan import Plan
 
@@ -61,11 +71,45 @@ def _options(
             "--version", callback=_version, is_eager=True, help="print pdpipe's version and exit"
         ),
     ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            help="pdpipe's log on stderr: -v its INFO records, -vv DEBUG too",
+        ),
+    ] = 0,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "-q",
+            "--quiet",
+            help="no progress bars, no informational lines; results, --json documents, "
+            "warnings and errors are still printed",
+        ),
+    ] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-file",
+            help="append pdpipe's log records (INFO and up; DEBUG with -vv), timestamped, "
+            "to this file",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Enforce a personal-data processing policy on real databases."""
+    from pdpipe import cli_logging
+
+    face.quiet = quiet
+    # Raised here, BadInput reaches main(): "--log-file: cannot append to …", exit 2.
+    cli_logging.configure(verbose, log_file)
 
 
 def main() -> None:
+    from pdpipe import cli_logging
+
     try:
         app()
     except PdpipeError as exc:
@@ -78,16 +122,25 @@ def main() -> None:
         # The message may quote user input such as '[/b]': never read it as markup.
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    finally:  # one process may run several commands (the tests do): each starts afresh
+        cli_logging.reset()
+        face.quiet = False
 
 
-def _secrets_checked(policy: Policy, *, requests: bool = True) -> Policy:
-    """Refuse a policy whose needed secrets are unset; warn of declared ones that are."""
+def _secrets_checked(policy: Policy, *, requests: bool = True) -> list[Problem]:
+    """Refuse a policy whose needed secrets are unset; warn on stderr of declared ones
+    that are, and return those warnings."""
     from pdpipe.policy.secrets import refuse_unset_secrets
 
-    for warning in refuse_unset_secrets(policy, requests=requests):
+    warnings = refuse_unset_secrets(policy, requests=requests)
+    _warn(warnings, policy)
+    return warnings
+
+
+def _warn(warnings: list[Problem], policy: Policy) -> None:
+    for warning in warnings:
         message = escape(warning.render(policy.file))
         err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
-    return policy
 
 
 def _as_of(text: str | None, policy: Policy) -> AsOf:
@@ -109,35 +162,70 @@ def check(
     offline: Annotated[
         bool, typer.Option("--offline", help="check the file only; do not connect to stores")
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="the verdict as JSON (pdpipe.check/1), problems included on exit 2"
+        ),
+    ] = False,
 ) -> None:
     """Validate a policy and check it against every store it names."""
-    from pdpipe.policy import load_policy
-    from pdpipe.policy.loading import located
     from pdpipe.policy.models import Policy as PolicyModel
-    from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
-    from pdpipe.validate import suites
 
     if schema:
         out.print_json(json.dumps(PolicyModel.model_json_schema()))
         return
     if policy_file is None:
         raise BadInput("check: give a policy file, or --schema")
+    _run(lambda: _check(policy_file, offline=offline, as_json=as_json))
 
-    def work() -> None:
-        policy = _secrets_checked(load_policy(policy_file))  # offline too, as ${VAR}s are
+
+def _check(policy_file: Path, *, offline: bool, as_json: bool) -> None:
+    from pdpipe import cli_json
+    from pdpipe.policy import load_policy
+    from pdpipe.policy.errors import PolicyError
+    from pdpipe.policy.loading import located
+    from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
+    from pdpipe.validate import suites
+
+    policy: Policy | None = None
+    warnings = []
+    try:
+        policy = load_policy(policy_file)
+        warnings += _secrets_checked(policy)  # offline too, as ${VAR}s are
         if not offline:
             refuse_store_problems(policy)
             suites.verify(policy)
-            for warning in located(timestamp_warnings(policy), policy.file):
-                message = escape(warning.render(policy.file))
-                err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
-        stores = ", ".join(s.name for s in policy.stores)
-        tables = sum(len(s.tables) for s in policy.stores)
-        where = "file checked" if offline else f"stores checked: {stores}"
-        message = escape(f"{policy_file}: {tables} table(s); {where}")
-        out.print(f"[green]ok[/green]: {message}", soft_wrap=True)
-
-    _run(work)
+            zones = located(timestamp_warnings(policy), policy.file)
+            _warn(zones, policy)
+            warnings += zones
+    except PdpipeError as exc:
+        if as_json:  # a script gets the verdict too; stderr still says what is wrong
+            problems = (
+                [cli_json.problem(p) for p in exc.problems]
+                if isinstance(exc, PolicyError)
+                else [{"path": None, "line": None, "message": str(exc)}]
+            )
+            cli_json.write(
+                cli_json.check_document(
+                    policy_file,
+                    offline=offline,
+                    policy=policy,
+                    problems=problems,
+                    warnings=warnings,
+                )
+            )
+        raise
+    if as_json:
+        cli_json.write(
+            cli_json.check_document(policy_file, offline=offline, policy=policy, warnings=warnings)
+        )
+        return
+    stores = ", ".join(s.name for s in policy.stores)
+    tables = sum(len(s.tables) for s in policy.stores)
+    where = "file checked" if offline else f"stores checked: {stores}"
+    message = escape(f"{policy_file}: {tables} table(s); {where}")
+    out.print(f"[green]ok[/green]: {message}", soft_wrap=True)
 
 
 @app.command()
@@ -173,7 +261,7 @@ def _plan_with_progress(policy: Policy, as_of: AsOf, chunk_size: int, show: bool
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True, disable=not show) as bar:
+    with progress_bar(*columns, wanted=show) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(label: str, done: int, total: int) -> None:
@@ -271,7 +359,7 @@ def _run_job(
         TextColumn("{task.completed} batches"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as bar:
+    with progress_bar(*columns) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(label: str, acted: int, batches: int) -> None:
@@ -357,26 +445,44 @@ def validate(
         str | None,
         typer.Option("--run", help="also check this run's ledger against the stores"),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="every check's result as JSON (pdpipe.validate/1), also on exit 1"
+        ),
+    ] = False,
 ) -> None:
     """Check the stores as a run leaves them (Great Expectations); exit 1 on a failure."""
     from pdpipe.policy import load_policy
     from pdpipe.stores.schema_check import refuse_store_problems
 
     def work() -> None:
+        from pdpipe import cli_json
         from pdpipe.validate.checks import require_success, validate_policy
 
         policy = load_policy(policy_file)
         refuse_store_problems(policy)  # a missing table or column is bad input, not a failed check
-        report = validate_policy(policy, _as_of(as_of, policy), out_dir, run_id)
-        table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        for name in ("store.table", "check", "result", "records"):
-            table.add_column(name)
-        for check in report.checks:
-            verdict = "[green]ok[/green]" if check.success else "[red]FAILED[/red]"
-            count = "" if check.unexpected is None else f"{check.unexpected:,}"
-            table.add_row(f"{check.store}.{check.table}", escape(check.check), verdict, count)
-        out.print(table)
-        out.print(f"Data Docs: {escape(str(report.data_docs))}", soft_wrap=True)
+        when = _as_of(as_of, policy)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with progress_bar(*columns, TimeElapsedColumn()) as bar:
+            task = bar.add_task("validating", total=None)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total or None)
+
+            report = validate_policy(policy, when, out_dir, run_id, progress=progress)
+        if as_json:
+            cli_json.write(cli_json.validate_document(report, when.local_date, run_id))
+        else:
+            table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+            for name in ("store.table", "check", "result", "records"):
+                table.add_column(name)
+            for check in report.checks:
+                verdict = "[green]ok[/green]" if check.success else "[red]FAILED[/red]"
+                count = "" if check.unexpected is None else f"{check.unexpected:,}"
+                table.add_row(f"{check.store}.{check.table}", escape(check.check), verdict, count)
+            out.print(table)
+            info(f"Data Docs: {escape(str(report.data_docs))}", soft_wrap=True)
         require_success(report)
 
     _run(work)
@@ -536,7 +642,7 @@ def demo(
         settings = marker.build_settings(subjects, seed, url, day.isoformat())
         policy_path = directory / "policy.yaml"
         if not rebuild and marker.already_built(directory, settings):
-            out.print(
+            info(
                 f"demo stores in {escape(str(directory))} are already built: running the "
                 "nightly job on them again",
                 soft_wrap=True,
@@ -546,7 +652,7 @@ def demo(
             result = _build_demo_with_progress(build_demo, directory, subjects, seed, url, day)
             marker.remember(directory, settings)
             policy_path = result.policy_path
-        out.print(f"policy: {escape(str(policy_path))}", soft_wrap=True)
+        info(f"policy: {escape(str(policy_path))}", soft_wrap=True)
         started = time.perf_counter()
         run_result = _run_job(
             RetentionParameters(
@@ -558,13 +664,13 @@ def demo(
         )
         out.print(render_run(run_result))
         total = time.perf_counter() - started
-        out.print(
+        info(
             f"time taken: {run_result.seconds:.1f} s for the job, {total:.1f} s with its "
             "checks and documents. The demo confirms runs beyond --max-fraction; a real "
             "`pdpipe run` refuses them unless told --allow-large.",
             soft_wrap=True,
         )
-        out.print(
+        info(
             f"next: [bold]pdpipe plan {escape(str(policy_path))}[/bold], "
             f"[bold]pdpipe ledger verify {escape(str(policy_path))}[/bold], "
             "or run the demo again to see a no-op",
@@ -583,7 +689,7 @@ def _build_demo_with_progress(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as bar:
+    with progress_bar(*columns) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(stage: str, rows: int) -> None:

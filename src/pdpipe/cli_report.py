@@ -11,7 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
+from pdpipe.cli_common import AsOfOption, PolicyArg, err, info, out, parse_day
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput, RunFailed
 
@@ -90,7 +90,7 @@ def acts_command(
         counts = ", ".join(f"{action}: {n:,}" for action, n in issued.records.items() if n)
         out.print(f"records: {counts}")
         out.print(f"written to {escape(str(issued.folder))}", soft_wrap=True)
-        out.print("their SHA-256 are recorded in the ledger; check with `pdpipe report verify`")
+        info("their SHA-256 are recorded in the ledger; check with `pdpipe report verify`")
 
     _run(work)
 

@@ -109,7 +109,11 @@ class LocalSteps:
         delays = retry_delays() if retry else []
         for attempt in range(len(delays) + 1):
             try:
-                return work(*args)
+                started = time.perf_counter()
+                log.debug("step %s: started", name)
+                done = work(*args)
+                log.debug("step %s: done in %.2f s", name, time.perf_counter() - started)
+                return done
             except PdpipeError as exc:
                 if attempt == len(delays) or not is_transient(exc):
                     raise
