@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -355,24 +356,38 @@ def _run_job(
 
     columns = (
         TextColumn("{task.description}"),
-        TextColumn("{task.fields[acted]:,} acted on"),
-        TextColumn("{task.completed} batches"),
+        TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
     )
     with progress_bar(*columns) as bar:
         tasks: dict[str, Any] = {}
+        counts: dict[str, tuple[int, int]] = {}
+        counting = threading.Lock()  # partitions report from their threads
 
         def progress(label: str, acted: int, batches: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=None, acted=0)
-            done = bar.tasks[tasks[label]].fields["acted"]
-            bar.update(tasks[label], advance=batches, acted=done + acted)
+            with counting:
+                if label not in tasks:
+                    tasks[label] = bar.add_task(label, total=None, detail="")
+                done, made = counts.get(label, (0, 0))
+                counts[label] = (done + acted, made + batches)
+                detail = f"{done + acted:,} acted on, {made + batches} batches"
+                bar.update(tasks[label], detail=detail)
 
         if not prefect:
-            from pdpipe.job import run_job
+            from pdpipe.job import LocalSteps, run_job
+
+            step = bar.add_task("starting", total=None, detail="")
+
+            def on_step(name: str) -> None:
+                bar.update(step, description=_STEPS.get(name, name))
 
             policy = load_policy(parameters.policy_path)
-            return run_job(policy, parameters.run_options(policy), progress=progress)
+            return run_job(
+                policy,
+                parameters.run_options(policy),
+                steps=LocalSteps(on_step=on_step),
+                progress=progress,
+            )
 
         _quiet_prefect_console()
         from pdpipe.flows.retention import retention_flow_with
@@ -384,6 +399,19 @@ def _run_job(
             return result
         finally:
             progress_hook.reset(token)
+
+
+# What the job is doing, as the run's progress display says it (pdpipe.job's step names).
+_STEPS = {
+    "connect": "connecting to the stores",
+    "plan": "planning",
+    "snapshot": "taking the checksums of the rows",
+    "process-partition": "acting, in batches",
+    "finish": "counting what was done",
+    "reclaim": "erasing what was destroyed from the stores' files",
+    "validate": "validating (Great Expectations)",
+    "report": "writing the summary, the documents and the dashboard",
+}
 
 
 def _quiet_prefect_console() -> None:
@@ -510,7 +538,11 @@ def expectations(
         policy = load_policy(policy_file)
         refuse_store_problems(policy)  # the suites are built from the stores' tables
         folder = out_dir or suites.folder_for(policy) or Path(suites.FOLDER)
-        written = suites.write(policy, folder)
+        with progress_bar(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()
+        ) as bar:
+            bar.add_task("building the suites from the stores' tables", total=None)
+            written = suites.write(policy, folder)
         checks = sum(len(json.loads(p.read_text())["expectations"]) for p in written)
         out.print(
             f"wrote {len(written)} suite(s), {checks} check(s), into {escape(str(folder))}",
@@ -554,8 +586,16 @@ def ledger_verify(
 
         policy = load_policy(policy_file)
         found = read_anchors(anchors) if anchors is not None else []
-        ledgers = list(verify_ledgers(policy, found))
-        undocumented = owed(policy, settle=False)
+        databases = len({store.url for store in policy.stores})
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with progress_bar(*columns, TimeElapsedColumn()) as bar:
+            task = bar.add_task("verifying the ledgers", total=databases)
+            ledgers = []
+            for checked in verify_ledgers(policy, found):  # one database at a time
+                ledgers.append(checked)
+                bar.advance(task)
+            bar.update(task, description="looking for runs without documents", total=None)
+            undocumented = owed(policy, settle=False)
         broken = any(r is not None and not r.ok for _, r in ledgers)
         finished = [run for run in undocumented if run.status not in ("running", "interrupted")]
         if as_json:
@@ -629,7 +669,13 @@ def demo(
     ] = None,
     as_of: AsOfOption = None,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="build the stores anew even if the folder has them")
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="build the stores anew even if the folder has them; the previous build's "
+            "runs folder (runs, documents, dashboard) and access reports in the demo folder "
+            "are removed",
+        ),
     ] = False,
 ) -> None:
     """Build realistic demo stores and their policy, then run the nightly job on them."""
@@ -648,6 +694,7 @@ def demo(
                 soft_wrap=True,
             )
         else:
+            _clear_previous_build(directory, url)
             marker.forget(directory)
             result = _build_demo_with_progress(build_demo, directory, subjects, seed, url, day)
             marker.remember(directory, settings)
@@ -678,6 +725,32 @@ def demo(
         )
 
     _run(work)
+
+
+def _clear_previous_build(directory: Path, url: str | None) -> None:
+    """The stores are built anew: so are the runs (pdpipe.demo.previous says what goes)."""
+    from pdpipe.demo.previous import clear_previous_build
+
+    cleared = clear_previous_build(directory, url)
+    if cleared.removed:
+        folders = ", ".join(str(folder) for folder in cleared.removed)
+        info(
+            f"removed the previous build's runs, documents, dashboard and access reports: "
+            f"{escape(folders)}",
+            soft_wrap=True,
+        )
+    if cleared.tables:
+        info(
+            f"dropped pdpipe's tables of the previous build (ledger, runs, requests) from "
+            f"the demo database: {', '.join(cleared.tables)}",
+            soft_wrap=True,
+        )
+    for folder in cleared.kept:
+        message = escape(
+            f"{folder} holds the previous build's runs but is outside {directory} "
+            "(PDPIPE_OUTPUT_DIR): left as it is; its documents are unknown to the new ledger"
+        )
+        err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
 
 
 def _build_demo_with_progress(

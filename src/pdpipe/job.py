@@ -102,10 +102,17 @@ class LocalSteps:
     """Steps in this process; partitions on a pool of threads (each opens its own
     connections: while one waits on its database, another decides)."""
 
-    def __init__(self, threads: int = runner.PARTITION_THREADS) -> None:
+    def __init__(
+        self,
+        threads: int = runner.PARTITION_THREADS,
+        on_step: Callable[[str], None] | None = None,
+    ) -> None:
         self.threads = threads
+        self.on_step = on_step  # told each step's name as it starts: a caller's display
 
     def run(self, name: str, work: Callable[..., T], *args: Any, retry: bool = False) -> T:
+        if self.on_step is not None:
+            self.on_step(name)
         delays = retry_delays() if retry else []
         for attempt in range(len(delays) + 1):
             try:
