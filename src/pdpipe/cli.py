@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="pdpipe",
-    help="Enforce a personal-data processing policy on real databases.",
+    help="Enforce a personal-data processing policy on real databases.\n\n"
+    "The options below come before the command: pdpipe -v --log-file job.log run POLICY",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -79,6 +80,7 @@ def _options(
             "--verbose",
             count=True,
             help="pdpipe's log on stderr: -v its INFO records, -vv DEBUG too",
+            show_default=False,
         ),
     ] = 0,
     quiet: Annotated[

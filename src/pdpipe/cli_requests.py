@@ -46,7 +46,13 @@ def ingest_command(
 
     def work() -> None:
         policy = load_policy(policy_file)
-        report = ingest(policy, mailbox)
+        with progress_bar(TextColumn("{task.description}"), TimeElapsedColumn()) as bar:
+            task = bar.add_task("reading the mailbox", total=None)
+            report = ingest(
+                policy,
+                mailbox,
+                progress=lambda read: bar.update(task, description=f"{read:,} message(s) read"),
+            )
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(report.registered.items()))
         out.print(
             f"registered {report.total_registered} request(s)"
