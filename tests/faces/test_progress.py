@@ -66,6 +66,12 @@ def test_a_run_at_a_terminal_shows_its_steps(policy: Path) -> None:
     assert "store.people" in terminal and "acted on" in terminal
     assert "completed" in stdout  # the result, on stdout
 
+    run_id = stdout.split("Run ", 1)[1].split()[0]
+    code, stdout, terminal = on_a_terminal("report", "acts", str(policy), "--run", run_id)
+    assert code == 0, terminal
+    assert "writing the" in terminal and "written to" in stdout
+    assert "\x1b" not in stdout  # the spinner stays on stderr
+
 
 def test_quiet_at_a_terminal_shows_no_progress(policy: Path) -> None:
     args = ("plan", str(policy), "--as-of", AS_OF_DAY.isoformat())
