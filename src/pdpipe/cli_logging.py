@@ -3,7 +3,9 @@
 Only the `pdpipe` loggers are routed: third-party libraries (SQLAlchemy, GX, Prefect)
 can quote a statement's parameters or a row, pdpipe's own records never carry a value.
 The terminal gets warnings by default, INFO with `-v`, DEBUG with `-vv`; a log file gets
-INFO and up (DEBUG with `-vv`), timestamped, appended to.
+INFO and up (DEBUG with `-vv`), timestamped, appended to. The records still propagate to
+the process's own handlers (a host embedding the CLI, a test's log capture), which see
+what they saw before; Prefect's console handler is silenced by the CLI itself.
 """
 
 from __future__ import annotations
@@ -52,19 +54,26 @@ def configure(verbose: int = 0, log_file: Path | None = None) -> None:
     for handler in handlers:
         setattr(handler, _MARK, True)
         logger.addHandler(handler)
-    logger.setLevel(min(h.level for h in handlers))
-    # Records stop here: an orchestrator's root handler would print them a second time.
-    logger.propagate = False
+    # Records must be made down to the most verbose handler's level, but never fewer than
+    # the process asked for (a host's or a test's root level): they still propagate to
+    # its handlers, as they did before.
+    wanted = min(h.level for h in handlers)
+    if logger.getEffectiveLevel() > wanted:
+        _previous_level.append(logger.level)
+        logger.setLevel(wanted)
 
 
 def reset() -> None:
-    """Undo configure(): close its file, give the pdpipe logger back to the process."""
+    """Undo configure(): close its file, give the pdpipe logger back its level."""
     logger = logging.getLogger(LOGGER)
     for handler in [h for h in logger.handlers if getattr(h, _MARK, False)]:
         logger.removeHandler(handler)
         handler.close()
-    logger.setLevel(logging.NOTSET)
-    logger.propagate = True
+    while _previous_level:
+        logger.setLevel(_previous_level.pop())
+
+
+_previous_level: list[int] = []  # the level configure() replaced, until reset()
 
 
 class _CurrentStderrHandler(logging.Handler):

@@ -114,3 +114,20 @@ def test_quiet_keeps_results_and_json_and_drops_informational_lines(
     assert "key id is unique" in quiet  # the result: the table of checks
     code, as_json, _ = run_main(monkeypatch, capsys, "--quiet", *args, "--json")
     assert code == 0 and as_json.startswith("{") and '"pdpipe.validate/1"' in as_json
+
+
+def test_the_host_process_still_receives_pdpipe_records(
+    policy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An embedding process (or a test's caplog) keeps seeing pdpipe's records at the
+    level it asked for, whatever the terminal shows."""
+    caplog.set_level(logging.DEBUG)
+    args = ("run", str(policy), "--as-of", "2026-11-25", "--allow-large")
+    code, _, stderr = run_main(monkeypatch, capsys, *args)
+    assert code == 0 and stderr == ""
+    assert any(r.name == "pdpipe.job" and r.levelno == logging.INFO for r in caplog.records)
+    assert any(r.name == "pdpipe.job" and r.levelno == logging.DEBUG for r in caplog.records)
+    assert logging.getLogger("pdpipe").level == logging.NOTSET  # given back as it was
