@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,10 +18,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich import box
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
+from pdpipe.cli_common import (
+    AsOfOption,
+    PolicyArg,
+    err,
+    face,
+    info,
+    out,
+    parse_day,
+    progress_bar,
+)
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboard`
 from pdpipe.cli_report import report_app
@@ -29,16 +39,19 @@ from pdpipe.errors import BadInput, PdpipeError, RunFailed
 from pdpipe.policy.reasons import UnblockReason
 
 if TYPE_CHECKING:
+    from pdpipe.demo.previous import Cleared
     from pdpipe.execute.runner import RunResult
     from pdpipe.flows.parameters import RetentionParameters
     from pdpipe.policy import Policy
+    from pdpipe.policy.errors import Problem
     from pdpipe.retention.decide import AsOf
     from pdpipe.retention.plan import Plan
 
 
 app = typer.Typer(
     name="pdpipe",
-    help="Enforce a personal-data processing policy on real databases.",
+    help="Enforce a personal-data processing policy on real databases.\n\n"
+    "The options below come before the command: pdpipe -v --log-file job.log run POLICY",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -61,11 +74,46 @@ def _options(
             "--version", callback=_version, is_eager=True, help="print pdpipe's version and exit"
         ),
     ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            help="pdpipe's log on stderr: -v its INFO records, -vv DEBUG too",
+            show_default=False,
+        ),
+    ] = 0,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "-q",
+            "--quiet",
+            help="no progress bars, no informational lines; results, --json documents, "
+            "warnings and errors are still printed",
+        ),
+    ] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-file",
+            help="append pdpipe's log records (INFO and up; DEBUG with -vv), timestamped, "
+            "to this file",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Enforce a personal-data processing policy on real databases."""
+    from pdpipe import cli_logging
+
+    face.quiet = quiet
+    # Raised here, BadInput reaches main(): "--log-file: cannot append to …", exit 2.
+    cli_logging.configure(verbose, log_file)
 
 
 def main() -> None:
+    from pdpipe import cli_logging
+
     try:
         app()
     except PdpipeError as exc:
@@ -78,16 +126,25 @@ def main() -> None:
         # The message may quote user input such as '[/b]': never read it as markup.
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    finally:  # one process may run several commands (the tests do): each starts afresh
+        cli_logging.reset()
+        face.quiet = False
 
 
-def _secrets_checked(policy: Policy, *, requests: bool = True) -> Policy:
-    """Refuse a policy whose needed secrets are unset; warn of declared ones that are."""
+def _secrets_checked(policy: Policy, *, requests: bool = True) -> list[Problem]:
+    """Refuse a policy whose needed secrets are unset; warn on stderr of declared ones
+    that are, and return those warnings."""
     from pdpipe.policy.secrets import refuse_unset_secrets
 
-    for warning in refuse_unset_secrets(policy, requests=requests):
+    warnings = refuse_unset_secrets(policy, requests=requests)
+    _warn(warnings, policy)
+    return warnings
+
+
+def _warn(warnings: list[Problem], policy: Policy) -> None:
+    for warning in warnings:
         message = escape(warning.render(policy.file))
         err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
-    return policy
 
 
 def _as_of(text: str | None, policy: Policy) -> AsOf:
@@ -109,36 +166,71 @@ def check(
     offline: Annotated[
         bool, typer.Option("--offline", help="check the file only; do not connect to stores")
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="the verdict as JSON (pdpipe.check/1), problems included on exit 2"
+        ),
+    ] = False,
 ) -> None:
     """Validate a policy and check it against every store it names."""
-    from pdpipe.policy import load_policy
-    from pdpipe.policy.loading import located
     from pdpipe.policy.models import Policy as PolicyModel
-    from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
-    from pdpipe.validate import suites
 
     if schema:
         out.print_json(json.dumps(PolicyModel.model_json_schema()))
         return
     if policy_file is None:
         raise BadInput("check: give a policy file, or --schema")
+    _run(lambda: _check(policy_file, offline=offline, as_json=as_json))
 
-    def work() -> None:
-        policy = _secrets_checked(load_policy(policy_file))  # offline too, as ${VAR}s are
+
+def _check(policy_file: Path, *, offline: bool, as_json: bool) -> None:
+    from pdpipe import cli_json
+    from pdpipe.policy import load_policy
+    from pdpipe.policy.errors import PolicyError
+    from pdpipe.policy.loading import located
+    from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
+    from pdpipe.validate import suites
+
+    policy: Policy | None = None
+    warnings = []
+    try:
+        policy = load_policy(policy_file)
+        warnings += _secrets_checked(policy)  # offline too, as ${VAR}s are
         suites.configured_folder(policy)  # a file's own mistake: offline too
         if not offline:
             refuse_store_problems(policy)
             suites.verify(policy)
-            for warning in located(timestamp_warnings(policy), policy.file):
-                message = escape(warning.render(policy.file))
-                err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
-        stores = ", ".join(s.name for s in policy.stores)
-        tables = sum(len(s.tables) for s in policy.stores)
-        where = "file checked" if offline else f"stores checked: {stores}"
-        message = escape(f"{policy_file}: {tables} table(s); {where}")
-        out.print(f"[green]ok[/green]: {message}", soft_wrap=True)
-
-    _run(work)
+            zones = located(timestamp_warnings(policy), policy.file)
+            _warn(zones, policy)
+            warnings += zones
+    except PdpipeError as exc:
+        if as_json:  # a script gets the verdict too; stderr still says what is wrong
+            problems = (
+                [cli_json.problem(p) for p in exc.problems]
+                if isinstance(exc, PolicyError)
+                else [{"path": None, "line": None, "message": str(exc)}]
+            )
+            cli_json.write(
+                cli_json.check_document(
+                    policy_file,
+                    offline=offline,
+                    policy=policy,
+                    problems=problems,
+                    warnings=warnings,
+                )
+            )
+        raise
+    if as_json:
+        cli_json.write(
+            cli_json.check_document(policy_file, offline=offline, policy=policy, warnings=warnings)
+        )
+        return
+    stores = ", ".join(s.name for s in policy.stores)
+    tables = sum(len(s.tables) for s in policy.stores)
+    where = "file checked" if offline else f"stores checked: {stores}"
+    message = escape(f"{policy_file}: {tables} table(s); {where}")
+    out.print(f"[green]ok[/green]: {message}", soft_wrap=True)
 
 
 @app.command()
@@ -174,7 +266,7 @@ def _plan_with_progress(policy: Policy, as_of: AsOf, chunk_size: int, show: bool
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True, disable=not show) as bar:
+    with progress_bar(*columns, wanted=show) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(label: str, done: int, total: int) -> None:
@@ -268,24 +360,38 @@ def _run_job(
 
     columns = (
         TextColumn("{task.description}"),
-        TextColumn("{task.fields[acted]:,} acted on"),
-        TextColumn("{task.completed} batches"),
+        TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as bar:
+    with progress_bar(*columns) as bar:
         tasks: dict[str, Any] = {}
+        counts: dict[str, tuple[int, int]] = {}
+        counting = threading.Lock()  # partitions report from their threads
 
         def progress(label: str, acted: int, batches: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=None, acted=0)
-            done = bar.tasks[tasks[label]].fields["acted"]
-            bar.update(tasks[label], advance=batches, acted=done + acted)
+            with counting:
+                if label not in tasks:
+                    tasks[label] = bar.add_task(label, total=None, detail="")
+                done, made = counts.get(label, (0, 0))
+                counts[label] = (done + acted, made + batches)
+                detail = f"{done + acted:,} acted on, {made + batches} batches"
+                bar.update(tasks[label], detail=detail)
 
         if not prefect:
-            from pdpipe.job import run_job
+            from pdpipe.job import LocalSteps, run_job
+
+            step = bar.add_task("starting", total=None, detail="")
+
+            def on_step(name: str) -> None:
+                bar.update(step, description=_STEPS.get(name, name))
 
             policy = load_policy(parameters.policy_path)
-            return run_job(policy, parameters.run_options(policy), progress=progress)
+            return run_job(
+                policy,
+                parameters.run_options(policy),
+                steps=LocalSteps(on_step=on_step),
+                progress=progress,
+            )
 
         _quiet_prefect_console()
         from pdpipe.flows.retention import retention_flow_with
@@ -297,6 +403,19 @@ def _run_job(
             return result
         finally:
             progress_hook.reset(token)
+
+
+# What the job is doing, as the run's progress display says it (pdpipe.job's step names).
+_STEPS = {
+    "connect": "connecting to the stores",
+    "plan": "planning",
+    "snapshot": "taking the checksums of the rows",
+    "process-partition": "acting, in batches",
+    "finish": "counting what was done",
+    "reclaim": "erasing what was destroyed from the stores' files",
+    "validate": "validating (Great Expectations)",
+    "report": "writing the summary, the documents and the dashboard",
+}
 
 
 def _quiet_prefect_console() -> None:
@@ -359,26 +478,44 @@ def validate(
         str | None,
         typer.Option("--run", help="also check this run's ledger against the stores"),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="every check's result as JSON (pdpipe.validate/1), also on exit 1"
+        ),
+    ] = False,
 ) -> None:
     """Check the stores as a run leaves them (Great Expectations); exit 1 on a failure."""
     from pdpipe.policy import load_policy
     from pdpipe.stores.schema_check import refuse_store_problems
 
     def work() -> None:
+        from pdpipe import cli_json
         from pdpipe.validate.checks import require_success, validate_policy
 
         policy = load_policy(policy_file)
         refuse_store_problems(policy)  # a missing table or column is bad input, not a failed check
-        report = validate_policy(policy, _as_of(as_of, policy), out_dir, run_id)
-        table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        for name in ("store.table", "check", "result", "records"):
-            table.add_column(name)
-        for check in report.checks:
-            verdict = "[green]ok[/green]" if check.success else "[red]FAILED[/red]"
-            count = "" if check.unexpected is None else f"{check.unexpected:,}"
-            table.add_row(f"{check.store}.{check.table}", escape(check.check), verdict, count)
-        out.print(table)
-        out.print(f"Data Docs: {escape(str(report.data_docs))}", soft_wrap=True)
+        when = _as_of(as_of, policy)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with progress_bar(*columns, TimeElapsedColumn()) as bar:
+            task = bar.add_task("validating", total=None)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total or None)
+
+            report = validate_policy(policy, when, out_dir, run_id, progress=progress)
+        if as_json:
+            cli_json.write(cli_json.validate_document(report, when.local_date, run_id))
+        else:
+            table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+            for name in ("store.table", "check", "result", "records"):
+                table.add_column(name)
+            for check in report.checks:
+                verdict = "[green]ok[/green]" if check.success else "[red]FAILED[/red]"
+                count = "" if check.unexpected is None else f"{check.unexpected:,}"
+                table.add_row(f"{check.store}.{check.table}", escape(check.check), verdict, count)
+            out.print(table)
+            info(f"Data Docs: {escape(str(report.data_docs))}", soft_wrap=True)
         require_success(report)
 
     _run(work)
@@ -406,7 +543,11 @@ def expectations(
         policy = load_policy(policy_file)
         refuse_store_problems(policy)  # the suites are built from the stores' tables
         folder = out_dir or suites.folder_for(policy) or Path(suites.FOLDER)
-        written = suites.write(policy, folder)
+        with progress_bar(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()
+        ) as bar:
+            bar.add_task("building the suites from the stores' tables", total=None)
+            written = suites.write(policy, folder)
         checks = sum(len(json.loads(p.read_text())["expectations"]) for p in written)
         out.print(
             f"wrote {len(written)} suite(s), {checks} check(s), into {escape(str(folder))}",
@@ -450,8 +591,16 @@ def ledger_verify(
 
         policy = load_policy(policy_file)
         found = read_anchors(anchors) if anchors is not None else []
-        ledgers = list(verify_ledgers(policy, found))
-        undocumented = owed(policy, settle=False)
+        databases = len({store.url for store in policy.stores})
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with progress_bar(*columns, TimeElapsedColumn()) as bar:
+            task = bar.add_task("verifying the ledgers", total=databases)
+            ledgers = []
+            for checked in verify_ledgers(policy, found):  # one database at a time
+                ledgers.append(checked)
+                bar.advance(task)
+            bar.update(task, description="looking for runs without documents", total=None)
+            undocumented = owed(policy, settle=False)
         broken = any(r is not None and not r.ok for _, r in ledgers)
         finished = [run for run in undocumented if run.status not in ("running", "interrupted")]
         if as_json:
@@ -525,7 +674,13 @@ def demo(
     ] = None,
     as_of: AsOfOption = None,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="build the stores anew even if the folder has them")
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="build the stores anew even if the folder has them; the previous build's "
+            "runs folder (runs, documents, dashboard) and access reports in the demo folder "
+            "are removed",
+        ),
     ] = False,
 ) -> None:
     """Build realistic demo stores and their policy, then run the nightly job on them."""
@@ -538,7 +693,7 @@ def demo(
         settings = marker.build_settings(subjects, seed, url, day.isoformat())
         policy_path = directory / "policy.yaml"
         if not rebuild and marker.already_built(directory, settings):
-            out.print(
+            info(
                 f"demo stores in {escape(str(directory))} are already built: running the "
                 "nightly job on them again",
                 soft_wrap=True,
@@ -546,9 +701,10 @@ def demo(
         else:
             marker.forget(directory)
             result = _build_demo_with_progress(build_demo, directory, subjects, seed, url, day)
+            _say_cleared(result.cleared, directory)
             marker.remember(directory, settings)
             policy_path = result.policy_path
-        out.print(f"policy: {escape(str(policy_path))}", soft_wrap=True)
+        info(f"policy: {escape(str(policy_path))}", soft_wrap=True)
         started = time.perf_counter()
         run_result = _run_job(
             RetentionParameters(
@@ -560,13 +716,13 @@ def demo(
         )
         out.print(render_run(run_result))
         total = time.perf_counter() - started
-        out.print(
+        info(
             f"time taken: {run_result.seconds:.1f} s for the job, {total:.1f} s with its "
             "checks and documents. The demo confirms runs beyond --max-fraction; a real "
             "`pdpipe run` refuses them unless told --allow-large.",
             soft_wrap=True,
         )
-        out.print(
+        info(
             f"next: [bold]pdpipe plan {escape(str(policy_path))}[/bold], "
             f"[bold]pdpipe ledger verify {escape(str(policy_path))}[/bold], "
             "or run the demo again to see a no-op",
@@ -574,6 +730,30 @@ def demo(
         )
 
     _run(work)
+
+
+def _say_cleared(cleared: Cleared, directory: Path) -> None:
+    """The stores were built anew, and so are the runs (pdpipe.demo.previous says what
+    went)."""
+    if cleared.removed:
+        folders = ", ".join(str(folder) for folder in cleared.removed)
+        info(
+            f"removed the previous build's runs, documents, dashboard and access reports: "
+            f"{escape(folders)}",
+            soft_wrap=True,
+        )
+    if cleared.tables:
+        info(
+            f"dropped pdpipe's tables of the previous build (ledger, runs, requests) from "
+            f"the demo database: {', '.join(cleared.tables)}",
+            soft_wrap=True,
+        )
+    for folder in cleared.kept:
+        message = escape(
+            f"{folder} holds the previous build's runs but is outside {directory} "
+            "(PDPIPE_OUTPUT_DIR): left as it is; its documents are unknown to the new ledger"
+        )
+        err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
 
 
 def _build_demo_with_progress(
@@ -585,7 +765,7 @@ def _build_demo_with_progress(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as bar:
+    with progress_bar(*columns) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(stage: str, rows: int) -> None:

@@ -7,17 +7,45 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, ProgressColumn
 
 from pdpipe.errors import BadInput, PdpipeError
 
 # A pipe or a CI log would get rich's 80 columns, too narrow for the plan's dates.
 out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
+
+
+@dataclass
+class Face:
+    """How talkative this invocation is: set once by the global options."""
+
+    quiet: bool = False
+
+
+face = Face()
+
+
+def info(message: str, **options: Any) -> None:
+    """An informational line on stdout (a hint, a path, a timing): silent under --quiet.
+    A command's result is printed with `out` and stays."""
+    if not face.quiet:
+        out.print(message, **options)
+
+
+def progress_bar(*columns: str | ProgressColumn, wanted: bool = True) -> Progress:
+    """A transient progress display on stderr, shown only to a person: silent under
+    --quiet and when stderr is not a terminal (a pipe, a CI log, a cron mail), where
+    rich would otherwise leave its last frame."""
+    shown = wanted and not face.quiet and err.is_terminal and not err.is_dumb_terminal
+    return Progress(*columns, console=err, transient=True, disable=not shown)
+
 
 PolicyArg = Annotated[Path, typer.Argument(help="policy.yaml", show_default=False)]
 AsOfOption = Annotated[

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
+from pdpipe.cli_common import AsOfOption, PolicyArg, out, parse_day, progress_bar
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_report import report_app
 from pdpipe.errors import BadInput
@@ -77,7 +77,7 @@ def _build(policy_file: Path, out_dir: Path | None, as_of: str | None) -> Path:
     if folder.exists() and not folder.is_dir():
         raise BadInput(f"--out: {folder} is a file, not a folder")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+    with progress_bar(*columns, TimeElapsedColumn()) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(stage: str, done: int, total: int) -> None:

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich import box
 from rich.markup import escape
+from rich.progress import SpinnerColumn, TextColumn
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, err, out, parse_day
+from pdpipe.cli_common import AsOfOption, PolicyArg, err, info, out, parse_day, progress_bar
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput, RunFailed
 
@@ -69,14 +70,16 @@ def acts_command(
             parse_day(last, "--to") if last else None,
         )
         target = folder or default_folder(policy_file, scope)
-        with out.status("writing the documents…") as status:
+        # On stderr with the other progress displays: stdout keeps only the result.
+        with progress_bar(SpinnerColumn(), TextColumn("{task.description}")) as bar:
+            task = bar.add_task("writing the documents…", total=None)
             issued = issue(
                 policy,
                 scope,
                 target,
                 language=language,
                 today=today,
-                progress=lambda step: status.update(f"writing the {step}…"),
+                progress=lambda step: bar.update(task, description=f"writing the {step}…"),
             )
         if not issued.documents:
             out.print(f"nothing was destroyed or depersonalized in {escape(scope.label)}")
@@ -90,7 +93,7 @@ def acts_command(
         counts = ", ".join(f"{action}: {n:,}" for action, n in issued.records.items() if n)
         out.print(f"records: {counts}")
         out.print(f"written to {escape(str(issued.folder))}", soft_wrap=True)
-        out.print("their SHA-256 are recorded in the ledger; check with `pdpipe report verify`")
+        info("their SHA-256 are recorded in the ledger; check with `pdpipe report verify`")
 
     _run(work)
 

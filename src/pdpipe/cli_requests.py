@@ -14,9 +14,10 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, out, parse_day
+from pdpipe.cli_common import AsOfOption, PolicyArg, out, parse_day, progress_bar
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput
 from pdpipe.requests.classify import RequestType
@@ -45,7 +46,13 @@ def ingest_command(
 
     def work() -> None:
         policy = load_policy(policy_file)
-        report = ingest(policy, mailbox)
+        with progress_bar(TextColumn("{task.description}"), TimeElapsedColumn()) as bar:
+            task = bar.add_task("reading the mailbox", total=None)
+            report = ingest(
+                policy,
+                mailbox,
+                progress=lambda read: bar.update(task, description=f"{read:,} message(s) read"),
+            )
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(report.registered.items()))
         out.print(
             f"registered {report.total_registered} request(s)"
@@ -83,8 +90,15 @@ def _print_processed(policy_file: Path) -> None:
     from pdpipe.requests.process import process_open
 
     policy = load_policy(policy_file)
-    report = process_open(policy)
-    for issued in issue_for_runs(policy, report.destroying_runs):
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with progress_bar(*columns, TimeElapsedColumn()) as bar:
+        task = bar.add_task("processing requests", total=None)
+        report = process_open(
+            policy, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+        bar.update(task, description="issuing the acts of destruction", total=None)
+        issued_acts = issue_for_runs(policy, report.destroying_runs)
+    for issued in issued_acts:
         out.print(f"  act of destruction: {escape(str(issued.folder))}", soft_wrap=True)
     closed = ", ".join(f"{k}: {n}" for k, n in sorted(report.closed.items())) or "none"
     out.print(

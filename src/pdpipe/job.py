@@ -102,14 +102,25 @@ class LocalSteps:
     """Steps in this process; partitions on a pool of threads (each opens its own
     connections: while one waits on its database, another decides)."""
 
-    def __init__(self, threads: int = runner.PARTITION_THREADS) -> None:
+    def __init__(
+        self,
+        threads: int = runner.PARTITION_THREADS,
+        on_step: Callable[[str], None] | None = None,
+    ) -> None:
         self.threads = threads
+        self.on_step = on_step  # told each step's name as it starts: a caller's display
 
     def run(self, name: str, work: Callable[..., T], *args: Any, retry: bool = False) -> T:
+        if self.on_step is not None:
+            self.on_step(name)
         delays = retry_delays() if retry else []
         for attempt in range(len(delays) + 1):
             try:
-                return work(*args)
+                started = time.perf_counter()
+                log.debug("step %s: started", name)
+                done = work(*args)
+                log.debug("step %s: done in %.2f s", name, time.perf_counter() - started)
+                return done
             except PdpipeError as exc:
                 if attempt == len(delays) or not is_transient(exc):
                     raise

@@ -27,9 +27,16 @@ from pdpipe.stores.owner import Stores
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 
 SOURCE = Path(pdpipe.__file__).parent
-# Who may create engines: the owner; the demo, which creates the databases it fills; and
-# Great Expectations, which makes its own from the URL (validate/checks.py hands it one).
-ENGINE_MAKERS = {"stores/owner.py", "stores/engine.py", "demo/build.py", "demo/inbox.py"}
+# Who may create engines: the owner; the demo, which creates (and clears) the databases it
+# fills; and Great Expectations, which makes its own from the URL that validate/checks.py
+# hands it.
+ENGINE_MAKERS = {
+    "stores/owner.py",
+    "stores/engine.py",
+    "demo/build.py",
+    "demo/inbox.py",
+    "demo/previous.py",
+}
 
 
 def _store(url: str) -> StoreSpec:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +28,9 @@ from pdpipe.demo.mailing import MailingGenerator
 from pdpipe.demo.people import EmailBook, generate
 from pdpipe.demo.period import Period
 from pdpipe.demo.policy_file import PASSWORD_VARIABLE, policy_urls, write_policy
+from pdpipe.demo.previous import Cleared, clear_previous_build
 from pdpipe.errors import BadInput, StoreError, StoreUnavailable
 from pdpipe.policy import load_policy
-from pdpipe.settings import output_dir
 from pdpipe.validate import suites
 
 CHUNK = 100_000
@@ -49,6 +48,7 @@ class DemoResult:
     policy_path: Path
     store_urls: dict[str, str]  # store name -> SQLAlchemy URL (may hold a password)
     row_counts: dict[str, dict[str, int]]  # store -> table -> rows
+    cleared: Cleared = field(default_factory=Cleared)  # the previous build's outputs
 
 
 def build_demo(
@@ -63,7 +63,7 @@ def build_demo(
 
     Without `url` the stores are SQLite files in `directory`, replaced if present; with it,
     the tables of both go into that one database, dropping earlier demo tables first.
-    Earlier runs' outputs in `directory` (its `runs/`) go too: their documents and anchors
+    The previous build's outputs go too (demo/previous.py): their documents and anchors
     belong to ledgers that no longer exist.
     `progress(stage, rows_done)` is called after every load: stage "subjects" counts people
     done out of `subjects`; stages "<store>.<table>" count rows loaded into that table.
@@ -81,7 +81,7 @@ def build_demo(
     if url is None:
         for name in SQLITE_FILES.values():
             _remove_sqlite_file(directory / name)
-    _remove_old_runs(directory)
+    cleared = clear_previous_build(directory, url)
     engines = {u: sa.create_engine(u) for u in dict.fromkeys(store_urls.values())}
     try:
         counts = _fill(engines, store_urls, period, subjects, seed, report)
@@ -93,7 +93,7 @@ def build_demo(
     write_policy(policy_path, *policy_urls(None if url is None else store_urls["mailing"]))
     _write_suites(policy_path, url)
     write_inbox(directory, store_urls["mailing"], store_urls["crm"], as_of or datetime.date.today())
-    return DemoResult(policy_path=policy_path, store_urls=store_urls, row_counts=counts)
+    return DemoResult(policy_path, store_urls, counts, cleared)
 
 
 def _write_suites(policy_path: Path, url: str | None) -> None:
@@ -237,14 +237,6 @@ def _store_urls(directory: Path, url: str | None) -> dict[str, str]:
         parsed = parsed.set(database=str(Path(database).resolve()))
     text = parsed.render_as_string(hide_password=False)
     return dict.fromkeys(schema.STORES, text)
-
-
-def _remove_old_runs(directory: Path) -> None:
-    """The demo's own run outputs; a folder set by PDPIPE_OUTPUT_DIR outside the demo's
-    may hold other policies' runs and is left alone."""
-    runs = output_dir(directory / POLICY_FILE).resolve()
-    if runs.is_dir() and runs.is_relative_to(directory.resolve()) and runs != directory.resolve():
-        shutil.rmtree(runs)
 
 
 def _remove_sqlite_file(path: Path) -> None:

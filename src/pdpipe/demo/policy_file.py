@@ -97,6 +97,8 @@ unsubscribed}}}
               phone: {data: phone, depersonalize: {mask: {keep_last: 2}}}
           - {table: interactions, fk: contact_id, on_destroy: delete}
 """
+# How a policy the demo wrote begins: `demo --rebuild` recognizes its own folder by it.
+GENERATED_BY = _TEMPLATE.splitlines()[0]
 
 
 def demo_policy_yaml(mailing_url: str, crm_url: str) -> str:

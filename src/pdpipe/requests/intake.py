@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,15 +153,20 @@ def upgrade_register(policy: Policy, keys: Keys, engine: sa.Engine) -> int:
     return len(old)
 
 
-def ingest(policy: Policy, mailbox: Path) -> IngestReport:
-    """Register every message in `mailbox` not registered yet."""
+def ingest(
+    policy: Policy, mailbox: Path, progress: Callable[[int], None] | None = None
+) -> IngestReport:
+    """Register every message in `mailbox` not registered yet; `progress(read)` is called
+    with the number of messages read so far, after each."""
     keys = keys_for(policy)
     found = open_mailbox(Path(mailbox))  # bad input changes nothing: not even the register
     report = IngestReport(ignored=found.ignored)
     with register.opened(policy) as engine:
         report.rekeyed = upgrade_register(policy, keys, engine)
-        for message in read_mailbox(found):
+        for read, message in enumerate(read_mailbox(found), start=1):
             registered = _register(policy, keys, engine, message)
+            if progress is not None:
+                progress(read)
             if registered is None:
                 report.already += 1
                 continue

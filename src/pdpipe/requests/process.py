@@ -69,14 +69,19 @@ def address_of(policy: Policy, keys: Keys, request: register.Request) -> str:
     return normalize_address(keys.decrypt(request.contact), plus_addressing=plus)
 
 
-def process_open(policy: Policy) -> ProcessReport:
-    """Act on every open, classified request; close those that are done. One engine per
-    store for the whole pass (stores/owner.py)."""
+def process_open(
+    policy: Policy, progress: Callable[[int, int], None] | None = None
+) -> ProcessReport:
+    """Act on every open, classified request; close those that are done.
+    `progress(done, total)` is called before the first request and after each one. One
+    engine per store for the whole pass (stores/owner.py)."""
     with Stores().use():
-        return _process_open(policy)
+        return _process_open(policy, progress)
 
 
-def _process_open(policy: Policy) -> ProcessReport:
+def _process_open(
+    policy: Policy, progress: Callable[[int, int], None] | None = None
+) -> ProcessReport:
     keys = keys_for(policy)
     report = ProcessReport()
     with register.opened(policy) as engine:
@@ -89,8 +94,10 @@ def _process_open(policy: Policy) -> ProcessReport:
             ]
     if not pending:
         return report
+    report_progress = progress or (lambda _done, _total: None)
     with held_stores(policy, RunOptions()):
-        for request in pending:
+        for done, request in enumerate(pending):
+            report_progress(done, len(pending))
             kind = RequestType(str(request.type))
             address = address_of(policy, keys, request)
             if kind is RequestType.UPDATE:
@@ -109,6 +116,7 @@ def _process_open(policy: Policy) -> ProcessReport:
                     report.destroying_runs.append(run_id_of(request.request_id))
                 _close(policy, request, records, outcome)
             report.closed[kind.value] = report.closed.get(kind.value, 0) + 1
+        report_progress(len(pending), len(pending))
     return report
 
 

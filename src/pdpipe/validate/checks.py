@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,11 @@ from pdpipe.stores.digest import install_for_every_engine
 from pdpipe.stores.engine import session_url
 from pdpipe.stores.owner import owned
 from pdpipe.validate import offline_docs, snapshot, suites
+
+log = logging.getLogger("pdpipe.validate")
+
+# What a caller shows while the checks run: (stage, steps done, steps in all).
+Progress = Callable[[str, int, int], None]
 
 # Counts only: no partial_unexpected_list, no values (checked per expectation type in
 # tests/validate, Data Docs included).
@@ -67,13 +73,18 @@ def validate_policy(
     run_id: str | None = None,
     *,
     expect_snapshot: bool = False,
+    progress: Progress | None = None,
 ) -> ValidationReport:
     """Run every table's suite; the Data Docs go under `folder`.
 
     With a run id, the run's own checks too: its ledger against the stores, and, where a
     snapshot was taken before it, the rows it did not act on against the snapshot. With
     `expect_snapshot`, a table without one fails that check rather than skipping it.
+    `progress(stage, done, total)` is called as each store starts, then for the Data
+    Docs, counting steps (one per store, one for the Data Docs).
     """
+    report_progress: Progress = progress or (lambda _stage, _done, _total: None)
+    steps = len(policy.stores) + 1
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before GX is imported
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
@@ -101,12 +112,18 @@ def validate_policy(
     )
     report = ValidationReport(data_docs=docs / "index.html")
     templates = suites.read_or_build(policy)
-    for store in policy.stores:
+    for done, store in enumerate(policy.stores):
+        report_progress(f"validating {store.name}", done, steps)
         mine = [t for t in templates if t.store == store.name]
         built = _suites_for(policy, store, mine, as_of, run_id, expect_snapshot)
-        report.checks += _validate_store(context, store, mine, built)
+        checks = _validate_store(context, store, mine, built)
+        failed = sum(1 for c in checks if not c.success)
+        log.info("validated %s: %d check(s), %d failed", store.name, len(checks), failed)
+        report.checks += checks
+    report_progress("writing the Data Docs", steps - 1, steps)
     context.build_data_docs(site_names=["pdpipe"])
     offline_docs.make_offline(docs)
+    report_progress("validated", steps, steps)
     return report
 
 
