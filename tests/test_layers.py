@@ -32,7 +32,7 @@ LAYERS: list[set[str]] = [
     {"flows"},  # Prefect's face of the job
     {"demo"},
     {"api"},  # the public functions `import pdpipe` gives
-    {"cli_common"},
+    {"cli_common", "cli_json", "cli_logging"},
     {"cli_dashboard", "cli_report", "cli_requests"},
     {"cli"},
 ]
