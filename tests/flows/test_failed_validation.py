@@ -93,8 +93,8 @@ def test_when_a_partition_fails_then_the_finished_ones_are_still_validated(
         )
     summary = failure.value.summary
     assert summary is not None
-    assert summary["status"] == "failed"  # the partition's failure, not the checks'
-    failed_checks = {(c["table"], c["check"]) for c in summary["validation"] if not c["success"]}
+    assert summary.status == "failed"  # the partition's failure, not the checks'
+    failed_checks = {(c.table, c.check) for c in summary.validation if not c.success}
     # The leads' partition finished and left its emails: that is found, failure or not.
     assert ("leads", "no email, phone or full name left in depersonalized records") in (
         failed_checks

@@ -15,12 +15,14 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from pdpipe import json_files
 from pdpipe.execute import tables
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.report.documents.gather import Scope
 from pdpipe.report.documents.issue import INLINE_KEYS, expired, issue, sha256_of, verify
+from pdpipe.report.formats import INDEX, DocumentsIndex
 from pdpipe.retention.decide import AsOf
 from tests.cli import pdpipe
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, ledger_rows, populate, write_policy
@@ -221,14 +223,12 @@ def test_a_period_collects_every_run_in_it_and_old_documents_expire(
         "en",
     )
     assert made.returncode == 0, made.stdout + made.stderr
-    index = json.loads((tmp_path / "period" / "index.json").read_text(encoding="utf-8"))
+    index = json_files.read(tmp_path / "period" / INDEX, DocumentsIndex)
     by_run = issue(policy, Scope(run_id), tmp_path / "run")
-    assert index["records"] == by_run.records
+    assert index.records == by_run.records
     assert expired(policy, today + dt.timedelta(days=3 * 365 - 5)) == []
     later = expired(policy, today + dt.timedelta(days=3 * 366))
-    assert {document.name for document, _ in later} >= {
-        f"period/{d['file']}" for d in index["documents"]
-    }
+    assert {document.name for document, _ in later} >= {f"period/{d.file}" for d in index.documents}
     listed = pdpipe(
         "report",
         "acts",
