@@ -9,7 +9,7 @@ A scope's documents are written into one folder:
 
 Each document's SHA-256 becomes a row of the ledger (action `document`) in every store
 the documents speak of: the ledger's hash chain then makes the record of the document as
-tamper-evident as the record of the destruction, and `verify` finds a
+tamper-evident as the record of the destruction, and `verify` (verify.py) finds a
 document edited after it was issued. `expired` lists documents older than
 `acts.keep_for` (3 years).
 """
@@ -299,40 +299,6 @@ def recorded(policy: Policy) -> list[Recorded]:
                     Recorded(str(row[0]), str(row[1]), str(row[2]), sha, row[4], str(row[5])),
                 )
     return sorted(found.values(), key=lambda r: (r.issued_at, r.name))
-
-
-@dataclass(frozen=True)
-class Check:
-    file: Path
-    recorded_as: str | None  # the name it was issued under; None when its hash is unknown
-
-    @property
-    def ok(self) -> bool:
-        return self.recorded_as is not None
-
-
-def verify(policy: Policy, paths: list[Path]) -> list[Check]:
-    """Each file's SHA-256 looked up among the documents the ledgers recorded: an edited
-    file's hash is nowhere. Folders are read through their index.json's file list."""
-    known: dict[str, str] = {r.sha256: r.name for r in recorded(policy)}
-    checks = []
-    for path in _files(paths):
-        checks.append(Check(path, known.get(sha256_of(path))))
-    return checks
-
-
-def _files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        index = path / INDEX
-        if path.is_dir() and index.is_file():
-            listed = json_files.read(index, DocumentsIndex).documents
-            files += [path / entry.file for entry in listed]
-        elif path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.is_file() and p.name != INDEX)
-        else:
-            files.append(path)
-    return files
 
 
 def expired(policy: Policy, today: dt.date) -> list[tuple[Recorded, dt.date]]:
