@@ -30,10 +30,11 @@ _MAX_PROBLEMS = 3
 
 
 class Part(BaseModel):
-    """A piece of a format: exact types (no "3" for 3), unknown keys ignored (a later
-    pdpipe's additions), immutable once built."""
+    """A piece of a format: unknown keys ignored (a later pdpipe's additions), immutable
+    once built. Read from a file, types are exact (no "3" for 3); built by pdpipe, a
+    numpy count is a count (a run must not fail at its summary over an int64)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class Format(Part):
@@ -85,7 +86,7 @@ def read(path: Path, model: type[F]) -> F:
         found = _Envelope.model_validate_json(data).format
         if found != model.FORMAT:
             raise FormatError(path, _wrong_format(model.FORMAT, found))
-        return model.model_validate_json(data)
+        return model.model_validate_json(data, strict=True)
     except ValidationError as exc:
         raise FormatError(path, _problems(exc, model.FORMAT)) from None
 

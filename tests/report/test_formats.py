@@ -12,6 +12,7 @@ import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pdpipe import json_files
@@ -21,7 +22,7 @@ from pdpipe.job import run_job
 from pdpipe.policy import load_policy
 from pdpipe.report.anchors import read_anchors
 from pdpipe.report.dashboard.data import gather
-from pdpipe.report.formats import INDEX, SUMMARY, DocumentsIndex, RunSummary
+from pdpipe.report.formats import INDEX, SUMMARY, DocumentsIndex, RunSummary, TableOutcome
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan_format import PlanJson
 from tests.cli import run_main
@@ -224,3 +225,17 @@ def test_the_dashboard_notes_a_hostile_summary_and_shows_the_rest(ran: Ran) -> N
     assert run.notes == ["summary.json: not JSON (expected value at line 1 column 1): "
                          "expected pdpipe.run/1"]  # fmt: skip
     assert run.documents  # the documents' index is read all the same
+
+
+def test_pdpipe_builds_from_numpy_counts_but_reads_only_exact_types(tmp_path: Path) -> None:
+    built = TableOutcome(store="s", table="t", batches=np.int64(2), acted={"destroy": {}})
+    assert built.model_dump_json() == '{"store":"s","table":"t","batches":2,"acted":{"destroy":{}}}'
+    path = tmp_path / "plan.json"
+    path.write_text(
+        '{"format": "pdpipe.plan/1", "as_of": "2026-11-25", "as_of_instant": '
+        '"2026-11-25T18:59:59Z", "jurisdiction": "RU-152FZ", "timezone": "Asia/Almaty", '
+        '"totals": {"rows_total": "3", "due": 0, "overdue": 0}, "tables": []}',
+        encoding="utf-8",
+    )
+    with pytest.raises(FormatError, match=r"totals\.rows_total: Input should be a valid integer"):
+        json_files.read(path, PlanJson)
