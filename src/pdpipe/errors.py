@@ -20,10 +20,9 @@ count rows; they never quote a value read from a store.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from pdpipe.report.formats import RunSummary
+from pydantic import BaseModel
 
 
 class PdpipeError(Exception):
@@ -63,7 +62,7 @@ class RunFailed(PdpipeError):
     exit_code = 1
     # What the run did before it failed, when it got that far: its summary.json (counts,
     # failed partitions and checks), for `pdpipe run --json` to print all the same.
-    summary: RunSummary | None = None
+    summary: BaseModel | None = None  # a report.formats.RunSummary (errors import no layer)
     result: Any = None  # the RunResult itself, for a caller that publishes it
 
 
