@@ -125,6 +125,7 @@ def check(
 
     def work() -> None:
         policy = _secrets_checked(load_policy(policy_file))  # offline too, as ${VAR}s are
+        suites.configured_folder(policy)  # a file's own mistake: offline too
         if not offline:
             refuse_store_problems(policy)
             suites.verify(policy)
@@ -310,7 +311,8 @@ def _quiet_prefect_console() -> None:
 
 @app.command()
 def serve(policy_file: PolicyArg, dask: DaskOption = None) -> None:
-    """Serve the deployments (nightly retention, weekly integrity) with their schedules."""
+    """Serve the three deployments (nightly retention, weekly integrity, hourly requests
+    when the policy has `requests:`) with their schedules."""
     from pdpipe.policy import load_policy
 
     def work() -> None:

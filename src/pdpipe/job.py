@@ -30,7 +30,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -55,7 +55,7 @@ from pdpipe.execute.runner import (
 from pdpipe.policy.models import Policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.settings import output_dir, retry_delays
-from pdpipe.stores.engine import probe_stores
+from pdpipe.stores.owner import Stores, probe_stores
 
 if TYPE_CHECKING:
     from pdpipe.validate.checks import ValidationReport
@@ -128,7 +128,9 @@ class LocalSteps:
         if len(items) <= 1 or self.threads <= 1:
             return [one(item) for item in items]
         with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="pdpipe") as pool:
-            return list(pool.map(one, items))
+            # Each thread in a copy of this context: the job's store owner goes along.
+            futures = [pool.submit(copy_context().run, one, item) for item in items]
+            return [future.result() for future in futures]
 
 
 @dataclass(frozen=True)
@@ -197,8 +199,20 @@ def run_job(
     report: bool = True,
 ) -> RunResult:
     """The whole job. Returns what was done; raises RunFailed (with `summary`) when a
-    partition or a check failed, after everything that could be reported was."""
-    steps = steps or LocalSteps()
+    partition or a check failed, after everything that could be reported was. Its steps
+    share one engine per store (stores/owner.py), closed when the job ends."""
+    with Stores().use():
+        return _run_job(policy, options, steps or LocalSteps(), progress, validate, report)
+
+
+def _run_job(
+    policy: Policy,
+    options: RunOptions,
+    steps: Steps,
+    progress: Progress | None,
+    validate: bool,
+    report: bool,
+) -> RunResult:
     try:
         steps.run("connect", probe_stores, policy.stores, retry=True)
     except StoreUnavailable as exc:  # still down after the retries; nothing was written

@@ -114,6 +114,27 @@ def test_when_rebuilt_into_the_same_directory_then_the_stores_are_replaced(
     ]
 
 
+def test_when_rebuilt_then_earlier_runs_outputs_are_gone(tmp_path: Path) -> None:
+    """Their documents and anchors speak of a ledger that no longer exists: `report
+    verify` and `ledger verify --anchors` would call them tampered with."""
+    build_demo(tmp_path, subjects=100, seed=1, as_of=AS_OF)
+    old_run = tmp_path / "runs" / "2026-11-25-old" / "summary.json"
+    old_run.parent.mkdir(parents=True)
+    old_run.write_text("{}", encoding="utf-8")
+    build_demo(tmp_path, subjects=100, seed=1, as_of=AS_OF)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_when_runs_go_to_a_folder_outside_the_demo_then_a_rebuild_keeps_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "shared-runs"
+    monkeypatch.setenv("PDPIPE_OUTPUT_DIR", str(elsewhere))
+    (elsewhere / "other-policy-run").mkdir(parents=True)
+    build_demo(tmp_path / "demo", subjects=100, seed=1, as_of=AS_OF)
+    assert (elsewhere / "other-policy-run").is_dir()
+
+
 def test_when_people_come_in_several_chunks_then_emails_stay_unique(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,7 +15,10 @@ from tests.deploy import files
 
 
 def _without_urls(policy: Policy) -> dict[str, Any]:
+    """The policy less what only the sample sets: its stores' URLs and its suites' folder
+    (the repository's top-level expectations/, tests/deploy/test_expectations.py)."""
     dumped = policy.model_dump(mode="json")
+    dumped.pop("expectations")
     for store in dumped["stores"]:
         store.pop("url")
     return dumped

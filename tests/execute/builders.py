@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
+from pdpipe.stores import tables
 
 AS_OF_DAY = dt.date(2026, 11, 25)
 PSEUDONYM_KEY = "test-pseudonym-key-0123456789"

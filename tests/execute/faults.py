@@ -27,8 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.execute.batch import BATCH
+from pdpipe.stores import tables
 from tests.execute.builders import events, leads, memberships, notes, people
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ANALYZE", "ALTER", "TRUNCATE")

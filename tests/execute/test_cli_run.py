@@ -12,8 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from pdpipe import json_files
-from pdpipe.execute import tables
 from pdpipe.report.formats import DocumentsIndex, RunSummary
+from pdpipe.stores import tables
 from tests.execute.builders import PSEUDONYM_KEY, dump, leads, people, populate, write_policy
 
 

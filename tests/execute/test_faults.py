@@ -14,12 +14,13 @@ import pytest
 import sqlalchemy as sa
 
 from pdpipe.errors import StoreError
-from pdpipe.execute import lock, tables
+from pdpipe.execute import lock
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions, held_stores, prepare, process_partition
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, twin_store
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 from tests.execute.faults import Faults, InjectedFault, ledger_matches, snapshot

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from pdpipe.validate.checks import validate_policy
 from pdpipe.validate.suites import SNAPSHOT_CHECK
 from tests.execute.builders import (

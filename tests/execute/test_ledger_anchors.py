@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from pdpipe import json_files
 from pdpipe.cli import app
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_job
@@ -30,6 +30,7 @@ from pdpipe.policy import Policy, load_policy
 from pdpipe.report.anchors import read_anchors
 from pdpipe.report.formats import SUMMARY, RunSummary
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 
 LEDGER_KEY = "test-ledger-key-9876543210"

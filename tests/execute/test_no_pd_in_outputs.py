@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
+from pdpipe.stores import tables
 from tests.execute.builders import PSEUDONYM_KEY, dump, leads, people, populate, write_policy
 
 

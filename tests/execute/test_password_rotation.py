@@ -13,9 +13,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.execute.runner import policy_hash
 from pdpipe.policy import parse_policy
+from pdpipe.stores import tables
 from tests.execute.builders import AS_OF_DAY, POLICY, PSEUDONYM_KEY, populate, write_policy
 
 BATCH = 20

@@ -21,7 +21,6 @@ import sqlalchemy as sa
 
 from pdpipe import json_files
 from pdpipe.errors import PdpipeError
-from pdpipe.execute import tables
 from pdpipe.execute.batch import Interrupted
 from pdpipe.execute.runner import DOCUMENTED, RunOptions
 from pdpipe.job import run_job
@@ -29,6 +28,7 @@ from pdpipe.policy import load_policy
 from pdpipe.report.documents.backlog import owed
 from pdpipe.report.formats import SUMMARY, DocumentsIndex, RunSummary
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.conftest import twin_store
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 from tests.execute.faults import Faults, in_child, ledger_matches, snapshot

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute import tables
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.lock import StoreBusy, store_lock
 from pdpipe.execute.runner import RunOptions, RunResult
@@ -19,6 +18,7 @@ from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.policy.reasons import UnblockReason
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.execute.builders import (
     AS_OF_DAY,
     PSEUDONYM_KEY,

@@ -165,7 +165,7 @@ def test_when_bad_input_then_no_retry(tmp_path: Path) -> None:
 def test_when_integrity_runs_then_it_reports_and_fails_on_a_broken_ledger(tmp_path: Path) -> None:
     import sqlalchemy as sa
 
-    from pdpipe.execute import tables
+    from pdpipe.stores import tables
 
     url = f"sqlite:///{tmp_path}/store.db"
     populate(url)

@@ -89,7 +89,7 @@ STRUCTURE = [
         (("version: 1\n", "version: 1\npurpose: ads\n"),),
         "purpose",
         "unknown key 'purpose' (expected one of: version, operator, secrets, calendar, terms, "
-        "purposes, stores, requests, acts)",
+        "purposes, stores, requests, acts, expectations)",
         "purpose: ads",
     ),
     Bad(

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from pdpipe import json_files
 from pdpipe.demo import build_demo
-from pdpipe.execute import tables
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
@@ -23,6 +22,7 @@ from pdpipe.requests import register
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import build_plan
 from pdpipe.settings import output_dir
+from pdpipe.stores import tables
 from tests.cli import pdpipe
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 from tests.report.conftest import DEMO_DAY, TODAY, DemoDashboard

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from pdpipe.demo import build_demo
-from pdpipe.execute import tables
+from pdpipe.stores import tables
 from tests.cli import pdpipe
 
 DEMO_DAY = dt.date(2026, 11, 25)

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from pdpipe import json_files
-from pdpipe.execute import tables
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
@@ -25,6 +24,7 @@ from pdpipe.report.documents.issue import INLINE_KEYS, expired, issue, sha256_of
 from pdpipe.report.documents.verify import verify
 from pdpipe.report.formats import INDEX, DocumentsIndex
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.cli import pdpipe
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, ledger_rows, populate, write_policy
 

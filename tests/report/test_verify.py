@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
@@ -19,6 +18,7 @@ from pdpipe.report.documents.issue import issue
 from pdpipe.report.documents.verify import VerifyReport
 from pdpipe.report.formats import INDEX
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.cli import run_main
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 

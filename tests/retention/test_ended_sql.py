@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pdpipe.execute import tables
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy, parse_policy
@@ -36,7 +35,8 @@ from pdpipe.retention.ended_sql import (
     overdue_moments,
 )
 from pdpipe.retention.plan import build_plan
-from pdpipe.stores.reader import read_decision_frames
+from pdpipe.retention.reader import read_decision_frames
+from pdpipe.stores import tables
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, people, populate, write_policy
 
 ZONE = "Asia/Almaty"

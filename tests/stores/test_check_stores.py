@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pdpipe.errors import DatabaseMissing, is_transient
 from pdpipe.policy import load_policy
 from pdpipe.policy.models import StoreSpec
-from pdpipe.stores.engine import probe_stores
+from pdpipe.stores.owner import probe_stores
 from pdpipe.stores.schema_check import store_problems
 from tests.stores.builders import CANARY_EMAIL, CANARY_PHONE, populate, write_policy
 

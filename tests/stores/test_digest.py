@@ -8,7 +8,9 @@ from collections import Counter
 
 import sqlalchemy as sa
 
+from pdpipe.policy.models import StoreSpec
 from pdpipe.stores.digest import digest_parts
+from pdpipe.stores.engine import create_store_engine
 
 NOON = dt.datetime(2026, 1, 1, 12, 0)
 ROWS = [
@@ -33,7 +35,8 @@ def test_rows_that_differ_in_one_value_have_different_digests(store_url: str) ->
         sa.Column("seen_at", sa.DateTime),
     )
     names = [c.name for c in table.columns]
-    engine = sa.create_engine(store_url)
+    sa.create_engine(store_url).connect().close()  # an SQLite file: pdpipe opens no new one
+    engine = create_store_engine(StoreSpec.model_construct(name="s", url=store_url, tables=[]))
     try:
         with engine.begin() as connection:
             metadata.create_all(connection)

@@ -17,7 +17,7 @@ from pdpipe.policy import load_policy
 from pdpipe.retention import plan as plan_module
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import build_plan
-from pdpipe.stores.reader import DecisionReader, even_splits
+from pdpipe.retention.reader import DecisionReader, even_splits
 from tests.stores.builders import AS_OF_DAY, populate, write_policy
 
 AS_OF = AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty")

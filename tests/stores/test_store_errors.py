@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from pdpipe.errors import StoreError
 from pdpipe.policy.models import StoreSpec
-from pdpipe.stores.engine import opened_store
+from pdpipe.stores.owner import opened_store
 
 CANARY = "canary.dup@mail.ru"
 

@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from pdpipe.demo import build_demo
-from pdpipe.execute import tables
 from pdpipe.execute.runner import RunOptions, RunResult
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from pdpipe.validate import snapshot
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 

@@ -16,7 +16,7 @@ from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.validate import suites
 from pdpipe.validate.checks import validate_policy
-from tests.cli import pdpipe
+from tests.cli import pdpipe, run_main
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, dump, leads, populate, write_policy
 
 AS_OF = AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty")
@@ -129,3 +129,75 @@ def test_a_run_is_checked_with_exactly_the_reviewed_suites(
     assert [(c.table, c.check, c.unexpected) for c in after.failed] == [
         ("people", suites.SNAPSHOT_CHECK, 1)  # the checksum differs; the keys counted
     ]
+
+
+def _with_expectations(policy_path: Path, where: str) -> None:
+    """The policy with a top-level `expectations:` key."""
+    text = policy_path.read_text(encoding="utf-8")
+    policy_path.write_text(f"expectations: {where}\n{text}", encoding="utf-8")
+
+
+def test_a_policy_can_keep_its_suites_in_a_folder_of_its_choosing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "policies").mkdir()
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=20, leads_count=20)
+    policy_path = write_policy(tmp_path / "policies", url)
+    _with_expectations(policy_path, "../reviewed")
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+
+    code, _, _ = run_main(monkeypatch, capsys, "expectations", str(policy_path))
+    assert code == 0
+    folder = tmp_path / "reviewed"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "pdpipe-store-leads.json",
+        "pdpipe-store-people.json",
+    ]
+    assert not (tmp_path / "policies" / "expectations").exists()
+    assert run_main(monkeypatch, capsys, "check", str(policy_path))[0] == 0
+
+    # The drift check reads the named folder, not one beside the policy.
+    (folder / "pdpipe-store-people.json").write_text("{}\n", encoding="utf-8")
+    code, _, err = run_main(monkeypatch, capsys, "check", str(policy_path))
+    assert code == 2
+    assert "reviewed/pdpipe-store-people.json: differs" in " ".join(err.split())
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"), [(None, "does not exist"), ("file", "is not a folder")]
+)
+def test_when_the_named_folder_is_missing_then_check_and_run_refuse_the_policy(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    make: str | None,
+    problem: str,
+) -> None:
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=20, leads_count=20)
+    policy_path = write_policy(tmp_path, url)
+    _with_expectations(policy_path, "suites")
+    if make == "file":
+        (tmp_path / "suites").write_text("", encoding="utf-8")
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    before = dump(url, leads)
+
+    for command in (["check", "--offline"], ["run", "--as-of", AS_OF_DAY.isoformat()]):
+        code, out, err = run_main(monkeypatch, capsys, *command, str(policy_path))
+        said = " ".join((out + err).split())
+        assert code == 2, said
+        assert f"expectations: 'suites' ({tmp_path / 'suites'}) {problem}" in said
+        assert "pdpipe expectations POLICY" in said
+    assert dump(url, leads) == before  # the run changed nothing
+
+
+def test_an_empty_expectations_path_is_a_policy_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy_path = write_policy(tmp_path, f"sqlite:///{tmp_path}/store.db")
+    _with_expectations(policy_path, "''")
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    code, _, err = run_main(monkeypatch, capsys, "check", "--offline", str(policy_path))
+    assert code == 2
+    assert "expectations" in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pdpipe.demo.period import Period
 from pdpipe.demo.policy_file import PASSWORD_VARIABLE, policy_urls, write_policy
 from pdpipe.errors import BadInput, StoreError, StoreUnavailable
 from pdpipe.policy import load_policy
+from pdpipe.settings import output_dir
 from pdpipe.validate import suites
 
 CHUNK = 100_000
@@ -61,6 +63,8 @@ def build_demo(
 
     Without `url` the stores are SQLite files in `directory`, replaced if present; with it,
     the tables of both go into that one database, dropping earlier demo tables first.
+    Earlier runs' outputs in `directory` (its `runs/`) go too: their documents and anchors
+    belong to ledgers that no longer exist.
     `progress(stage, rows_done)` is called after every load: stage "subjects" counts people
     done out of `subjects`; stages "<store>.<table>" count rows loaded into that table.
     """
@@ -77,6 +81,7 @@ def build_demo(
     if url is None:
         for name in SQLITE_FILES.values():
             _remove_sqlite_file(directory / name)
+    _remove_old_runs(directory)
     engines = {u: sa.create_engine(u) for u in dict.fromkeys(store_urls.values())}
     try:
         counts = _fill(engines, store_urls, period, subjects, seed, report)
@@ -232,6 +237,14 @@ def _store_urls(directory: Path, url: str | None) -> dict[str, str]:
         parsed = parsed.set(database=str(Path(database).resolve()))
     text = parsed.render_as_string(hide_password=False)
     return dict.fromkeys(schema.STORES, text)
+
+
+def _remove_old_runs(directory: Path) -> None:
+    """The demo's own run outputs; a folder set by PDPIPE_OUTPUT_DIR outside the demo's
+    may hold other policies' runs and is left alone."""
+    runs = output_dir(directory / POLICY_FILE).resolve()
+    if runs.is_dir() and runs.is_relative_to(directory.resolve()) and runs != directory.resolve():
+        shutil.rmtree(runs)
 
 
 def _remove_sqlite_file(path: Path) -> None:

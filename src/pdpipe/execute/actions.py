@@ -14,11 +14,11 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.execute.bulk import drop_temp, insert_rows, temp_table
 from pdpipe.execute.context import ChildContext, PdColumn, TableContext
 from pdpipe.operators.base import REMOVE_KEY, OperatorContext
-from pdpipe.stores.reader import python_value
+from pdpipe.retention.reader import python_value
+from pdpipe.stores import tables
 
 
 def _matching(column: sa.Column[Any], keys: sa.Table) -> sa.ColumnElement[bool]:

@@ -21,11 +21,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
-from pdpipe.errors import DatabaseMissing, RunFailed, StoreError, is_transient
+from pdpipe.errors import RunFailed, StoreError, is_transient
 from pdpipe.policy.models import StoreSpec
-from pdpipe.stores.engine import describe_store_error
 
 if TYPE_CHECKING:
     from pdpipe.execute.runner import Partition
@@ -44,14 +41,15 @@ class Batch:
         part = f" (partition {self.partition.index})" if self.partition.index else ""
         return f"batch {self.number} of {self.store.name}.{self.partition.table}{part}"
 
-    def failed(self, exc: sa.exc.DBAPIError) -> StoreError | DatabaseMissing:
-        """The store's error, saying where it struck and that nothing of the batch stayed
-        (and, when the store was only away or busy, that the next run resumes)."""
-        error = describe_store_error(self.store, exc, during=self.label)
-        transient = is_transient(error)
-        then = "the batch was rolled back" + ("; run again to resume" if transient else "")
+    def failed(self, error: BaseException) -> BaseException:
+        """The store's error (which says where it struck: stores/engine.DOING), and that
+        nothing of the batch stayed (and, when the store was only away or busy, that the
+        next run resumes)."""
+        if not isinstance(error, StoreError):
+            return error  # DatabaseMissing: bad input, said as it is
+        then = "the batch was rolled back" + ("; run again to resume" if error.transient else "")
         said = type(error)(f"{error}; {then}")
-        said.statement = getattr(error, "statement", None)  # type: ignore[union-attr]
+        said.statement = error.statement
         return said
 
 

@@ -11,8 +11,6 @@ from pdpipe.operators.base import ColumnInfo, Operator, OperatorError
 from pdpipe.operators.columns import describe_column
 from pdpipe.operators.registry import build_operator
 from pdpipe.policy.models import (
-    Action,
-    ChildAction,
     ChildTable,
     ColumnRef,
     ColumnSpec,
@@ -61,18 +59,6 @@ class TableContext:
             c for child in self.children for column in child.columns for c in column.spec.data
         }
         return ",".join(sorted(found))
-
-
-def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
-    """The policy's columns whose operators a run may apply: on depersonalize, the table's
-    and its children's; on destroy, those of children depersonalized then. Known without
-    reading the store."""
-    depersonalizing = purpose.on_end is Action.DEPERSONALIZE
-    applied = list(spec.columns.values()) if depersonalizing else []
-    for child in spec.children:
-        if depersonalizing or child.on_destroy is ChildAction.DEPERSONALIZE:
-            applied += child.columns.values()
-    return applied
 
 
 def _pd_columns(table: sa.Table, specs: dict[str, ColumnSpec]) -> list[PdColumn]:

@@ -24,7 +24,8 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from pdpipe.execute import bulk, tables
+from pdpipe.execute import bulk
+from pdpipe.stores import tables
 
 GENESIS = "0" * 64
 

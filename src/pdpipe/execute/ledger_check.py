@@ -22,10 +22,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.policy.secrets import KeyPurpose, derive_key, secret_key
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores import tables
+from pdpipe.stores.owner import owned
 
 LEDGER_KEY = "ledger_key"
 # A run still running (or killed, or interrupted) has counts only once it is closed.
@@ -69,36 +70,30 @@ def verify_ledgers(
 def _verify(
     store: StoreSpec, key: bytes, names: set[str], anchors: list[Anchor]
 ) -> ledger.Verification | None:
-    engine = create_store_engine(store, read_only=True)
-    try:
-        with engine.connect() as connection:
-            inspector = sa.inspect(connection)
-            head = ledger.read_head(connection)
-            if not inspector.has_table(tables.ledger.name):
-                acted = _runs_that_acted(connection)
-                if head is None and not acted and not anchors:
-                    return None
-                return ledger.Verification(
-                    0,
-                    1,
-                    "the ledger table is missing, yet "
-                    + (
-                        f"its head says {head.seq:,} row(s) were written"
-                        if head
-                        else f"{len(acted)} run(s) recorded what they did"
-                        if acted
-                        else "runs anchored it outside the database"
-                    ),
-                )
-            verification = ledger.verify(connection)
-            findings = list(_head_findings(verification, head, key))
-            findings += _count_findings(connection, verification)
-            findings += [_anchor_finding(connection, a) for a in anchors]
-            return replace(verification, findings=tuple(f for f in findings if f), head=head)
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    finally:
-        engine.dispose()
+    with owned(read_only=True) as stores, stores.connect(store) as connection:
+        inspector = sa.inspect(connection)
+        head = ledger.read_head(connection)
+        if not inspector.has_table(tables.ledger.name):
+            acted = _runs_that_acted(connection)
+            if head is None and not acted and not anchors:
+                return None
+            return ledger.Verification(
+                0,
+                1,
+                "the ledger table is missing, yet "
+                + (
+                    f"its head says {head.seq:,} row(s) were written"
+                    if head
+                    else f"{len(acted)} run(s) recorded what they did"
+                    if acted
+                    else "runs anchored it outside the database"
+                ),
+            )
+        verification = ledger.verify(connection)
+        findings = list(_head_findings(verification, head, key))
+        findings += _count_findings(connection, verification)
+        findings += [_anchor_finding(connection, a) for a in anchors]
+        return replace(verification, findings=tuple(f for f in findings if f), head=head)
 
 
 def _head_findings(
@@ -195,14 +190,8 @@ def heads(policy: Policy, stores: Iterable[str] | None = None) -> dict[str, ledg
         if store.name not in wanted or store.url in seen:
             continue
         seen.add(store.url)
-        engine = create_store_engine(store, read_only=True)
-        try:
-            with engine.connect() as connection:
-                head = ledger.read_head(connection)
-        except sa.exc.DBAPIError as exc:
-            raise describe_store_error(store, exc) from None
-        finally:
-            engine.dispose()
+        with owned(read_only=True) as owner, owner.connect(store) as connection:
+            head = ledger.read_head(connection)
         if head is not None:
             found[store.name] = head
     return found

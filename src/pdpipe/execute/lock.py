@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from pdpipe.errors import RunFailed
-from pdpipe.execute import tables
+from pdpipe.errors import RunFailed, StoreError
+from pdpipe.stores import tables
 
 LOCK_NAME = "pdpipe-run"
 
@@ -156,7 +156,7 @@ def _release(holder: sa.Connection, statement: str, parameters: dict[str, object
     try:
         holder.execute(sa.text(statement), parameters)
         holder.commit()
-    except sa.exc.DBAPIError:
+    except (StoreError, sa.exc.DBAPIError):
         pass
 
 

@@ -29,10 +29,10 @@ from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.execute.ledger import ACTIONS
 from pdpipe.policy.models import Physical, Policy, StoreSpec
-from pdpipe.stores.engine import opened_store
+from pdpipe.stores import tables
+from pdpipe.stores.owner import opened_store
 
 log = logging.getLogger("pdpipe.execute")
 

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.errors import BadInput
-from pdpipe.execute import actions, ledger, tables
+from pdpipe.errors import BadInput, StoreError
+from pdpipe.execute import actions, ledger
 from pdpipe.execute.batch import BATCH, Batch, stop_requested
 from pdpipe.execute.context import TableContext, table_context
 from pdpipe.execute.ledger_check import ledger_key
@@ -44,13 +44,10 @@ from pdpipe.policy.reasons import EndReason
 from pdpipe.policy.secrets import needed_secrets, require_secret, resolve_secret
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan
-from pdpipe.stores.engine import (
-    create_store_engine,
-    describe_store_error,
-    opened_store,
-    probe_stores,
-)
-from pdpipe.stores.reader import DecisionReader, key_ranges, python_value
+from pdpipe.retention.reader import DecisionReader, key_ranges, python_value
+from pdpipe.stores import tables
+from pdpipe.stores.engine import DOING, as_store_error
+from pdpipe.stores.owner import opened_store, owned, probe_stores
 from pdpipe.stores.schema_check import refuse_store_problems
 from pdpipe.validate import snapshot, suites
 
@@ -219,27 +216,10 @@ def held_stores(policy: Policy, options: RunOptions) -> Iterator[None]:
         yield
         return
     with ExitStack() as held:
+        stores = held.enter_context(owned())
         for store in {s.url: s for s in policy.stores}.values():  # one lock per database
-            engine = create_store_engine(store)
-            held.callback(engine.dispose)
-            held.enter_context(_mapped(store, store_lock(engine, store.name, store.url)))
+            held.enter_context(store_lock(stores.engine(store), store.name, store.url))
         yield
-
-
-class _mapped:
-    """Enter a context, turning driver errors into StoreError naming the store."""
-
-    def __init__(self, store: StoreSpec, inner: Any) -> None:
-        self.store, self.inner = store, inner
-
-    def __enter__(self) -> Any:
-        try:
-            return self.inner.__enter__()
-        except sa.exc.DBAPIError as exc:
-            raise describe_store_error(self.store, exc) from None
-
-    def __exit__(self, *exc: Any) -> Any:
-        return self.inner.__exit__(*exc)
 
 
 # -- prepare ---------------------------------------------------------------------------
@@ -475,6 +455,7 @@ def process_partition(
             stop_requested(partition)
             batch = Batch(store, partition, batches + 1)
             connection.info[BATCH] = batch
+            doing = DOING.set(batch.label)  # named by the store's errors
             try:
                 with connection.begin():
                     frame = reader.chunk(connection, after, batch_size, partition.high)
@@ -506,10 +487,11 @@ def process_partition(
                         )
                     confirm_hold(connection, store.url, store.name)
                     _save_checkpoint(connection, run_id, partition, after, batches, False)
-            except sa.exc.DBAPIError as exc:
-                raise batch.failed(exc) from None
+            except (StoreError, sa.exc.DBAPIError) as error:
+                raise batch.failed(as_store_error(store, error)) from None
             finally:
                 connection.info.pop(BATCH, None)
+                DOING.reset(doing)
             outcome.batches += 1
             statistics.grew(connection, len(decisions))
             log.info(

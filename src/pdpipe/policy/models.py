@@ -443,6 +443,12 @@ class Policy(Strict):
     stores: list[StoreSpec] = Field(min_length=1)
     requests: RequestsSpec | None = None
     acts: ActsSpec = Field(default_factory=ActsSpec)
+    expectations: str | None = Field(
+        default=None,
+        min_length=1,
+        description="folder of the reviewed expectation suites, relative to the policy file "
+        "(default: expectations/ beside it); once set, it must exist",
+    )
     _file: Path | None = PrivateAttr(default=None)
 
     @property
@@ -472,3 +478,15 @@ class Policy(Strict):
 
     def purpose(self, purpose_id: str) -> Purpose:
         return next(p for p in self.purposes if p.id == purpose_id)
+
+
+def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
+    """The policy's columns whose operators a run may apply: on depersonalize, the table's
+    and its children's; on destroy, those of children depersonalized then. Known without
+    reading the store."""
+    depersonalizing = purpose.on_end is Action.DEPERSONALIZE
+    applied = list(spec.columns.values()) if depersonalizing else []
+    for child in spec.children:
+        if depersonalizing or child.on_destroy is ChildAction.DEPERSONALIZE:
+            applied += child.columns.values()
+    return applied

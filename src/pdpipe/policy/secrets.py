@@ -38,7 +38,7 @@ from pdpipe.errors import BadInput
 from pdpipe.operators.registry import OPERATORS
 from pdpipe.policy.errors import Loc, PolicyError, Problem, format_loc
 from pdpipe.policy.loading import located
-from pdpipe.policy.models import ColumnSpec, Policy
+from pdpipe.policy.models import ColumnSpec, Policy, applied_specs
 
 
 class KeyPurpose(StrEnum):
@@ -141,8 +141,6 @@ def _unset(reference: str) -> str:
 
 def _keyed_columns(policy: Policy) -> Iterator[tuple[Loc, str]]:
     """Where a run would apply an operator that needs the pseudonym key, in file order."""
-    from pdpipe.execute.context import applied_specs  # execute imports the policy, not back
-
     for s_index, store in enumerate(policy.stores):
         for t_index, spec in enumerate(store.tables):
             applied = applied_specs(policy.purpose(spec.purpose), spec)

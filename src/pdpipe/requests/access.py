@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from pdpipe.policy.models import ColumnRef, Policy, StoreSpec, TableSpec
 from pdpipe.requests import register
 from pdpipe.requests.match import Record, table_matches
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.owner import owned
 
 
 def reports_folder(policy: Policy) -> Path:
@@ -81,28 +81,22 @@ def gather(policy: Policy, address: str) -> tuple[list[dict[str, Any]], list[Rec
 def _store_sections(
     policy: Policy, store: StoreSpec, address: str, plus: bool, records: list[Record]
 ) -> list[dict[str, Any]]:
-    engine = create_store_engine(store, read_only=True)
     sections = []
-    try:
-        with engine.connect() as connection:
-            for spec in store.tables:
-                keys = table_matches(connection, spec, address, plus)
-                if not keys:
-                    continue
-                records.extend(Record(store.name, spec.name, str(k)) for k in keys)
-                sections.append(
-                    {
-                        "store": store.name,
-                        "information_system": policy.operator.information_system or store.name,
-                        "table": spec.name,
-                        **_about_purpose(policy, spec),
-                        "records": _values(connection, spec, keys),
-                    }
-                )
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    finally:
-        engine.dispose()
+    with owned(read_only=True) as stores, stores.connect(store) as connection:
+        for spec in store.tables:
+            keys = table_matches(connection, spec, address, plus)
+            if not keys:
+                continue
+            records.extend(Record(store.name, spec.name, str(k)) for k in keys)
+            sections.append(
+                {
+                    "store": store.name,
+                    "information_system": policy.operator.information_system or store.name,
+                    "table": spec.name,
+                    **_about_purpose(policy, spec),
+                    "records": _values(connection, spec, keys),
+                }
+            )
     return sections
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from pdpipe.policy.models import ColumnRef, Policy, StoreSpec, TableSpec
-from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.stores.reader import python_value
+from pdpipe.retention.reader import python_value
+from pdpipe.stores.owner import owned
 
 
 @dataclass(frozen=True, order=True)
@@ -75,15 +75,9 @@ def find_records(policy: Policy, address: str) -> list[Record]:
 
 
 def _store_matches(store: StoreSpec, address: str, plus: bool) -> list[Record]:
-    engine = create_store_engine(store, read_only=True)
-    try:
-        with engine.connect() as connection:
-            return [
-                Record(store.name, spec.name, str(key))
-                for spec in store.tables
-                for key in table_matches(connection, spec, address, plus)
-            ]
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    finally:
-        engine.dispose()
+    with owned(read_only=True) as stores, stores.connect(store) as connection:
+        return [
+            Record(store.name, spec.name, str(key))
+            for spec in store.tables
+            for key in table_matches(connection, spec, address, plus)
+        ]

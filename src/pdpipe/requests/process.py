@@ -27,7 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.execute.context import table_context
 from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.runner import RunOptions, TableOutcome, act, held_stores, pseudonym_secret
@@ -38,7 +38,8 @@ from pdpipe.requests.classify import RequestType
 from pdpipe.requests.identity import Keys, normalize_address
 from pdpipe.requests.intake import keys_for, upgrade_register
 from pdpipe.requests.match import Record, find_records, table_matches
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores import tables
+from pdpipe.stores.owner import Stores, owned
 
 T = TypeVar("T")
 
@@ -69,7 +70,13 @@ def address_of(policy: Policy, keys: Keys, request: register.Request) -> str:
 
 
 def process_open(policy: Policy) -> ProcessReport:
-    """Act on every open, classified request; close those that are done."""
+    """Act on every open, classified request; close those that are done. One engine per
+    store for the whole pass (stores/owner.py)."""
+    with Stores().use():
+        return _process_open(policy)
+
+
+def _process_open(policy: Policy) -> ProcessReport:
     keys = keys_for(policy)
     report = ProcessReport()
     with register.opened(policy) as engine:
@@ -211,15 +218,9 @@ def _apply_in_store(
 
 
 def _in_store(store: StoreSpec, work: Callable[[sa.Connection], T]) -> T:
-    engine = create_store_engine(store)
-    try:
-        with engine.begin() as connection:
-            tables.ensure_tables(connection)
-            return work(connection)
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    finally:
-        engine.dispose()
+    with owned() as stores, stores.begin(store) as connection:
+        tables.ensure_tables(connection)
+        return work(connection)
 
 
 def _await_approval(policy: Policy, request: register.Request, address: str) -> None:

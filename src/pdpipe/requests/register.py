@@ -30,7 +30,8 @@ import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
 from pdpipe.policy.models import Policy, StoreSpec
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.engine import as_store_error
+from pdpipe.stores.owner import owned
 
 metadata = sa.MetaData()
 
@@ -125,17 +126,16 @@ def opened(policy: Policy, *, create: bool = True) -> Iterator[sa.Engine]:
     """An engine on the register's store, the table created (or upgraded) where needed;
     for many short transactions (one per message)."""
     store = register_store(policy)
-    engine = create_store_engine(store)
-    try:
-        if create:
-            with engine.begin() as connection:
-                metadata.create_all(connection, checkfirst=True)
-            upgrade(engine)
-        yield engine
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    finally:
-        engine.dispose()
+    with owned() as stores:
+        engine = stores.engine(store)
+        try:
+            if create:
+                with engine.begin() as connection:
+                    metadata.create_all(connection, checkfirst=True)
+                upgrade(engine)
+            yield engine
+        except sa.exc.DBAPIError as exc:  # what got past the engine's hook
+            raise as_store_error(store, exc) from None
 
 
 _ADDED = ("message_id_key", "content_digest", "review")

@@ -24,13 +24,13 @@ from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.functions import Function
 
-from pdpipe.execute import tables
 from pdpipe.policy.conditions import compile_condition
 from pdpipe.policy.durations import IsoDuration
 from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.calendar import deadlines
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from pdpipe.stores.engine import reflect
 from pdpipe.stores.instants import column_zones, instant_columns
 from pdpipe.stores.keys import same_key

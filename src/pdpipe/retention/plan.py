@@ -1,6 +1,6 @@
 """The dry run: per store and table, how many records are due, why, and by when.
 
-``build_plan`` reads stores chunk by chunk (``stores.reader``), decides each chunk
+``build_plan`` reads stores chunk by chunk (``retention.reader``), decides each chunk
 (``decide``) and keeps only counts and dates, so memory does not grow with the table.
 It opens SQLite files read-only and issues only SELECTs: a plan writes nothing.
 """
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, TypeVar
@@ -19,19 +18,19 @@ from typing import Any, TypeVar
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide
 from pdpipe.retention.plan_format import PLAN_FORMAT, PlanJson, ReasonJson, TableJson, Totals
-from pdpipe.stores.engine import create_store_engine, describe_store_error
-from pdpipe.stores.reader import (
+from pdpipe.retention.reader import (
     DEFAULT_CHUNK,
     DecisionReader,
     count_rows,
     even_splits,
     python_value,
 )
+from pdpipe.stores import tables
+from pdpipe.stores.owner import Stores, owned
 
 Job = TypeVar("Job")
 Done = TypeVar("Done")
@@ -214,13 +213,26 @@ def build_plan(
     progress: Progress | None = None,
     observe: Observer | None = None,
     children: bool = False,
+    stores: Stores | None = None,
 ) -> Plan:
     """Every processed table's plan, the tables (large ones in key ranges) read at once;
     one after another when a store is SQLite, whose in-memory databases exist per
     connection. With `children`, also how many rows of each child table the due
     records' actions would delete or change (for a run's --max-fraction guard)."""
-    engines = {store.name: create_store_engine(store, read_only=True) for store in policy.stores}
-    local = any(engine.dialect.name == "sqlite" for engine in engines.values())
+    with owned(stores, read_only=True) as owner:
+        return _build_plan(policy, as_of, chunk_size, progress, observe, children, owner)
+
+
+def _build_plan(
+    policy: Policy,
+    as_of: AsOf,
+    chunk_size: int,
+    progress: Progress | None,
+    observe: Observer | None,
+    children: bool,
+    stores: Stores,
+) -> Plan:
+    local = any(stores.backend(store) == "sqlite" for store in policy.stores)
     lock = threading.Lock()
     read: dict[str, int] = {}
 
@@ -237,7 +249,7 @@ def build_plan(
 
     def survey(job: tuple[StoreSpec, TableSpec]) -> tuple[TablePlan, list[_Slice]]:
         store, spec = job
-        with _described(store), engines[store.name].connect() as connection:
+        with stores.connect(store) as connection:
             plan = _plan_counts(connection, policy, store, spec)
             if children:
                 plan.children = {
@@ -257,7 +269,7 @@ def build_plan(
         ]
 
     def plan_slice(piece: _Slice) -> tuple[dict[str, ReasonCount], dict[str, int]]:
-        with _described(piece.store), engines[piece.store.name].connect() as connection:
+        with stores.connect(piece.store) as connection:
             return _plan_slice(
                 connection,
                 policy,
@@ -269,13 +281,9 @@ def build_plan(
             )
 
     jobs = [(store, spec) for store in policy.stores for spec in store.tables]
-    try:
-        surveyed = _each(survey, jobs, threads=not local)
-        pieces = [piece for _, slices in surveyed for piece in slices]
-        counted = _each(plan_slice, pieces, threads=not local)
-    finally:
-        for engine in engines.values():
-            engine.dispose()
+    surveyed = _each(survey, jobs, threads=not local)
+    pieces = [piece for _, slices in surveyed for piece in slices]
+    counted = _each(plan_slice, pieces, threads=not local)
     plans = {(plan.store, plan.table): plan for plan, _ in surveyed}
     for piece, (reasons, touched) in zip(pieces, counted, strict=True):  # in key order
         plans[piece.store.name, piece.spec.name].merge(reasons, touched)
@@ -296,15 +304,6 @@ def _each(work: Callable[[Job], Done], jobs: list[Job], *, threads: bool) -> lis
         return [work(job) for job in jobs]
     with ThreadPoolExecutor(max_workers=min(PLAN_THREADS, len(jobs))) as pool:
         return list(pool.map(work, jobs))
-
-
-@contextmanager
-def _described(store: StoreSpec) -> Iterator[None]:
-    """A database error as a StoreError naming the store, never quoting its data."""
-    try:
-        yield
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
 
 
 def _plan_slice(

@@ -35,12 +35,19 @@ def _sqlite_hex32(text: str | None) -> int | None:
     return None if text is None else int(text, 16)
 
 
-@sa.event.listens_for(sa.engine.Engine, "connect")
-def _register_digest(dbapi_connection: Any, _record: Any) -> None:
-    # Every engine, Great Expectations' own included: its checks call the function too.
+def register_functions(dbapi_connection: Any, _record: Any = None) -> None:
+    """Give an SQLite connection the digest functions (a `connect` listener of pdpipe's
+    engines: stores/engine.py)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function(SQLITE_DIGEST, -1, _sqlite_digest, deterministic=True)
         dbapi_connection.create_function(SQLITE_HEX32, 1, _sqlite_hex32, deterministic=True)
+
+
+def install_for_every_engine() -> None:
+    """Great Expectations creates its own engines from a URL, and its checks call the
+    functions too: before validation, every engine's SQLite connections get them."""
+    if not sa.event.contains(sa.engine.Engine, "connect", register_functions):
+        sa.event.listen(sa.engine.Engine, "connect", register_functions)
 
 
 def digest_parts(table: sa.Table, dialect: sa.Dialect) -> list[sa.ColumnElement[int]]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,59 +18,31 @@ from sqlalchemy.engine import make_url
 
 from pdpipe.errors import DatabaseMissing, StoreContention, StoreError, StoreUnavailable
 from pdpipe.policy.models import Physical, StoreSpec
+from pdpipe.stores.digest import register_functions
+from pdpipe.stores.failures import Failure, failure_of, is_lock_timeout
 
-# Deadlocks and lock timeouts (PostgreSQL 40P01/55P03, MySQL 1213/1205) pass on retry.
-_CONTENTION = re.compile(
-    r"deadlock detected|deadlock found|lock wait timeout|could not obtain lock|"
-    r"lock timeout|database is locked|serialization failure|could not serialize",
-    re.IGNORECASE,
+# What to change, for the failures a user can act on.
+_COLLATION_HINT = (
+    "pdpipe compares keys in utf8mb4_bin (MariaDB): a key column in a character set "
+    "other than utf8mb4 or latin1/utf8mb3 may need converting (docs/databases.md)"
+)
+_STATISTICS_HINT = (
+    "grant the store's user the pg_read_all_stats role (GRANT pg_read_all_stats TO user)"
+)
+_GRANT_HINT = (
+    "grant the store's user SELECT, INSERT, UPDATE and DELETE on the policy's tables, and "
+    "CREATE where pdpipe keeps its own (docs/databases.md)"
+)
+_FILE_HINT = "the user running pdpipe must be able to write the store's file and its folder"
+_LOCK_HINT = (
+    "another session held locks on the table too long: run again when it is done, or "
+    "raise lock_timeout (PostgreSQL) / innodb_lock_wait_timeout (MariaDB)"
 )
 
-_UNREACHABLE = re.compile(
-    r"connection refused|could not connect|can't connect|unable to open database|"
-    r"connection reset|server closed the connection|timeout expired|name or service not known|"
-    r"no such host|lost connection|is the server running",
-    re.IGNORECASE,
-)
-# What to change, for the classes of failure a user can act on.
-_HINTS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(r"illegal mix of collations|collation .* is not valid", re.IGNORECASE),
-        "pdpipe compares keys in utf8mb4_bin (MariaDB): a key column in a character set "
-        "other than utf8mb4 or latin1/utf8mb3 may need converting (docs/databases.md)",
-    ),
-    (
-        re.compile(r"pg_read_all_stats|pg_stat_", re.IGNORECASE),
-        "grant the store's user the pg_read_all_stats role (GRANT pg_read_all_stats TO user)",
-    ),
-    (
-        re.compile(
-            r"permission denied|command denied|access denied|insufficient privilege",
-            re.IGNORECASE,
-        ),
-        "grant the store's user SELECT, INSERT, UPDATE and DELETE on the policy's tables, and "
-        "CREATE where pdpipe keeps its own (docs/databases.md)",
-    ),
-    (
-        re.compile(r"lock wait timeout|lock timeout|could not obtain lock", re.IGNORECASE),
-        "another session held locks on the table too long: run again when it is done, or "
-        "raise lock_timeout (PostgreSQL) / innodb_lock_wait_timeout (MariaDB)",
-    ),
-]
-
-# A connection that was there and is gone: ended by the server (an administrator's KILL,
-# pg_terminate_backend, a restart) or closed under the run.
-_LOST = re.compile(
-    r"terminating connection|connection was killed|connection is closed|"
-    r"closed database|server has gone away|consuming input failed|connection already closed|"
-    r"the connection is lost|ssl connection has been closed",
-    re.IGNORECASE,
-)
-
-# The server answers, and the database is not there: PostgreSQL at connection (no SQLSTATE
-# reaches psycopg then), MariaDB/MySQL error 1049.
-_NO_DATABASE = re.compile(r'database "[^"]*" does not exist|unknown database', re.IGNORECASE)
-_MYSQL_UNKNOWN_DATABASE = 1049
+# What pdpipe is doing on this thread's connections ("batch 3 of crm.contacts"): an
+# error there says so. A context variable, not the connection's `info`: a connection the
+# server dropped can no longer be asked anything.
+DOING: ContextVar[str | None] = ContextVar("pdpipe_doing", default=None)
 
 
 def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engine:
@@ -95,8 +67,10 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
         kwargs["connect_args"] = {"connect_timeout": 10}
     url = session_url(store)
     engine = sa.create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _mapped(store))
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", register_functions)
         if store.destruction.physical is not Physical.NONE:
             # Deleted content is overwritten with zeros as it is deleted (some builds
             # have it on by default; pdpipe does not rely on the build).
@@ -181,12 +155,12 @@ def describe_store_error(
     exc: BaseException,
     *,
     during: str | None = None,
-    then: str | None = None,
+    connecting: bool = False,
 ) -> StoreError | DatabaseMissing:
     """A StoreError naming the store, the cause's class and, when given, the step it struck
-    (`during`) and what that means for the user (`then`); never a password or a value
-    from the data. A database that does not exist is bad input (exit 2) for every
-    command."""
+    (`during`); never a password or a value from the data. Its kind (unreachable,
+    contention, missing database) comes from the server's codes (stores/failures.py). A
+    database that does not exist is bad input (exit 2) for every command."""
     original = getattr(exc, "orig", None) or exc
     raw = str(original).strip().splitlines()[0] if str(original).strip() else ""
     password = make_url(store.url).password
@@ -194,73 +168,87 @@ def describe_store_error(
         raw = raw.replace(str(password), "***")
     first_line = _without_values(re.sub(r"\[SQL:.*", "", raw))[:200]
     where = f"store '{store.name}' ({store.safe_url})"
-    args = getattr(original, "args", ())
-    if _NO_DATABASE.search(raw) or (args and args[0] == _MYSQL_UNKNOWN_DATABASE):
+    disconnect = bool(getattr(exc, "connection_invalidated", False))
+    failure = failure_of(original, disconnect=disconnect, connecting=connecting)
+    if failure is Failure.MISSING_DATABASE:
         database = make_url(store.url).database
         return DatabaseMissing(
             f"{where}: the database '{database}' does not exist on the server: create it, or "
             "fix the store's URL"
         )
-    # SQLAlchemy's dialects know their drivers' disconnect errors (connection_invalidated);
-    # the text is only a fallback, read before values are scrubbed from it.
-    lost = bool(getattr(exc, "connection_invalidated", False)) or (
-        isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.ProgrammingError)
-        and bool(_UNREACHABLE.search(raw) or _LOST.search(raw))
-    )
-    hint = next((f"; {advice}" for pattern, advice in _HINTS if pattern.search(raw)), "")
-    after = f"; {then}" if then else ""
+    hint = _hint(store, failure, original, raw)
     statement = getattr(exc, "statement", None)
     verb = f" ({statement.split(None, 1)[0].upper()})" if statement and statement.strip() else ""
+    kind = StoreContention if failure is Failure.CONTENTION else StoreError
     error: StoreError
-    if during is not None:
-        if lost:
-            error = StoreUnavailable(
-                f"{where}: connection lost during {during} ({first_line}){after}"
-            )
-        else:
-            kind = StoreContention if _CONTENTION.search(raw) else StoreError
-            error = kind(
-                f"{where} failed during {during}{verb}: {type(original).__name__}: "
-                f"{first_line}{hint}{after}"
-            )
-    elif lost:
-        error = StoreUnavailable(f"{where} is unreachable: {first_line}{after}")
+    if failure is Failure.UNREACHABLE and during is not None:
+        error = StoreUnavailable(f"{where}: connection lost during {during} ({first_line})")
+    elif failure is Failure.UNREACHABLE:
+        error = StoreUnavailable(f"{where} is unreachable: {first_line}")
+    elif during is not None:
+        error = kind(
+            f"{where} failed during {during}{verb}: {type(original).__name__}: {first_line}{hint}"
+        )
     else:
-        kind = StoreContention if _CONTENTION.search(raw) else StoreError
-        error = kind(f"{where} failed{verb}: {type(original).__name__}: {first_line}{hint}{after}")
+        error = kind(f"{where} failed{verb}: {type(original).__name__}: {first_line}{hint}")
     # The statement's text, without its values (engines hide parameters): for
     # PDPIPE_DEBUG=1, never for a message.
     error.statement = statement
     return error
 
 
-@contextmanager
-def store_connection(store: StoreSpec, engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A connection whose failures surface as StoreError/StoreUnavailable."""
-    try:
-        with engine.connect() as connection:
-            yield connection
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
+def _hint(store: StoreSpec, failure: Failure, original: BaseException, raw: str) -> str:
+    if failure is Failure.COLLATION:
+        return f"; {_COLLATION_HINT}"
+    if failure is Failure.PRIVILEGE:
+        if make_url(store.url).get_backend_name() == "sqlite":
+            return f"; {_FILE_HINT}"
+        # The statistics views are the one object a user must be granted a role for.
+        return f"; {_STATISTICS_HINT if 'pg_stat' in raw else _GRANT_HINT}"
+    if failure is Failure.CONTENTION and is_lock_timeout(original):
+        return f"; {_LOCK_HINT}"
+    return ""
 
 
-@contextmanager
-def opened_store(store: StoreSpec, *, read_only: bool = False) -> Iterator[sa.Connection]:
-    """A connection on its own engine, disposed after; failures as StoreError."""
-    engine = create_store_engine(store, read_only=read_only)
-    try:
-        with store_connection(store, engine) as connection:
-            yield connection
-    finally:
-        engine.dispose()
+def as_store_error(store: StoreSpec, exc: BaseException) -> BaseException:
+    """`exc` as pdpipe's error: a StoreError stays as it is; a database error the
+    `handle_error` hook did not see becomes one (see _mapped); anything else stays."""
+    if isinstance(exc, sa.exc.DBAPIError):
+        return describe_store_error(store, exc, during=DOING.get())
+    return exc
 
 
-def probe_stores(stores: list[StoreSpec]) -> None:
-    """Connect to each store once: raises StoreUnavailable (transient) for one that is down."""
-    for store in stores:
-        engine = create_store_engine(store, read_only=True)
-        try:
-            with store_connection(store, engine) as connection:
-                connection.execute(sa.text("SELECT 1"))
-        finally:
-            engine.dispose()
+def _expected_by_sqlalchemy(context: sa.engine.ExceptionContext) -> bool:
+    """SQLAlchemy's own probes that expect an error and catch it (MariaDB's has_table
+    runs DESCRIBE and reads error 1146 as "no such table"): they say so with
+    skip_user_error_events, which SQLAlchemy honours for a connection's options only,
+    not for a statement's."""
+    execution = context.execution_context
+    options = execution.execution_options if execution is not None else {}
+    return bool(options.get("skip_user_error_events"))
+
+
+def _mapped(store: StoreSpec) -> Callable[[sa.engine.ExceptionContext], BaseException | None]:
+    """The engine's `handle_error` hook: a database error of the store's engine becomes
+    pdpipe's where it is raised; callers catch StoreError, never a driver's class.
+
+    SQLAlchemy skips the hook on a connection it reflected a MariaDB table on (its MySQL
+    dialect sets skip_user_error_events on the whole connection for its DESCRIBE, and it
+    stays): the owner's connections (stores/owner.py) and a batch map what gets past it,
+    with the same function (as_store_error)."""
+
+    def mapped(context: sa.engine.ExceptionContext) -> BaseException | None:
+        error = context.sqlalchemy_exception
+        if (
+            context.is_pre_ping
+            or not isinstance(error, sa.exc.DBAPIError)
+            or _expected_by_sqlalchemy(context)
+        ):
+            # The pool's ping of a stale connection: the pool replaces it itself. Or
+            # not the database's error (a bug, an interrupt): raised as it is.
+            return None
+        return describe_store_error(
+            store, error, during=DOING.get(), connecting=context.connection is None
+        )
+
+    return mapped

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pdpipe.errors import StoreError
+from pdpipe.errors import DatabaseMissing, StoreError
 from pdpipe.operators.base import ColumnInfo, OperatorContext, OperatorError
 from pdpipe.operators.columns import describe_column
 from pdpipe.operators.registry import build_operator
@@ -27,7 +27,7 @@ from pdpipe.policy.models import (
     StoreSpec,
     TableSpec,
 )
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.owner import owned
 
 
 def _can_hold_json(kind: sa.types.TypeEngine[object]) -> bool:
@@ -74,21 +74,15 @@ def refuse_store_problems(policy: Policy) -> None:
 
 def _check_store(loc: Loc, store: StoreSpec) -> list[Problem]:
     try:
-        engine = create_store_engine(store, read_only=True)
-    except StoreError as exc:
-        return [Problem(loc, str(exc))]
-    try:
-        with engine.connect() as connection:
+        with owned(read_only=True) as stores, stores.connect(store) as connection:
             inspector = sa.inspect(connection)
             catalog = _Catalog(inspector, set(inspector.get_table_names()))
             problems: list[Problem] = []
             for t_index, table in enumerate(store.tables):
                 problems += _check_table((*loc, "tables", t_index), table, catalog, connection)
             return problems
-    except sa.exc.DBAPIError as exc:
-        return [Problem(loc, str(describe_store_error(store, exc)))]
-    finally:
-        engine.dispose()
+    except (StoreError, DatabaseMissing) as exc:
+        return [Problem(loc, str(exc))]
 
 
 def _check_table(
@@ -316,17 +310,11 @@ def timestamp_warnings(policy: Policy) -> list[Problem]:
         if store.timestamps is not None:
             continue
         try:
-            engine = create_store_engine(store, read_only=True)
-        except StoreError:
-            continue  # reported by store_problems
-        try:
-            with engine.connect() as connection:
+            with owned(read_only=True) as stores, stores.connect(store) as connection:
                 for t_index, spec in enumerate(store.tables):
                     found += _unzoned((s_index, t_index), spec, connection)
-        except sa.exc.DBAPIError:
-            continue
-        finally:
-            engine.dispose()
+        except (StoreError, DatabaseMissing):
+            continue  # reported by store_problems
     return found
 
 

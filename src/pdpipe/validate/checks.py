@@ -20,10 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput, ValidationFailed
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.retention.decide import AsOf
-from pdpipe.stores.engine import create_store_engine, describe_store_error, session_url
+from pdpipe.stores import tables
+from pdpipe.stores.digest import install_for_every_engine
+from pdpipe.stores.engine import session_url
+from pdpipe.stores.owner import owned
 from pdpipe.validate import snapshot, suites
 
 # Counts only: no partial_unexpected_list, no values (checked per expectation type in
@@ -77,6 +79,8 @@ def validate_policy(
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    install_for_every_engine()  # GX's own engines run the snapshot check's digests
+
     folder = folder.resolve()  # GX's Data Docs site takes absolute folders only
     folder.mkdir(parents=True, exist_ok=True)
     # Ephemeral: a file context would write each store's URL, password included, into
@@ -113,30 +117,24 @@ def _suites_for(
     run_id: str | None,
     expect_snapshot: bool,
 ) -> list[Any]:
-    engine = create_store_engine(store, read_only=True)
-    try:
-        with engine.connect() as connection:
-            if not sa.inspect(connection).has_table(tables.state.name):
-                raise BadInput(
-                    f"store '{store.name}': pdpipe has not processed it yet (no "
-                    f"{tables.state.name} table); validation checks what a run left"
-                )
-            specs = {spec.name: spec for spec in store.tables}
-            built = []
-            for template in templates:
-                spec = specs[template.table]
-                values = suites.values(connection, policy, spec, as_of, run_id)
-                skip: frozenset[str] = frozenset()
-                if run_id is None or not (
-                    expect_snapshot or snapshot.exists(connection, run_id, spec.name)
-                ):
-                    skip = frozenset({suites.SNAPSHOT_CHECK})
-                built.append(template.to_gx(values, skip))
-            return built
-    except sa.exc.DBAPIError as exc:
-        raise describe_store_error(store, exc) from None
-    finally:
-        engine.dispose()
+    with owned(read_only=True) as stores, stores.connect(store) as connection:
+        if not sa.inspect(connection).has_table(tables.state.name):
+            raise BadInput(
+                f"store '{store.name}': pdpipe has not processed it yet (no "
+                f"{tables.state.name} table); validation checks what a run left"
+            )
+        specs = {spec.name: spec for spec in store.tables}
+        built = []
+        for template in templates:
+            spec = specs[template.table]
+            values = suites.values(connection, policy, spec, as_of, run_id)
+            skip: frozenset[str] = frozenset()
+            if run_id is None or not (
+                expect_snapshot or snapshot.exists(connection, run_id, spec.name)
+            ):
+                skip = frozenset({suites.SNAPSHOT_CHECK})
+            built.append(template.to_gx(values, skip))
+        return built
 
 
 def _validate_store(

@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.operators._values import fitted
 from pdpipe.operators.base import OperatorContext
 from pdpipe.operators.columns import describe_column
@@ -21,6 +20,7 @@ from pdpipe.operators.registry import build_operator
 from pdpipe.policy.models import ColumnRef, ColumnSpec, OperatorSpec, Policy, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
+from pdpipe.stores import tables
 from pdpipe.stores.keys import store_key_of
 from pdpipe.validate import guarantees
 

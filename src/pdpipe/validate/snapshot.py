@@ -23,12 +23,13 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.retention.reader import without
+from pdpipe.stores import tables
 from pdpipe.stores.digest import digest_parts
-from pdpipe.stores.engine import create_store_engine, describe_store_error, reflect
+from pdpipe.stores.engine import reflect
 from pdpipe.stores.keys import same_key
-from pdpipe.stores.reader import without
+from pdpipe.stores.owner import owned
 
 DIGEST_COLUMNS = ("row_digest0", "row_digest1")
 _SUMS = ("sum0", "sum1")
@@ -55,35 +56,29 @@ def take(policy: Policy, run_id: str) -> None:
     """Count and checksum every processed table into the store's `pdpipe_checksums`."""
     sums = tables.checksums
     for store in policy.stores:
-        engine = create_store_engine(store)
-        try:
-            with engine.begin() as connection:
-                tables.ensure_tables(connection)
-                # This store's tables only: stores may share a database.
-                names = [spec.name for spec in store.tables]
+        with owned() as stores, stores.begin(store) as connection:
+            tables.ensure_tables(connection)
+            # This store's tables only: stores may share a database.
+            names = [spec.name for spec in store.tables]
+            connection.execute(
+                sums.delete().where((sums.c.run_id == run_id) & sums.c.table_name.in_(names))
+            )
+            for spec in store.tables:
+                table = reflect(connection, spec.name, sa.MetaData())
+                totals = sa.select(
+                    sa.literal(run_id, tables.RUN_ID),
+                    sa.literal(spec.name, tables.NAME),
+                    sa.literal(tables.BEFORE_RUN, sums.c.kind.type),
+                    sa.literal(0),
+                    sa.literal(0),
+                    *_totals(table, connection.dialect),
+                ).select_from(table)
                 connection.execute(
-                    sums.delete().where((sums.c.run_id == run_id) & sums.c.table_name.in_(names))
-                )
-                for spec in store.tables:
-                    table = reflect(connection, spec.name, sa.MetaData())
-                    totals = sa.select(
-                        sa.literal(run_id, tables.RUN_ID),
-                        sa.literal(spec.name, tables.NAME),
-                        sa.literal(tables.BEFORE_RUN, sums.c.kind.type),
-                        sa.literal(0),
-                        sa.literal(0),
-                        *_totals(table, connection.dialect),
-                    ).select_from(table)
-                    connection.execute(
-                        sums.insert().from_select(
-                            ["run_id", "table_name", "kind", "part", "batch", "row_count", *_SUMS],
-                            totals,
-                        )
+                    sums.insert().from_select(
+                        ["run_id", "table_name", "kind", "part", "batch", "row_count", *_SUMS],
+                        totals,
                     )
-        except sa.exc.DBAPIError as exc:
-            raise describe_store_error(store, exc) from None
-        finally:
-            engine.dispose()
+                )
 
 
 def record_acted(
@@ -169,13 +164,7 @@ def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> s
 def drop(policy: Policy, run_id: str) -> None:
     """Delete the run's checksums: they served their one check."""
     for store in policy.stores:
-        engine = create_store_engine(store)
-        try:
-            with engine.begin() as connection:
-                if sa.inspect(connection).has_table(tables.checksums.name):
-                    sums = tables.checksums
-                    connection.execute(sums.delete().where(sums.c.run_id == run_id))
-        except sa.exc.DBAPIError as exc:
-            raise describe_store_error(store, exc) from None
-        finally:
-            engine.dispose()
+        with owned() as stores, stores.begin(store) as connection:
+            if sa.inspect(connection).has_table(tables.checksums.name):
+                sums = tables.checksums
+                connection.execute(sums.delete().where(sums.c.run_id == run_id))

@@ -39,7 +39,7 @@ from pdpipe.errors import BadInput
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, moment_names, overdue_moments
-from pdpipe.stores.engine import create_store_engine, describe_store_error
+from pdpipe.stores.owner import owned
 from pdpipe.validate import guarantees, queries, snapshot
 
 FOLDER = "expectations"
@@ -249,8 +249,31 @@ def values(
 
 
 def folder_for(policy: Policy) -> Path | None:
-    """`expectations/` beside the policy file."""
+    """The policy's `expectations:` folder (relative to the policy file), else
+    `expectations/` beside the policy file."""
+    if policy.expectations is not None:
+        base = Path() if policy.file is None else policy.file.parent
+        return base / policy.expectations
     return None if policy.file is None else policy.file.parent / FOLDER
+
+
+def configured_folder(policy: Policy) -> Path | None:
+    """The folder the policy's `expectations:` names, refused when it is not a folder: a
+    policy that says where its reviewed suites are must not run without them. None when
+    the policy names none (then suites beside it are checked if present)."""
+    if policy.expectations is None:
+        return None
+    folder = folder_for(policy)
+    assert folder is not None
+    where = f"{policy.file}: " if policy.file is not None else ""
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise BadInput(
+            f"{where}expectations: {policy.expectations!r} ({folder.resolve()}) {problem}; "
+            "it is relative to the policy file: write the suites there with `pdpipe "
+            "expectations POLICY`, or fix the path"
+        )
+    return folder
 
 
 def render(template: SuiteTemplate) -> str:
@@ -261,14 +284,8 @@ def build_all(policy: Policy) -> list[SuiteTemplate]:
     """Every processed table's suite, reading each store's schema (read-only)."""
     built: list[SuiteTemplate] = []
     for store in policy.stores:
-        engine = create_store_engine(store, read_only=True)
-        try:
-            with engine.connect() as connection:
-                built += store_templates(connection, policy, store)
-        except sa.exc.DBAPIError as exc:
-            raise describe_store_error(store, exc) from None
-        finally:
-            engine.dispose()
+        with owned(read_only=True) as stores, stores.connect(store) as connection:
+            built += store_templates(connection, policy, store)
     return built
 
 
@@ -308,8 +325,8 @@ def drift(built: list[SuiteTemplate], folder: Path) -> list[str]:
 def read_or_build(policy: Policy) -> list[SuiteTemplate]:
     """The suites the policy gives; where the policy keeps `expectations/`, they must be
     the same as the files there (BadInput otherwise, before anything is checked)."""
+    folder = configured_folder(policy) or folder_for(policy)
     built = build_all(policy)
-    folder = folder_for(policy)
     if folder is not None and folder.is_dir():
         check_drift(policy, built, folder)
     return built
@@ -317,7 +334,7 @@ def read_or_build(policy: Policy) -> list[SuiteTemplate]:
 
 def verify(policy: Policy) -> None:
     """Refuse (BadInput) when the policy keeps `expectations/` and it is out of date."""
-    folder = folder_for(policy)
+    folder = configured_folder(policy) or folder_for(policy)
     if folder is not None and folder.is_dir():
         check_drift(policy, build_all(policy), folder)
 

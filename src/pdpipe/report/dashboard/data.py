@@ -28,7 +28,6 @@ import sqlalchemy as sa
 
 from pdpipe import json_files
 from pdpipe.errors import FormatError
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.report.documents.gather import DOCUMENT
 from pdpipe.report.formats import INDEX, SUMMARY, DocumentsIndex, RunSummary
@@ -37,7 +36,8 @@ from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.retention.plan_format import PlanJson
 from pdpipe.settings import output_dir
-from pdpipe.stores.engine import create_store_engine, store_connection
+from pdpipe.stores import tables
+from pdpipe.stores.owner import owned
 
 # (stage, done, total): what the CLI shows while the stores are read.
 Progress = Callable[[str, int, int], None]
@@ -231,24 +231,20 @@ def _databases(policy: Policy) -> list[StoreSpec]:
 def _read_database(
     store: StoreSpec,
 ) -> tuple[list[dict[str, Any]], list[tuple[str, dt.date, str, str, str, str, int]]]:
-    engine = create_store_engine(store, read_only=True)
-    try:
-        with store_connection(store, engine) as connection:
-            inspector = sa.inspect(connection)
-            runs: list[dict[str, Any]] = []
-            if inspector.has_table(tables.runs.name):
-                query = sa.select(
-                    tables.runs.c.run_id,
-                    tables.runs.c.as_of_date,
-                    tables.runs.c.status,
-                    tables.runs.c.started_at,
-                    tables.runs.c.finished_at,
-                )
-                runs = [dict(row._mapping) for row in connection.execute(query)]
-            groups = ledger_groups(connection) if inspector.has_table(tables.ledger.name) else []
-            return runs, groups
-    finally:
-        engine.dispose()
+    with owned(read_only=True) as stores, stores.connect(store) as connection:
+        inspector = sa.inspect(connection)
+        runs: list[dict[str, Any]] = []
+        if inspector.has_table(tables.runs.name):
+            query = sa.select(
+                tables.runs.c.run_id,
+                tables.runs.c.as_of_date,
+                tables.runs.c.status,
+                tables.runs.c.started_at,
+                tables.runs.c.finished_at,
+            )
+            runs = [dict(row._mapping) for row in connection.execute(query)]
+        groups = ledger_groups(connection) if inspector.has_table(tables.ledger.name) else []
+        return runs, groups
 
 
 def ledger_groups(
@@ -430,14 +426,10 @@ def read_requests(policy: Policy, today: dt.date) -> Requests:
     if policy.requests is None:
         return Requests(configured=False)
     store = register.register_store(policy)
-    engine = create_store_engine(store, read_only=True)
-    try:
-        with store_connection(store, engine) as connection:
-            if not sa.inspect(connection).has_table(register.requests.name):
-                return Requests(configured=True)
-            grouped = _request_groups(connection)
-    finally:
-        engine.dispose()
+    with owned(read_only=True) as stores, stores.connect(store) as connection:
+        if not sa.inspect(connection).has_table(register.requests.name):
+            return Requests(configured=True)
+        grouped = _request_groups(connection)
     counts: dict[tuple[str, str], int] = {}
     waiting = dict.fromkeys(REQUEST_DAYS_LEFT, 0)
     open_statuses = {*register.OPEN, register.Status.NEEDS_REVIEW}

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from pdpipe.execute import tables
 from pdpipe.execute.runner import ACTIONS, DOCUMENTED, RESUMABLE, SUPERSEDED
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.report.documents.gather import DOCUMENT, Scope
-from pdpipe.stores.engine import opened_store
+from pdpipe.stores import tables
+from pdpipe.stores.owner import opened_store
 
 ACTED_ON_RECORDS = tuple(a for a in ACTIONS if a != "block")  # what an act speaks of
 

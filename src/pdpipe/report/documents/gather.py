@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.execute import tables
 from pdpipe.policy.models import Policy, StoreSpec
-from pdpipe.stores.engine import opened_store
+from pdpipe.stores import tables
+from pdpipe.stores.owner import opened_store
 
 DESTROY = "destroy"
 DEPERSONALIZE = "depersonalize"

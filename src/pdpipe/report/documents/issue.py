@@ -27,7 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe import json_files
-from pdpipe.execute import ledger, tables
+from pdpipe.execute import ledger
 from pdpipe.execute.ledger_check import heads, ledger_key
 from pdpipe.execute.runner import DOCUMENTED, mark_stage
 from pdpipe.policy.models import Policy
@@ -37,7 +37,8 @@ from pdpipe.report.documents.gather import DOCUMENT, Scope
 from pdpipe.report.documents.texts import Language
 from pdpipe.report.formats import INDEX, Document, DocumentsIndex, LedgerHead
 from pdpipe.settings import output_dir
-from pdpipe.stores.engine import opened_store
+from pdpipe.stores import tables
+from pdpipe.stores.owner import opened_store
 
 EXTRACT = "event-log-extract"
 # Up to this many records the act lists their keys itself; beyond, it names the extract

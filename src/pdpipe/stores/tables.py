@@ -1,7 +1,7 @@
 """pdpipe's own tables, kept in every store it processes.
 
     pdpipe_runs      one row per run: as-of, policy hash, status, counts
-    pdpipe_ledger    one row per record acted on, hash-chained (see ledger.py)
+    pdpipe_ledger    one row per record acted on, hash-chained (see execute/ledger.py)
     pdpipe_state     records depersonalized or blocked: later runs skip them
     pdpipe_progress  per run, table and partition: its key range and last committed key
     pdpipe_ledger_head  the ledger's last seq and hash: one row, locked by each append

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pdpipe.execute.context import applied_specs
 from pdpipe.policy import load_policy
+from pdpipe.policy.models import applied_specs
 from tests.execute.builders import write_policy
 
 
