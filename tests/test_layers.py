@@ -20,6 +20,7 @@ SOURCE = Path(pdpipe.__file__).parent
 LAYERS: list[set[str]] = [
     {"errors"},
     {"settings"},
+    {"json_files"},  # how pdpipe's JSON files (its formats) are written and read back
     {"operators"},  # value transformations: know nothing of policies or stores
     {"policy"},  # the validated policy file
     {"stores"},  # engines, keys, instants, pdpipe's own tables in each store

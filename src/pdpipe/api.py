@@ -123,7 +123,8 @@ def verify_ledger(
 ) -> dict[str, Verification | None]:
     """Each database's ledger verified (None: no ledger yet), against the heads recorded
     in the run folders under `anchors` too."""
-    from pdpipe.execute.ledger_check import read_anchors, verify_ledgers
+    from pdpipe.execute.ledger_check import verify_ledgers
+    from pdpipe.report.anchors import read_anchors
 
     found = read_anchors(Path(anchors)) if anchors is not None else []
     return dict(verify_ledgers(policy, found))

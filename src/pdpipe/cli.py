@@ -250,7 +250,7 @@ def plan(
         refuse_store_problems(policy)  # a store that is down, a missing column: bad input
         result = _plan_with_progress(policy, _as_of(as_of, policy), chunk_size, not as_json)
         if as_json:
-            sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(result.to_model().model_dump_json(indent=2) + "\n")
         else:
             out.print(render_plan(result))
 
@@ -338,13 +338,11 @@ def run(
             result = _run_job(parameters, dask, prefect=prefect or dask is not None)
         except RunFailed as failure:  # a script reading --json still gets what was done
             if as_json and failure.summary is not None:
-                sys.stdout.write(json.dumps(failure.summary, indent=2) + "\n")
+                sys.stdout.write(failure.summary.model_dump_json(indent=2) + "\n")
             raise
         if as_json:
-            sys.stdout.write(
-                json.dumps(run_summary.summary(result, result.errors, result.validation), indent=2)
-                + "\n"
-            )
+            summary = run_summary.summary(result, result.errors, result.validation)
+            sys.stdout.write(summary.model_dump_json(indent=2) + "\n")
         else:
             out.print(render_run(result))
 
@@ -586,7 +584,7 @@ def ledger_verify(
     from pdpipe.policy import load_policy
 
     def work() -> None:
-        from pdpipe.execute.ledger_check import read_anchors
+        from pdpipe.report.anchors import read_anchors
         from pdpipe.report.documents.backlog import owed
 
         policy = load_policy(policy_file)

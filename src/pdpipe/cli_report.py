@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -18,6 +19,7 @@ from pdpipe.errors import BadInput, RunFailed
 
 if TYPE_CHECKING:
     from pdpipe.policy import Policy
+    from pdpipe.report.documents.verify import VerifyReport
 
 
 report_app = typer.Typer(
@@ -119,14 +121,23 @@ def _print_expired(policy: Policy, today: dt.date) -> None:
 def verify_command(
     policy_file: PolicyArg,
     paths: Annotated[
-        list[Path], typer.Argument(help="documents, or folders of them", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="documents, folders of them, or a folder of run folders (runs/)",
+            show_default=False,
+        ),
     ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="each document's status and the ledgers' as JSON")
+    ] = False,
 ) -> None:
-    """Check documents against the SHA-256 the ledger recorded; exit 1 naming any that
-    was edited (or was never issued by pdpipe)."""
+    """Check documents against the SHA-256 the ledger recorded when they were issued:
+    each is verified, edited (another SHA-256 than recorded), unknown to this ledger
+    (issued with another one, or not by pdpipe) or missing; exit 1 unless every one is
+    verified and the ledgers are intact."""
     from pdpipe.execute.ledger_check import verify_ledgers
     from pdpipe.policy import load_policy
-    from pdpipe.report.documents.issue import verify
+    from pdpipe.report.documents.verify import LedgerState, report, verify
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -136,28 +147,84 @@ def verify_command(
         checks = verify(policy, paths)
         if not checks:
             raise BadInput(f"{', '.join(map(str, paths))}: no document to check")
-        for check in checks:
-            if check.ok:
-                out.print(f"[green]ok[/green]      {escape(str(check.file))}", soft_wrap=True)
-            else:
-                err.print(
-                    f"[red]CHANGED[/red] {escape(str(check.file))}: its SHA-256 is not in "
-                    "any store's ledger (edited after it was issued, or not issued by pdpipe)",
-                    soft_wrap=True,
-                )
-        # A hash found in a ledger whose chain is broken proves nothing.
-        broken = [
-            f"{store}: {'; '.join(result.problems)}"
+        # A digest found in a ledger whose chain is broken proves nothing.
+        ledgers = [
+            LedgerState(
+                store=store,
+                ok=result is None or result.ok,
+                problems=[] if result is None else result.problems,
+            )
             for store, result in verify_ledgers(policy)
-            if result is not None and not result.ok
         ]
-        for problem in broken:
-            err.print(f"[red]LEDGER BROKEN[/red] {escape(problem)}", soft_wrap=True)
-        changed = [c for c in checks if not c.ok]
-        if broken:
-            raise RunFailed("the ledger that records the documents is broken: see above")
-        if changed:
-            raise RunFailed(f"{len(changed)} of {len(checks)} document(s) do not match the ledger")
-        out.print(f"{len(checks)} document(s) match the ledger")
+        found = report(checks, ledgers)
+        if as_json:
+            sys.stdout.write(found.model_dump_json(indent=2) + "\n")
+        else:
+            _print_checks(found)
+        if not found.ok:
+            raise RunFailed(_verdict(found))
+        if not as_json:
+            out.print(f"{len(checks)} document(s) match the ledger")
 
     _run(work)
+
+
+_SAYS = {
+    "edited": "[red]EDITED[/red] ",
+    "missing": "[red]MISSING[/red]",
+    "unknown": "[yellow]UNKNOWN[/yellow]",
+}
+
+
+def _print_checks(found: VerifyReport) -> None:
+    for check in found.documents:
+        name = escape(check.file)
+        if check.ok:
+            out.print(f"[green]ok[/green]      {name}", soft_wrap=True)
+        elif check.status == "edited":
+            err.print(
+                f"{_SAYS['edited']} {name}: its SHA-256 is not the one the ledger recorded "
+                f"when it was issued (as {escape(str(check.recorded_as))})",
+                soft_wrap=True,
+            )
+        elif check.status == "missing":
+            err.print(
+                f"{_SAYS['missing']} {name}: recorded"
+                + (f" (as {escape(check.recorded_as)})" if check.recorded_as else "")
+                + ", and the file is gone",
+                soft_wrap=True,
+            )
+        else:
+            # Matching its own index.json, it is most likely a document of another
+            # ledger; a file no index lists may be anything.
+            listed = check.sha256 is not None and check.recorded_sha256 == check.sha256
+            err.print(
+                f"{_SAYS['unknown']} {name}: neither this file nor its issue is in this "
+                "policy's ledgers"
+                + (", though it matches its index.json" if listed else "")
+                + " (issued with another ledger, e.g. before `pdpipe demo --rebuild`, or "
+                "not by pdpipe)",
+                soft_wrap=True,
+            )
+    for state in found.ledgers:
+        if not state.ok:
+            problems = escape("; ".join(state.problems))
+            err.print(f"[red]LEDGER BROKEN[/red] {state.store}: {problems}", soft_wrap=True)
+
+
+def _verdict(found: VerifyReport) -> str:
+    """Why verify exits 1: a broken ledger first, then edits and losses, then documents
+    the ledger does not know (not proof of an edit, but nothing this ledger vouches for)."""
+    if not all(state.ok for state in found.ledgers):
+        return "the ledger that records the documents is broken: see above"
+    total = len(found.documents)
+    counts = {str(status): n for status, n in found.counts.items()}
+    bad = counts["edited"] + counts["missing"]
+    if bad:
+        parts = [f"{counts[s]} {s}" for s in ("edited", "missing", "unknown") if counts[s]]
+        return f"{bad} of {total} document(s) do not match the ledger ({', '.join(parts)})"
+    return (
+        f"{counts['unknown']} of {total} document(s) are unknown to this policy's ledgers, "
+        "none edited or missing: they were issued with another ledger (e.g. before "
+        "`pdpipe demo --rebuild`) or not by pdpipe"
+    )

@@ -3,6 +3,8 @@
     PdpipeError                  root; the CLI maps it to one line and an exit code
     ├── BadInput                 exit 2: the user must fix something before anything runs
     │   ├── PolicyError          a policy file with one or more problems, each with its path
+    │   ├── FormatError          a file pdpipe wrote and reads back (summary.json, index.json)
+    │   │                        that is not what it expects: not JSON, another version, …
     │   └── StoreUnreachable     a store still down after the retries, before any write
     │       └── DatabaseMissing  the server answers, but the store's database is not there
     └── RunFailed                exit 1: the work ran and something failed
@@ -17,7 +19,10 @@ count rows; they never quote a value read from a store.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 
 class PdpipeError(Exception):
@@ -30,6 +35,15 @@ class BadInput(PdpipeError):
     """Input the user must fix: nothing was written."""
 
     exit_code = 2
+
+
+class FormatError(BadInput):
+    """A file pdpipe wrote and reads back (json_files.read) is not what it expects."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem  # without the path: for a page that names the file itself
 
 
 class StoreUnreachable(BadInput):
@@ -48,7 +62,7 @@ class RunFailed(PdpipeError):
     exit_code = 1
     # What the run did before it failed, when it got that far: its summary.json (counts,
     # failed partitions and checks), for `pdpipe run --json` to print all the same.
-    summary: dict[str, Any] | None = None
+    summary: BaseModel | None = None  # a report.formats.RunSummary (errors import no layer)
     result: Any = None  # the RunResult itself, for a caller that publishes it
 
 

@@ -25,7 +25,6 @@ and Python callers alike.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -372,12 +371,14 @@ def _report(policy: Policy, result: RunResult) -> RunResult:
 
 
 def _write_summary(policy: Policy, result: RunResult) -> Path:
+    from pdpipe import json_files
     from pdpipe.report import run_summary
+    from pdpipe.report.formats import SUMMARY
 
     folder = run_folder(policy, result)
     folder.mkdir(parents=True, exist_ok=True)
     summary = run_summary.summary(result, result.errors, result.validation)
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    json_files.write(folder / SUMMARY, summary)
     result.folder = str(folder.resolve())
     return folder
 

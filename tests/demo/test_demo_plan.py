@@ -4,7 +4,6 @@ output holds none of the personal data in the stores."""
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pdpipe.demo import build_demo
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import build_plan
+from pdpipe.retention.plan_format import PlanJson
 
 AS_OF = datetime.date(2026, 11, 25)
 
@@ -88,4 +88,5 @@ def test_when_demo_check_and_plan_run_then_no_personal_value_is_printed(tmp_path
     leaked = sorted(value for value in canaries if value in output)
     assert leaked == []
     assert "Plan as of 2026-11-25" in output
-    assert json.loads(output[output.index('{\n  "format"') :].split("\n}\n")[0] + "\n}")
+    plan = output[output.index('{\n  "format"') :].split("\n}\n")[0] + "\n}"
+    assert PlanJson.model_validate_json(plan).totals.rows_total > 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from pdpipe import json_files
+from pdpipe.report.formats import DocumentsIndex, RunSummary
 from pdpipe.stores import tables
 from tests.execute.builders import PSEUDONYM_KEY, dump, leads, people, populate, write_policy
 
@@ -44,18 +45,18 @@ def test_when_run_as_json_then_counts_by_table_action_and_reason(tmp_path: Path)
     policy = str(write_policy(tmp_path, url))
     result = pdpipe("run", policy, "--as-of", "2026-11-25", "--allow-large", "--json")
     assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
-    assert summary["status"] == "completed" and summary["overdue_after"] == 0
-    people_outcome = next(t for t in summary["tables"] if t["table"] == "people")
-    assert people_outcome["acted"] == {"destroy": {"consent_withdrawn": 80}}
+    summary = RunSummary.model_validate_json(result.stdout)
+    assert summary.status == "completed" and summary.overdue_after == 0
+    people_outcome = next(t for t in summary.tables if t.table == "people")
+    assert people_outcome.acted == {"destroy": {"consent_withdrawn": 80}}
 
     verified = pdpipe("ledger", "verify", policy)
     assert verified.returncode == 0
     # A row per record acted on, and one per document that proves it (acts, extracts).
     (documents,) = (tmp_path / "runs").glob("*/documents/index.json")
-    issued = len(json.loads(documents.read_text())["documents"])
+    issued = len(json_files.read(documents, DocumentsIndex).documents)
     assert issued == 6
-    assert f"store: {summary['acted'] + issued:,} row(s), chain intact" in verified.stdout
+    assert f"store: {summary.acted + issued:,} row(s), chain intact" in verified.stdout
 
     engine = sa.create_engine(url)
     with engine.begin() as connection:
@@ -99,10 +100,10 @@ def test_when_run_gets_sigterm_then_it_stops_between_batches_and_says_how_to_res
 
     resumed = pdpipe("run", policy, "--as-of", "2026-11-25", "--allow-large", "--json")
     assert resumed.returncode == 0, resumed.stderr
-    summary = json.loads(resumed.stdout)
-    assert summary["resumed"] and summary["stage"] == "documented"
-    people_outcome = next(t for t in summary["tables"] if t["table"] == "people")
-    assert people_outcome["acted"] == {"destroy": {"consent_withdrawn": 1200}}  # all of it
+    summary = RunSummary.model_validate_json(resumed.stdout)
+    assert summary.resumed and summary.stage == "documented"
+    people_outcome = next(t for t in summary.tables if t.table == "people")
+    assert people_outcome.acted == {"destroy": {"consent_withdrawn": 1200}}  # all of it
     engine.dispose()
 
 

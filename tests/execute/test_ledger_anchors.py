@@ -11,7 +11,6 @@ the database edits the ledger, at each level of protection, on all three databas
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,12 +20,15 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from pdpipe import json_files
 from pdpipe.cli import app
 from pdpipe.execute import ledger
-from pdpipe.execute.ledger_check import read_anchors, verify_ledgers
+from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_job
 from pdpipe.policy import Policy, load_policy
+from pdpipe.report.anchors import read_anchors
+from pdpipe.report.formats import SUMMARY, RunSummary
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores import tables
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
@@ -126,11 +128,11 @@ def test_when_the_ledger_is_tampered_with_then_verify_finds_it_at_each_level(
     options = RunOptions(as_of=AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty"), allow_large=True)
     result = run_job(signed, options)  # signs the head, anchors it in summary.json
     runs = tmp_path / "runs"
-    summary = json.loads((Path(result.folder or "") / "summary.json").read_text())
-    ((store, head),) = summary["ledger_heads"].items()
-    assert store == "store" and head["seq"] == len(_rows_of(store_url)) and head["signature"]
+    summary = json_files.read(Path(result.folder or "") / SUMMARY, RunSummary)
+    ((store, head),) = summary.ledger_heads.items()
+    assert store == "store" and head.seq == len(_rows_of(store_url)) and head.signature
     assert _problems(policy) == [] and _problems(signed, runs) == []
-    last = head["seq"]
+    last = head.seq
 
     cut_last = lambda c, rows: c.execute(tables.ledger.delete().where(tables.ledger.c.seq == last))  # noqa: E731
     with tampered(store_url, cut_last):

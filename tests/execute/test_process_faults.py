@@ -13,19 +13,20 @@ work to do.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from pdpipe import json_files
 from pdpipe.errors import PdpipeError
 from pdpipe.execute.batch import Interrupted
 from pdpipe.execute.runner import DOCUMENTED, RunOptions
 from pdpipe.job import run_job
 from pdpipe.policy import load_policy
 from pdpipe.report.documents.backlog import owed
+from pdpipe.report.formats import SUMMARY, DocumentsIndex, RunSummary
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores import tables
 from tests.conftest import twin_store
@@ -104,7 +105,7 @@ def _runs(url: str) -> list[dict[str, Any]]:
 
 def _documented_records(runs_folder: Path, run_id: str) -> int:
     (index,) = runs_folder.glob(f"*-{run_id}/documents/index.json")
-    return sum(json.loads(index.read_text())["records"].values())
+    return sum(json_files.read(index, DocumentsIndex).records.values())
 
 
 @pytest.mark.slow
@@ -141,8 +142,8 @@ def test_when_the_job_is_killed_at_moment_after_moment_then_ledger_and_acts_are_
             assert [(t.table, t.acted) for t in resumed.tables] == [
                 (t.table, t.acted) for t in unbroken.tables
             ]
-            summary = json.loads((Path(resumed.folder or "") / "summary.json").read_text())
-            assert summary["acted"] == unbroken.acted > 0
+            summary = json_files.read(Path(resumed.folder or "") / SUMMARY, RunSummary)
+            assert summary.acted == unbroken.acted > 0
 
     # Every run that destroyed or depersonalized has its documents, counting its records.
     runs_folder = tmp_path / "broken" / "runs"

@@ -16,6 +16,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from pdpipe.errors import RunFailed, ValidationFailed
 from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.flows.retention import REPORT_ARTIFACT, SUMMARY_ARTIFACT, retention_flow
+from pdpipe.report.formats import RunSummary
 from tests.execute.builders import POLICY, PSEUDONYM_KEY, dump, leads, populate
 from tests.validate import broken
 
@@ -92,9 +93,9 @@ def test_when_a_partition_fails_then_the_finished_ones_are_still_validated(
             )
         )
     summary = failure.value.summary
-    assert summary is not None
-    assert summary["status"] == "failed"  # the partition's failure, not the checks'
-    failed_checks = {(c["table"], c["check"]) for c in summary["validation"] if not c["success"]}
+    assert isinstance(summary, RunSummary)
+    assert summary.status == "failed"  # the partition's failure, not the checks'
+    failed_checks = {(c.table, c.check) for c in summary.validation if not c.success}
     # The leads' partition finished and left its emails: that is found, failure or not.
     assert ("leads", "no email, phone or full name left in depersonalized records") in (
         failed_checks

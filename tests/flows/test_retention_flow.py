@@ -18,10 +18,12 @@ from prefect.client.schemas.filters import (
 )
 from pypdf import PdfReader
 
+from pdpipe import json_files
 from pdpipe.errors import StoreUnreachable
 from pdpipe.flows.integrity import integrity_flow
 from pdpipe.flows.parameters import IntegrityParameters, RetentionParameters
 from pdpipe.flows.retention import REPORT_ARTIFACT, SUMMARY_ARTIFACT, retention_flow
+from pdpipe.report.formats import RunSummary
 from tests.execute.builders import PSEUDONYM_KEY, dump, leads, people, populate, write_policy
 
 
@@ -71,9 +73,9 @@ def test_when_the_flow_runs_then_outputs_and_artifacts_hold_counts_only(
     (summary_file,) = (tmp_path / "out").glob("2026-11-24-*/summary.json")
     docs = summary_file.parent / "validation" / "data-docs" / "index.html"
     assert docs.exists()  # the run's Great Expectations checks, next to its summary
-    summary = json.loads(summary_file.read_text())
-    assert summary["format"] == "pdpipe.run/1" and summary["acted"] == result.acted
-    assert summary["overdue_after"] == 0
+    summary = json_files.read(summary_file, RunSummary)
+    assert summary.format == "pdpipe.run/1" and summary.acted == result.acted
+    assert summary.overdue_after == 0
 
     (table,) = [
         a for a in asyncio.run(_artifacts(SUMMARY_ARTIFACT)) if "2026-11-24" in str(a.description)

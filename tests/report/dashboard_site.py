@@ -4,17 +4,18 @@ starting Prefect, and a reader of the pages' links and tables."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from pdpipe import json_files
 from pdpipe.execute.runner import RunOptions, RunResult
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy
 from pdpipe.report import run_summary
 from pdpipe.report.documents.gather import Scope
 from pdpipe.report.documents.issue import issue
+from pdpipe.report.formats import SUMMARY
 from pdpipe.retention.decide import AsOf
 from pdpipe.settings import output_dir
 from pdpipe.validate import snapshot
@@ -34,8 +35,7 @@ def run_like_the_nightly_flow(policy: Policy, day: dt.date) -> RunResult:
         policy, as_of, folder / "validation", result.run_id, expect_snapshot=True
     )
     snapshot.drop(policy, result.run_id)
-    summary = run_summary.summary(result, [], validation)
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    json_files.write(folder / SUMMARY, run_summary.summary(result, [], validation))
     issue(policy, Scope(result.run_id), folder / "documents")
     return result
 

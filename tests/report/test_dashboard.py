@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import json
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from pdpipe import json_files
 from pdpipe.demo import build_demo
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.report.dashboard import build_dashboard, run_page
 from pdpipe.report.dashboard.data import gather
+from pdpipe.report.formats import INDEX, SUMMARY, DocumentsIndex, RunSummary
 from pdpipe.requests import register
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import build_plan
@@ -102,14 +103,14 @@ def test_a_run_page_links_its_data_docs_and_its_documents_by_sha256(
     page = Page(run_page(demo_dashboard.site, str(run.run_id)))
     targets = page.local_targets()
     assert (folder / "validation" / "data-docs" / "index.html").resolve() in targets
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary = json_files.read(folder / SUMMARY, RunSummary)
     checks = page.tables["checks"]
-    assert len(checks) == len(summary["validation"]) > 0
+    assert len(checks) == len(summary.validation) > 0
     assert all(row[2] == "passed" for row in checks)
 
-    listed = json.loads((folder / "documents" / "index.json").read_text(encoding="utf-8"))
+    listed = json_files.read(folder / "documents" / INDEX, DocumentsIndex)
     shown = {row[3]: row[4] for row in page.tables["documents"]}
-    assert shown == {d["file"]: d["sha256"] for d in listed["documents"]}
+    assert shown == {d.file: d.sha256 for d in listed.documents}
     assert any(name.endswith(".pdf") for name in shown)  # the act, as the flow issues it
     for name, digest in shown.items():
         path = (folder / "documents" / name).resolve()

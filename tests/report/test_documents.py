@@ -15,11 +15,14 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from pdpipe import json_files
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.report.documents.gather import Scope
-from pdpipe.report.documents.issue import INLINE_KEYS, expired, issue, sha256_of, verify
+from pdpipe.report.documents.issue import INLINE_KEYS, expired, issue, sha256_of
+from pdpipe.report.documents.verify import verify
+from pdpipe.report.formats import INDEX, DocumentsIndex
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores import tables
 from tests.cli import pdpipe
@@ -185,8 +188,8 @@ def test_each_document_is_recorded_in_the_ledger_and_an_edit_is_caught(
     act.write_text(act.read_text(encoding="utf-8").replace("1", "2", 1), encoding="utf-8")
     checked = pdpipe("report", "verify", str(policy_path), str(folder))
     assert checked.returncode == 1, checked.stdout + checked.stderr
-    assert "CHANGED" in checked.stderr and "destruction-act.ru.html" in checked.stderr
-    assert "1 of 6 document(s) do not match the ledger" in checked.stderr
+    assert "EDITED" in checked.stderr and "destruction-act.ru.html" in checked.stderr
+    assert "1 of 6 document(s) do not match the ledger (1 edited)" in checked.stderr
 
     # A forger who also writes the edited file's hash into the ledger breaks its chain.
     engine = sa.create_engine(policy.stores[0].url)
@@ -199,7 +202,7 @@ def test_each_document_is_recorded_in_the_ledger_and_an_edit_is_caught(
     engine.dispose()
     forged = pdpipe("report", "verify", str(policy_path), str(folder))
     assert forged.returncode == 1
-    assert "LEDGER BROKEN" in forged.stderr and "CHANGED" not in forged.stderr
+    assert "LEDGER BROKEN" in forged.stderr and "EDITED" not in forged.stderr
 
 
 def test_a_period_collects_every_run_in_it_and_old_documents_expire(
@@ -221,14 +224,12 @@ def test_a_period_collects_every_run_in_it_and_old_documents_expire(
         "en",
     )
     assert made.returncode == 0, made.stdout + made.stderr
-    index = json.loads((tmp_path / "period" / "index.json").read_text(encoding="utf-8"))
+    index = json_files.read(tmp_path / "period" / INDEX, DocumentsIndex)
     by_run = issue(policy, Scope(run_id), tmp_path / "run")
-    assert index["records"] == by_run.records
+    assert index.records == by_run.records
     assert expired(policy, today + dt.timedelta(days=3 * 365 - 5)) == []
     later = expired(policy, today + dt.timedelta(days=3 * 366))
-    assert {document.name for document, _ in later} >= {
-        f"period/{d['file']}" for d in index["documents"]
-    }
+    assert {document.name for document, _ in later} >= {f"period/{d.file}" for d in index.documents}
     listed = pdpipe(
         "report",
         "acts",

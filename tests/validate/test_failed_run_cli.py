@@ -4,12 +4,12 @@ run's folder, or the Prefect server's database that holds the run's logs and art
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from pdpipe.report.formats import RunSummary
 from tests.execute.builders import POLICY, PSEUDONYM_KEY, dump, leads, populate
 from tests.validate import broken
 
@@ -64,11 +64,12 @@ def test_when_an_operator_leaves_emails_then_pdpipe_run_exits_1_without_copying_
     assert (
         "store.leads: no email, phone or full name left in depersonalized records" in failed.stderr
     )
-    summary = json.loads(failed.stdout)  # a script reading --json learns what was done
-    assert summary["status"] == "failed_validation"
-    assert summary["acted"] > 0
-    leaks_found = [c for c in summary["validation"] if not c["success"]]
-    assert [(c["table"], c["check"]) for c in leaks_found] == [
+    # A script reading --json learns what was done.
+    summary = RunSummary.model_validate_json(failed.stdout)
+    assert summary.status == "failed_validation"
+    assert summary.acted > 0
+    leaks_found = [c for c in summary.validation if not c.success]
+    assert [(c.table, c.check) for c in leaks_found] == [
         ("leads", "no email, phone or full name left in depersonalized records")
     ]
     (folder,) = runs.glob("2026-11-19-*")

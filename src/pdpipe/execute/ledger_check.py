@@ -7,7 +7,8 @@
                    who can write to the database but has not the key does not verify
     the runs       each finished run's counts (pdpipe_runs) equal its rows in the ledger
     the anchors    heads written outside the database (summary.json, the documents'
-                   index.json) are rows of the chain, with the same hash
+                   index.json; read by report/anchors.py) are rows of the chain, with
+                   the same hash
 
 What each level detects, and what none can, is in docs/guarantees.md.
 """
@@ -21,7 +22,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from pdpipe.errors import BadInput
 from pdpipe.execute import ledger
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.policy.secrets import KeyPurpose, derive_key, secret_key
@@ -194,23 +194,4 @@ def heads(policy: Policy, stores: Iterable[str] | None = None) -> dict[str, ledg
             head = ledger.read_head(connection)
         if head is not None:
             found[store.name] = head
-    return found
-
-
-def read_anchors(folder: Path) -> list[Anchor]:
-    """Every ledger head recorded in the summary.json and index.json files under `folder`."""
-    if not folder.is_dir():
-        raise BadInput(f"{folder}: not a folder of run outputs (expected e.g. runs/)")
-    found = []
-    for path in sorted([*folder.rglob("summary.json"), *folder.rglob("index.json")]):
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue  # not ours, or not readable: it anchors nothing
-        heads = document.get("ledger_heads") if isinstance(document, dict) else None
-        if not isinstance(heads, dict):
-            continue
-        for store, head in heads.items():
-            if isinstance(head, dict) and isinstance(head.get("seq"), int) and head["seq"] > 0:
-                found.append(Anchor(path, str(store), int(head["seq"]), str(head["row_hash"])))
     return found

@@ -1,4 +1,5 @@
-"""What a run did, as plain data: the CLI's --json, summary.json and the artifacts.
+"""What a run did, as data: the CLI's --json and summary.json (report/formats.py), the
+artifacts' table and markdown.
 
 Counts, dates, table names and keys of the policy only — never a value from a store.
 """
@@ -8,22 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from pdpipe.execute.runner import RunResult
+from pdpipe.report.formats import CheckJson, LedgerHead, RunSummary, TableOutcome
 from pdpipe.validate.checks import ValidationReport
 
 ACTIONS = ("destroy", "depersonalize", "block")
 
 
-def checks(validation: ValidationReport | None) -> list[dict[str, Any]]:
+def checks(validation: ValidationReport | None) -> list[CheckJson]:
     if validation is None:
         return []
     return [
-        {
-            "store": c.store,
-            "table": c.table,
-            "check": c.check,
-            "success": c.success,
-            "unexpected": c.unexpected,
-        }
+        CheckJson(
+            store=c.store,
+            table=c.table,
+            check=c.check,
+            success=c.success,
+            unexpected=c.unexpected,
+        )
         for c in validation.checks
     ]
 
@@ -32,33 +34,33 @@ def summary(
     result: RunResult,
     errors: list[str] | None = None,
     validation: ValidationReport | None = None,
-) -> dict[str, Any]:
-    return {
-        "format": "pdpipe.run/1",
-        "run_id": result.run_id,
-        "as_of": result.as_of.local_date.isoformat(),
-        "status": result.status,
-        "resumed": result.resumed,
-        "seconds": round(result.seconds, 3),
-        "acted": result.acted,
-        "tables": [
-            {"store": o.store, "table": o.table, "batches": o.batches, "acted": o.acted}
+) -> RunSummary:
+    """The run as summary.json (and `pdpipe run --json`) holds it."""
+    return RunSummary(
+        run_id=result.run_id,
+        as_of=result.as_of.local_date,
+        status=result.status,
+        resumed=result.resumed,
+        seconds=round(result.seconds, 3),
+        acted=result.acted,
+        tables=[
+            TableOutcome(store=o.store, table=o.table, batches=o.batches, acted=o.acted)
             for o in result.tables
         ],
-        "overdue_before": sum(t.overdue for t in result.before.tables),
-        "overdue_after": None
-        if result.after is None
-        else sum(t.overdue for t in result.after.tables),
-        "plan_before": result.before.to_json(),
-        "plan_after": None if result.after is None else result.after.to_json(),
-        "errors": errors or [],
-        "validation": checks(validation),
-        "stage": result.stage,
+        overdue_before=sum(t.overdue for t in result.before.tables),
+        overdue_after=None if result.after is None else sum(t.overdue for t in result.after.tables),
+        plan_before=result.before.to_model(),
+        plan_after=None if result.after is None else result.after.to_model(),
+        errors=errors or [],
+        validation=checks(validation),
+        stage=result.stage,
         # Each database's ledger head once the run's documents were recorded: an anchor
         # outside the database (pdpipe ledger verify --anchors).
-        "ledger_heads": result.ledger_heads,
-        "documents_issued_late_for": result.recovered,
-    }
+        ledger_heads={
+            store: LedgerHead.model_validate(head) for store, head in result.ledger_heads.items()
+        },
+        documents_issued_late_for=result.recovered,
+    )
 
 
 def table_rows(

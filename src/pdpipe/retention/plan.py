@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide
+from pdpipe.retention.plan_format import PLAN_FORMAT, PlanJson, ReasonJson, TableJson, Totals
 from pdpipe.retention.reader import (
     DEFAULT_CHUNK,
     DecisionReader,
@@ -30,8 +31,6 @@ from pdpipe.retention.reader import (
 )
 from pdpipe.stores import tables
 from pdpipe.stores.owner import Stores, owned
-
-PLAN_FORMAT = "pdpipe.plan/1"
 
 Job = TypeVar("Job")
 Done = TypeVar("Done")
@@ -131,52 +130,51 @@ class Plan:
     timezone: str
     tables: list[TablePlan]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_model(self) -> PlanJson:
         """The documented, stable machine form (docs/cli.md, "plan --json")."""
-        return {
-            "format": PLAN_FORMAT,
-            "as_of": self.as_of.local_date.isoformat(),
-            "as_of_instant": self.as_of.instant.isoformat().replace("+00:00", "Z"),
-            "jurisdiction": self.jurisdiction,
-            "timezone": self.timezone,
-            "totals": {
-                "rows_total": sum(t.rows_total for t in self.tables),
-                "due": sum(t.due for t in self.tables),
-                "overdue": sum(t.overdue for t in self.tables),
-            },
-            "tables": [
-                {
-                    "store": t.store,
-                    "table": t.table,
-                    "purpose": t.purpose,
-                    "action": t.action,
-                    "rows_total": t.rows_total,
-                    "blocked": t.blocked,
-                    "depersonalized": t.depersonalized,
-                    "due": t.due,
-                    "overdue": t.overdue,
-                    "earliest_deadline": _iso(t.earliest_deadline),
-                    "next_deadline": _iso(t.next_deadline),
-                    "reasons": [
-                        {
-                            "reason": r.reason,
-                            "action": r.action,
-                            "term": r.term,
-                            "due": r.due,
-                            "overdue": r.overdue,
-                            "earliest_deadline": _iso(r.earliest_deadline),
-                            "next_deadline": _iso(r.next_deadline),
-                        }
+        return PlanJson(
+            as_of=self.as_of.local_date,
+            as_of_instant=self.as_of.instant.to_pydatetime(),
+            jurisdiction=self.jurisdiction,
+            timezone=self.timezone,
+            totals=Totals(
+                rows_total=sum(t.rows_total for t in self.tables),
+                due=sum(t.due for t in self.tables),
+                overdue=sum(t.overdue for t in self.tables),
+            ),
+            tables=[
+                TableJson(
+                    store=t.store,
+                    table=t.table,
+                    purpose=t.purpose,
+                    action=t.action,
+                    rows_total=t.rows_total,
+                    blocked=t.blocked,
+                    depersonalized=t.depersonalized,
+                    due=t.due,
+                    overdue=t.overdue,
+                    earliest_deadline=t.earliest_deadline,
+                    next_deadline=t.next_deadline,
+                    reasons=[
+                        ReasonJson(
+                            reason=r.reason,
+                            action=r.action,
+                            term=r.term,
+                            due=r.due,
+                            overdue=r.overdue,
+                            earliest_deadline=r.earliest_deadline,
+                            next_deadline=r.next_deadline,
+                        )
                         for r in sorted(t.reasons.values(), key=lambda r: r.reason)
                     ],
-                }
+                )
                 for t in self.tables
             ],
-        }
+        )
 
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
+    def to_json(self) -> dict[str, Any]:
+        """The machine form as plain data (what `pdpipe plan --json` prints)."""
+        return self.to_model().model_dump(mode="json")
 
 
 # Key ranges read at once: one waits on its database while another decides its chunk.

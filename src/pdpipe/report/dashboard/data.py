@@ -17,7 +17,6 @@ requests   the register's counts by status, type and due date (one GROUP BY), an
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,20 +26,21 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from pdpipe import json_files
+from pdpipe.errors import FormatError
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.report.documents.gather import DOCUMENT
+from pdpipe.report.formats import INDEX, SUMMARY, DocumentsIndex, RunSummary
 from pdpipe.requests import register, views
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
+from pdpipe.retention.plan_format import PlanJson
 from pdpipe.settings import output_dir
 from pdpipe.stores import tables
 from pdpipe.stores.owner import owned
 
 # (stage, done, total): what the CLI shows while the stores are read.
 Progress = Callable[[str, int, int], None]
-
-SUMMARY_FORMAT = "pdpipe.run/1"
-DOCUMENTS_FORMAT = "pdpipe.documents/1"
 
 # Days left to a due record's deadline; a record without a datable deadline is overdue,
 # as the plan counts it.
@@ -93,9 +93,9 @@ class Document:
     kind: str  # destruction-act | depersonalization-record | event-log-extract
     language: str
     format: str
-    name: str  # as index.json gives it, relative to the documents folder
+    name: str  # as index.json gives it: a file of the documents folder
     sha256: str
-    path: Path | None  # None: missing, or pointing outside the documents folder
+    path: Path | None  # None: missing
 
 
 @dataclass(frozen=True)
@@ -319,111 +319,70 @@ def _read_folder(run: Run, folder: Path) -> None:
     run.folder = folder
     docs = folder / "validation" / "data-docs" / "index.html"
     run.data_docs = docs if docs.is_file() else None
-    _read_summary(run, folder / "summary.json")
+    _read_summary(run, folder / SUMMARY)
     _read_documents(run, folder / "documents")
 
 
 def _read_summary(run: Run, path: Path) -> None:
     if not path.is_file():
         return
-    summary = _json(path)
-    if not isinstance(summary, dict) or summary.get("format") != SUMMARY_FORMAT:
-        run.notes.append(f"summary.json is unreadable or not {SUMMARY_FORMAT}")
+    try:
+        summary = json_files.read(path, RunSummary)
+    except FormatError as exc:  # the page says so; the rest of the site is still built
+        run.notes.append(f"{SUMMARY}: {exc.problem}")
         return
     run.summary = path
     # The job's own time, measured by the run; the stores' timestamps have seconds only.
-    run.seconds = _number(summary.get("seconds"), run.seconds)
-    run.resumed = bool(summary.get("resumed"))
-    run.overdue_before = _count(summary.get("overdue_before"))
-    run.overdue_after = _count(summary.get("overdue_after"))
-    run.errors = len(summary.get("errors") or [])
+    run.seconds = summary.seconds
+    run.resumed = summary.resumed
+    run.overdue_before = summary.overdue_before
+    run.overdue_after = summary.overdue_after
+    run.errors = len(summary.errors)
     run.checks = [
-        Check(
-            str(c.get("store")),
-            str(c.get("table")),
-            str(c.get("check")),
-            bool(c.get("success")),
-            _count(c.get("unexpected")),
-        )
-        for c in summary.get("validation") or []
-        if isinstance(c, dict)
+        Check(c.store, c.table, c.check, c.success, c.unexpected) for c in summary.validation
     ]
-    run.tables = _run_tables(summary.get("plan_before"), summary.get("plan_after"))
+    run.tables = _run_tables(summary.plan_before, summary.plan_after)
 
 
-def _run_tables(before: Any, after: Any) -> list[RunTable]:
-    if not isinstance(before, dict):
-        return []
-    later = {
-        (t.get("store"), t.get("table")): t
-        for t in (after or {}).get("tables", [])
-        if isinstance(t, dict)
-    }
+def _run_tables(before: PlanJson, after: PlanJson | None) -> list[RunTable]:
+    later = {(t.store, t.table): t for t in after.tables} if after else {}
     rows = []
-    for t in before.get("tables", []):
-        if not isinstance(t, dict):
-            continue
-        done = later.get((t.get("store"), t.get("table")))
+    for t in before.tables:
+        done = later.get((t.store, t.table))
         rows.append(
             RunTable(
-                str(t.get("store")),
-                str(t.get("table")),
-                _count(t.get("due")) or 0,
-                _count(t.get("overdue")) or 0,
-                None if done is None else _count(done.get("overdue")),
-                None if done is None else _count(done.get("blocked")),
+                t.store,
+                t.table,
+                t.due,
+                t.overdue,
+                None if done is None else done.overdue,
+                None if done is None else done.blocked,
             )
         )
     return rows
 
 
 def _read_documents(run: Run, folder: Path) -> None:
-    index = folder / "index.json"
+    index = folder / INDEX
     if not index.is_file():
         return
-    found = _json(index)
-    if not isinstance(found, dict) or found.get("format") != DOCUMENTS_FORMAT:
-        run.notes.append(f"documents/index.json is unreadable or not {DOCUMENTS_FORMAT}")
+    try:
+        found = json_files.read(index, DocumentsIndex)
+    except FormatError as exc:
+        run.notes.append(f"documents/{INDEX}: {exc.problem}")
         return
-    inside = folder.resolve()
-    for item in found.get("documents") or []:
-        if not isinstance(item, dict):
-            continue
-        name = str(item.get("file", ""))
-        path = (folder / name).resolve()
-        # A name climbing out of the folder is listed but not linked.
-        usable = bool(name) and path.is_relative_to(inside) and path.is_file()
+    for item in found.documents:
+        path = folder / item.file  # a plain file name: the model refuses any other
         run.documents.append(
             Document(
-                kind=_text(item.get("kind")),
-                language=_text(item.get("language")),  # null: a file in no language (CSV)
-                format=_text(item.get("format")),
-                name=name,
-                sha256=_text(item.get("sha256")),
-                path=folder / name if usable else None,
+                kind=item.kind,
+                language=item.language or "",  # none: a file in no language (CSV)
+                format=item.format,
+                name=item.file,
+                sha256=item.sha256,
+                path=path if path.is_file() else None,
             )
         )
-
-
-def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _number(value: Any, default: float | None) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return default
 
 
 # -- the backlog -----------------------------------------------------------------------

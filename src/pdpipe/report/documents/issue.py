@@ -9,23 +9,24 @@ A scope's documents are written into one folder:
 
 Each document's SHA-256 becomes a row of the ledger (action `document`) in every store
 the documents speak of: the ledger's hash chain then makes the record of the document as
-tamper-evident as the record of the destruction, and `verify` finds a document edited
-after it was issued. `expired` lists documents older than `acts.keep_for` (3 years).
+tamper-evident as the record of the destruction, and `verify` (verify.py) finds a
+document edited after it was issued. `expired` lists documents older than
+`acts.keep_for` (3 years).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
+from pdpipe import json_files
 from pdpipe.execute import ledger
 from pdpipe.execute.ledger_check import heads, ledger_key
 from pdpipe.execute.runner import DOCUMENTED, mark_stage
@@ -34,27 +35,17 @@ from pdpipe.report.documents import extract, gather, physical, render, texts
 from pdpipe.report.documents.act import KIND_OF_ACTION, build_act
 from pdpipe.report.documents.gather import DOCUMENT, Scope
 from pdpipe.report.documents.texts import Language
+from pdpipe.report.formats import INDEX, Document, DocumentsIndex, LedgerHead
 from pdpipe.settings import output_dir
 from pdpipe.stores import tables
 from pdpipe.stores.owner import opened_store
 
-INDEX = "index.json"
-INDEX_FORMAT = "pdpipe.documents/1"
 EXTRACT = "event-log-extract"
 # Up to this many records the act lists their keys itself; beyond, it names the extract
 # (with its SHA-256) as its integral part: a PDF of 400,000 keys serves no reader.
 INLINE_KEYS = 2_000
 ORDER_179 = "Roskomnadzor Order No. 179 of 28.10.2022"
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Document:
-    kind: str
-    language: str | None
-    format: str
-    file: str
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +79,7 @@ def issue(
     records = {action: sum(line.records for line in lines) for action, lines in by_action.items()}
     if not any(records.values()):
         return Issued(folder, issue_id, [], records)
+    earlier = _earlier(folder)  # an index that cannot be read stops before anything is written
     folder.mkdir(parents=True, exist_ok=True)
     documents: list[Document] = []
 
@@ -130,7 +122,7 @@ def issue(
     if scope.run_id is not None:  # however issued (the run, the next, `report acts --run`)
         mark_stage(policy, scope.run_id, DOCUMENTED)
     # The index is not itself recorded: it can name the ledger's head after the record.
-    _write_index(folder, issue_id, scope, today, records, documents, heads(policy, stores))
+    _write_index(folder, earlier, issue_id, scope, today, records, documents, heads(policy, stores))
     return Issued(folder, issue_id, documents, records)
 
 
@@ -180,8 +172,15 @@ def issue_for_runs(policy: Policy, run_ids: list[str]) -> list[Issued]:
     return issued
 
 
+def _earlier(folder: Path) -> list[Document]:
+    """The documents an earlier issue listed in the folder's index.json, if any."""
+    index = folder / INDEX
+    return json_files.read(index, DocumentsIndex).documents if index.is_file() else []
+
+
 def _write_index(
     folder: Path,
+    earlier: list[Document],
     issue_id: str,
     scope: Scope,
     today: dt.date,
@@ -193,29 +192,20 @@ def _write_index(
     language stays listed, a file issued again is listed with its new SHA-256. It also
     names the ledger's head once the documents are recorded (an anchor outside the
     database: pdpipe ledger verify --anchors)."""
-    index = folder / INDEX
-    listed: dict[str, dict[str, object]] = {}
-    if index.is_file():
-        earlier = json.loads(index.read_text(encoding="utf-8")).get("documents", [])
-        listed = {
-            str(entry["file"]): entry for entry in earlier if (folder / entry["file"]).is_file()
-        }
-    listed.update({d.file: asdict(d) for d in documents})
-    index.write_text(
-        json.dumps(
-            {
-                "format": INDEX_FORMAT,
-                "issue_id": issue_id,
-                "scope": scope.label,
-                "drawn_up": today.isoformat(),
-                "records": records,
-                "documents": list(listed.values()),
-                "ledger_heads": {store: head.as_json() for store, head in ledger_heads.items()},
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
+    listed = {d.file: d for d in earlier if (folder / d.file).is_file()}
+    listed.update({d.file: d for d in documents})
+    index = DocumentsIndex(
+        issue_id=issue_id,
+        scope=scope.label,
+        drawn_up=today,
+        records=records,
+        documents=list(listed.values()),
+        ledger_heads={
+            store: LedgerHead(seq=head.seq, row_hash=head.row_hash, signature=head.signature)
+            for store, head in ledger_heads.items()
+        },
     )
+    json_files.write(folder / INDEX, index)
 
 
 def _keys(records: Iterable[gather.Record]) -> dict[str, list[str]]:
@@ -234,7 +224,13 @@ def sha256_of(path: Path) -> str:
 
 
 def _document(kind: str, language: str | None, path: Path) -> Document:
-    return Document(kind, language, path.suffix.lstrip("."), path.name, sha256_of(path))
+    return Document(
+        kind=kind,
+        language=language,
+        format=path.suffix.lstrip("."),
+        file=path.name,
+        sha256=sha256_of(path),
+    )
 
 
 def _record(
@@ -274,6 +270,11 @@ class Recorded:
     kind: str
     sha256: str
     issued_at: dt.datetime  # naive UTC
+    issue_id: str  # the issue's id (the ledger's run_id), as its index.json names it
+
+    @property
+    def file(self) -> str:
+        return self.name.rsplit("/", 1)[-1]
 
 
 def recorded(policy: Policy) -> list[Recorded]:
@@ -286,6 +287,7 @@ def recorded(policy: Policy) -> list[Recorded]:
         ledger_table.c.table_name,
         ledger_table.c.categories,
         ledger_table.c.acted_at,
+        ledger_table.c.run_id,
     ).where(ledger_table.c.action == DOCUMENT)
     for store in policy.stores:
         with opened_store(store, read_only=True) as connection:
@@ -294,43 +296,10 @@ def recorded(policy: Policy) -> list[Recorded]:
             for row in connection.execute(query):
                 sha = str(row[3]).removeprefix("sha256:")
                 found.setdefault(
-                    (str(row[1]), sha), Recorded(str(row[0]), str(row[1]), str(row[2]), sha, row[4])
+                    (str(row[1]), sha),
+                    Recorded(str(row[0]), str(row[1]), str(row[2]), sha, row[4], str(row[5])),
                 )
     return sorted(found.values(), key=lambda r: (r.issued_at, r.name))
-
-
-@dataclass(frozen=True)
-class Check:
-    file: Path
-    recorded_as: str | None  # the name it was issued under; None when its hash is unknown
-
-    @property
-    def ok(self) -> bool:
-        return self.recorded_as is not None
-
-
-def verify(policy: Policy, paths: list[Path]) -> list[Check]:
-    """Each file's SHA-256 looked up among the documents the ledgers recorded: an edited
-    file's hash is nowhere. Folders are read through their index.json's file list."""
-    known: dict[str, str] = {r.sha256: r.name for r in recorded(policy)}
-    checks = []
-    for path in _files(paths):
-        checks.append(Check(path, known.get(sha256_of(path))))
-    return checks
-
-
-def _files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        index = path / INDEX
-        if path.is_dir() and index.is_file():
-            listed = json.loads(index.read_text(encoding="utf-8")).get("documents", [])
-            files += [path / str(entry["file"]) for entry in listed]
-        elif path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.is_file() and p.name != INDEX)
-        else:
-            files.append(path)
-    return files
 
 
 def expired(policy: Policy, today: dt.date) -> list[tuple[Recorded, dt.date]]:
