@@ -304,13 +304,15 @@ def run(
     ] = 4,
     dask: DaskOption = None,
     prefect: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--prefect",
+            "--prefect/--no-prefect",
             help="run as a Prefect flow run, with its tasks and artifacts (a temporary "
-            "Prefect server starts unless PREFECT_API_URL names one)",
+            "Prefect server starts unless PREFECT_API_URL names one); the default when "
+            "the PREFECT_API_URL environment variable is set",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="plan only; write nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
@@ -335,7 +337,7 @@ def run(
             dry_run=dry_run,
         )
         try:
-            result = _run_job(parameters, dask, prefect=prefect or dask is not None)
+            result = _run_job(parameters, dask, prefect=_as_flow_run(prefect, dask))
         except RunFailed as failure:  # a script reading --json still gets what was done
             if as_json and failure.summary is not None:
                 sys.stdout.write(failure.summary.model_dump_json(indent=2) + "\n")
@@ -347,6 +349,14 @@ def run(
             out.print(render_run(result))
 
     _run(work)
+
+
+def _as_flow_run(prefect: bool | None, dask: str | None) -> bool:
+    """A flow run when asked, when Dask runs the partitions (through Prefect's task
+    runner), or when the environment names a Prefect server to report to."""
+    if dask is not None:
+        return True
+    return bool(os.environ.get("PREFECT_API_URL")) if prefect is None else prefect
 
 
 def _run_job(

@@ -9,11 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from pdpipe import json_files
 from pdpipe.report.formats import DocumentsIndex, RunSummary
 from pdpipe.stores import tables
+from tests.cli import run_main
 from tests.execute.builders import PSEUDONYM_KEY, dump, leads, people, populate, write_policy
 
 
@@ -114,3 +116,32 @@ def _batches(engine: sa.Engine) -> int:
         return int(
             connection.execute(sa.select(sa.func.sum(tables.progress.c.batches))).scalar() or 0
         )
+
+
+def test_a_configured_prefect_server_makes_a_flow_run_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pdpipe.cli import _as_flow_run
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert not _as_flow_run(None, None)  # in-process by default
+    assert _as_flow_run(True, None) and _as_flow_run(None, "local")  # --prefect, --dask
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # nobody listens there
+    assert _as_flow_run(None, None)
+    assert not _as_flow_run(False, None)
+
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=30, leads_count=20)
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    code, out, err = run_main(
+        monkeypatch,
+        capsys,
+        "run",
+        str(write_policy(tmp_path, url)),
+        "--as-of",
+        "2026-11-25",
+        "--allow-large",
+        "--no-prefect",
+    )
+    assert code == 0, err  # the job ran here, never asking the unreachable server
+    assert "acted on" in out
