@@ -34,7 +34,8 @@ LAYERS: list[set[str]] = [
     {"demo"},
     {"api"},  # the public functions `import pdpipe` gives
     {"cli_common", "cli_json", "cli_logging"},
-    {"cli_dashboard", "cli_report", "cli_requests"},
+    {"cli_job"},
+    {"cli_dashboard", "cli_demo", "cli_ledger", "cli_report", "cli_requests"},
     {"cli"},
 ]
 LAYER_OF = {name: index for index, names in enumerate(LAYERS) for name in names}

@@ -10,8 +10,6 @@ import datetime as dt
 import json
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,15 +31,15 @@ from pdpipe.cli_common import (
 )
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboard`
+from pdpipe.cli_demo import demo_command
+from pdpipe.cli_job import as_flow_run, run_with_progress
+from pdpipe.cli_ledger import ledger_app
 from pdpipe.cli_report import report_app
 from pdpipe.cli_requests import requests_app
 from pdpipe.errors import BadInput, PdpipeError, RunFailed
 from pdpipe.policy.reasons import UnblockReason
 
 if TYPE_CHECKING:
-    from pdpipe.demo.previous import Cleared
-    from pdpipe.execute.runner import RunResult
-    from pdpipe.flows.parameters import RetentionParameters
     from pdpipe.policy import Policy
     from pdpipe.policy.errors import Problem
     from pdpipe.retention.decide import AsOf
@@ -337,7 +335,7 @@ def run(
             dry_run=dry_run,
         )
         try:
-            result = _run_job(parameters, dask, prefect=_as_flow_run(prefect, dask))
+            result = run_with_progress(parameters, dask, prefect=as_flow_run(prefect, dask))
         except RunFailed as failure:  # a script reading --json still gets what was done
             if as_json and failure.summary is not None:
                 sys.stdout.write(failure.summary.model_dump_json(indent=2) + "\n")
@@ -349,93 +347,6 @@ def run(
             out.print(render_run(result))
 
     _run(work)
-
-
-def _as_flow_run(prefect: bool | None, dask: str | None) -> bool:
-    """A flow run when asked, when Dask runs the partitions (through Prefect's task
-    runner), or when the environment names a Prefect server to report to."""
-    if dask is not None:
-        return True
-    return bool(os.environ.get("PREFECT_API_URL")) if prefect is None else prefect
-
-
-def _run_job(
-    parameters: RetentionParameters, dask: str | None = None, *, prefect: bool = False
-) -> RunResult:
-    """The job in this process (pdpipe.job), or as a Prefect flow run; a progress bar per
-    table either way."""
-    from pdpipe.policy import load_policy
-
-    columns = (
-        TextColumn("{task.description}"),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-    )
-    with progress_bar(*columns) as bar:
-        tasks: dict[str, Any] = {}
-        counts: dict[str, tuple[int, int]] = {}
-        counting = threading.Lock()  # partitions report from their threads
-
-        def progress(label: str, acted: int, batches: int) -> None:
-            with counting:
-                if label not in tasks:
-                    tasks[label] = bar.add_task(label, total=None, detail="")
-                done, made = counts.get(label, (0, 0))
-                counts[label] = (done + acted, made + batches)
-                detail = f"{done + acted:,} acted on, {made + batches} batches"
-                bar.update(tasks[label], detail=detail)
-
-        if not prefect:
-            from pdpipe.job import LocalSteps, run_job
-
-            step = bar.add_task("starting", total=None, detail="")
-
-            def on_step(name: str) -> None:
-                bar.update(step, description=_STEPS.get(name, name))
-
-            policy = load_policy(parameters.policy_path)
-            return run_job(
-                policy,
-                parameters.run_options(policy),
-                steps=LocalSteps(on_step=on_step),
-                progress=progress,
-            )
-
-        _quiet_prefect_console()
-        from pdpipe.flows.retention import retention_flow_with
-        from pdpipe.job import progress_hook
-
-        token = progress_hook.set(progress)
-        try:
-            result: RunResult = retention_flow_with(dask)(parameters=parameters)
-            return result
-        finally:
-            progress_hook.reset(token)
-
-
-# What the job is doing, as the run's progress display says it (pdpipe.job's step names).
-_STEPS = {
-    "connect": "connecting to the stores",
-    "plan": "planning",
-    "snapshot": "taking the checksums of the rows",
-    "process-partition": "acting, in batches",
-    "finish": "counting what was done",
-    "reclaim": "erasing what was destroyed from the stores' files",
-    "validate": "validating (Great Expectations)",
-    "report": "writing the summary, the documents and the dashboard",
-}
-
-
-def _quiet_prefect_console() -> None:
-    """On a terminal the rich output says what happened; Prefect's own console lines and
-    tracebacks would bury it. Its API logs are untouched; PDPIPE_PREFECT_CONSOLE=1 keeps all."""
-    # Prefect's temporary server takes ~20 s to start on a 2-core machine, which is also
-    # Prefect's default limit: a busy machine would fail the run before it began.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    if os.environ.get("PDPIPE_PREFECT_CONSOLE"):
-        return
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 @app.command()
@@ -568,232 +479,8 @@ def expectations(
 app.add_typer(requests_app, name="requests")
 app.add_typer(report_app, name="report")
 app.command("dashboard")(dashboard_command)
-
-ledger_app = typer.Typer(help="The ledger of what pdpipe did.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
-
-
-@ledger_app.command("verify")
-def ledger_verify(
-    policy_file: PolicyArg,
-    anchors: Annotated[
-        Path | None,
-        typer.Option(
-            "--anchors",
-            help="a folder of run outputs (runs/): check the ledger heads their summary.json "
-            "and documents recorded",
-            show_default=False,
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="the findings as JSON")] = False,
-) -> None:
-    """Check each store's ledger: its chain, its head, the runs' counts, the anchors kept
-    outside the database, and that every run that acted has its documents; exit 1 on any
-    problem, naming it."""
-    from pdpipe.execute.ledger_check import verify_ledgers
-    from pdpipe.policy import load_policy
-
-    def work() -> None:
-        from pdpipe.report.anchors import read_anchors
-        from pdpipe.report.documents.backlog import owed
-
-        policy = load_policy(policy_file)
-        found = read_anchors(anchors) if anchors is not None else []
-        databases = len({store.url for store in policy.stores})
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-        with progress_bar(*columns, TimeElapsedColumn()) as bar:
-            task = bar.add_task("verifying the ledgers", total=databases)
-            ledgers = []
-            for checked in verify_ledgers(policy, found):  # one database at a time
-                ledgers.append(checked)
-                bar.advance(task)
-            bar.update(task, description="looking for runs without documents", total=None)
-            undocumented = owed(policy, settle=False)
-        broken = any(r is not None and not r.ok for _, r in ledgers)
-        finished = [run for run in undocumented if run.status not in ("running", "interrupted")]
-        if as_json:
-            report = {
-                "ledgers": [
-                    {
-                        "store": store,
-                        "rows": None if r is None else r.rows,
-                        "ok": True if r is None else r.ok,
-                        "first_bad_seq": None if r is None else r.first_bad_seq,
-                        "problems": [] if r is None else r.problems,
-                        "head": None if r is None or r.head is None else r.head.as_json(),
-                    }
-                    for store, r in ledgers
-                ],
-                "anchors_checked": len(found),
-                "runs_without_documents": [
-                    {"run_id": run.run_id, "as_of": run.as_of_date, "status": run.status}
-                    for run in undocumented
-                ],
-            }
-            sys.stdout.write(json.dumps(report, indent=2) + "\n")
-        for store, result in [] if as_json else ledgers:
-            if result is None:
-                out.print(f"{store}: no ledger yet")
-            elif result.ok:
-                out.print(
-                    f"[green]ok[/green] {store}: {result.rows:,} row(s), chain intact"
-                    + (", head matches" if result.head else ""),
-                    highlight=False,
-                )
-            else:
-                where = (
-                    f" (first bad row: seq {result.first_bad_seq})"
-                    if result.first_bad_seq is not None
-                    else ""
-                )
-                out.print(f"[red]broken[/red] {store}: {escape(result.problems[0])}{where}")
-                for problem in result.problems[1:]:
-                    out.print(f"  {escape(problem)}")
-        if not as_json and found:
-            out.print(f"{len(found)} anchor(s) checked in {escape(str(anchors))}", soft_wrap=True)
-        for run in [] if as_json else undocumented:
-            still = run.status in ("running", "interrupted")
-            out.print(
-                f"[{'yellow' if still else 'red'}]no documents[/] run {run.run_id} "
-                f"(as of {run.as_of_date}, {run.status}) acted on records and has no act"
-                + (
-                    ": it is unfinished; the run that resumes it issues them"
-                    if still
-                    else ": the next `pdpipe run` issues them"
-                ),
-                soft_wrap=True,
-            )
-        if broken or finished:
-            raise typer.Exit(1)
-
-    _run(work)
-
-
-@app.command()
-def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="folder for stores and policy")] = Path(
-        "pdpipe-demo"
-    ),
-    subjects: Annotated[int, typer.Option(min=10, help="people to generate")] = 2000,
-    seed: Annotated[int, typer.Option(help="random seed: same seed, same data")] = 7,
-    url: Annotated[
-        str | None,
-        typer.Option(help="load both stores into this database instead of SQLite files"),
-    ] = None,
-    as_of: AsOfOption = None,
-    rebuild: Annotated[
-        bool,
-        typer.Option(
-            "--rebuild",
-            help="build the stores anew even if the folder has them; the previous build's "
-            "runs folder (runs, documents, dashboard) and access reports in the demo folder "
-            "are removed",
-        ),
-    ] = False,
-) -> None:
-    """Build realistic demo stores and their policy, then run the nightly job on them."""
-    from pdpipe.demo import build_demo, marker
-    from pdpipe.flows.parameters import RetentionParameters
-    from pdpipe.report.run_table import render_run
-
-    def work() -> None:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-        settings = marker.build_settings(subjects, seed, url, day.isoformat())
-        policy_path = directory / "policy.yaml"
-        if not rebuild and marker.already_built(directory, settings):
-            info(
-                f"demo stores in {escape(str(directory))} are already built: running the "
-                "nightly job on them again",
-                soft_wrap=True,
-            )
-        else:
-            marker.forget(directory)
-            result = _build_demo_with_progress(build_demo, directory, subjects, seed, url, day)
-            _say_cleared(result.cleared, directory)
-            marker.remember(directory, settings)
-            policy_path = result.policy_path
-        info(f"policy: {escape(str(policy_path))}", soft_wrap=True)
-        started = time.perf_counter()
-        run_result = _run_job(
-            RetentionParameters(
-                policy_path=str(policy_path.resolve()),
-                as_of=day,
-                max_fraction=1.0,
-                allow_large=True,
-            )
-        )
-        out.print(render_run(run_result))
-        total = time.perf_counter() - started
-        info(
-            f"time taken: {run_result.seconds:.1f} s for the job, {total:.1f} s with its "
-            "checks and documents. The demo confirms runs beyond --max-fraction; a real "
-            "`pdpipe run` refuses them unless told --allow-large.",
-            soft_wrap=True,
-        )
-        info(
-            f"next: [bold]pdpipe plan {escape(str(policy_path))}[/bold], "
-            f"[bold]pdpipe ledger verify {escape(str(policy_path))}[/bold], "
-            "or run the demo again to see a no-op",
-            soft_wrap=True,
-        )
-
-    _run(work)
-
-
-def _say_cleared(cleared: Cleared, directory: Path) -> None:
-    """The stores were built anew, and so are the runs (pdpipe.demo.previous says what
-    went)."""
-    if cleared.removed:
-        folders = ", ".join(str(folder) for folder in cleared.removed)
-        info(
-            f"removed the previous build's runs, documents, dashboard and access reports: "
-            f"{escape(folders)}",
-            soft_wrap=True,
-        )
-    if cleared.tables:
-        info(
-            f"dropped pdpipe's tables of the previous build (ledger, runs, requests) from "
-            f"the demo database: {', '.join(cleared.tables)}",
-            soft_wrap=True,
-        )
-    for folder in cleared.kept:
-        message = escape(
-            f"{folder} holds the previous build's runs but is outside {directory} "
-            "(PDPIPE_OUTPUT_DIR): left as it is; its documents are unknown to the new ledger"
-        )
-        err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
-
-
-def _build_demo_with_progress(
-    build: Any, directory: Path, subjects: int, seed: int, url: str | None, day: dt.date
-) -> Any:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with progress_bar(*columns) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(stage: str, rows: int) -> None:
-            if stage not in tasks:
-                total = subjects if stage == "subjects" else None
-                tasks[stage] = bar.add_task(f"loading {stage}", total=total)
-            bar.update(tasks[stage], completed=rows)
-
-        result = build(
-            directory, subjects=subjects, seed=seed, url=url, as_of=day, progress=progress
-        )
-    built = Table(title="demo stores", title_justify="left", box=box.SIMPLE_HEAD)
-    built.add_column("store")
-    built.add_column("table")
-    built.add_column("rows", justify="right")
-    for store, tables in result.row_counts.items():
-        for table, rows in tables.items():
-            built.add_row(store, table, f"{rows:,}")
-    out.print(built)
-    return result
+app.command("demo")(demo_command)
 
 
 if __name__ == "__main__":

@@ -121,14 +121,14 @@ def _batches(engine: sa.Engine) -> int:
 def test_a_configured_prefect_server_makes_a_flow_run_unless_told_not_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pdpipe.cli import _as_flow_run
+    from pdpipe.cli_job import as_flow_run
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    assert not _as_flow_run(None, None)  # in-process by default
-    assert _as_flow_run(True, None) and _as_flow_run(None, "local")  # --prefect, --dask
+    assert not as_flow_run(None, None)  # in-process by default
+    assert as_flow_run(True, None) and as_flow_run(None, "local")  # --prefect, --dask
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # nobody listens there
-    assert _as_flow_run(None, None)
-    assert not _as_flow_run(False, None)
+    assert as_flow_run(None, None)
+    assert not as_flow_run(False, None)
 
     url = f"sqlite:///{tmp_path}/store.db"
     populate(url, people_count=30, leads_count=20)
