@@ -15,7 +15,9 @@ from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from tests.cli import run_main
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
-from tests.requests.scenario import CONTACT_KEY, policy_with_requests, scenario_mailbox
+from tests.requests.scenario import (
+    requests_scenario,
+)
 
 
 @pytest.fixture
@@ -123,12 +125,7 @@ def test_validate_json_carries_every_check_and_exits_1_when_one_fails(
 def test_requests_list_json_is_ids_types_states_and_deadlines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
-    monkeypatch.setenv("PDPIPE_TEST_CONTACT_KEY", CONTACT_KEY)
-    url = f"sqlite:///{tmp_path}/store.db"
-    populate(url, people_count=20, leads_count=20)
-    policy = policy_with_requests(tmp_path, url)
-    mailbox = scenario_mailbox(tmp_path / "inbox.mbox")
+    policy, mailbox = requests_scenario(tmp_path, monkeypatch, 20, 20)
     code, _, _ = run_main(monkeypatch, capsys, "requests", "ingest", str(policy), str(mailbox))
     assert code == 0
     code, stdout, _ = run_main(

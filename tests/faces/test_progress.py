@@ -14,7 +14,10 @@ import pytest
 
 from tests.cli import run_main
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
-from tests.requests.scenario import CONTACT_KEY, policy_with_requests, scenario_mailbox
+from tests.requests.scenario import (
+    requests_scenario,
+    scenario_mailbox,
+)
 
 HIDE_CURSOR = "\x1b[?25l"  # what rich writes as a live display starts
 
@@ -107,12 +110,7 @@ def test_when_stderr_is_not_a_terminal_then_no_progress_reaches_it(
 def test_requests_show_progress_at_a_terminal_and_nothing_in_a_pipe(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
-    monkeypatch.setenv("PDPIPE_TEST_CONTACT_KEY", CONTACT_KEY)
-    url = f"sqlite:///{tmp_path}/store.db"
-    populate(url, people_count=20, leads_count=20)
-    policy = policy_with_requests(tmp_path, url)
-    mailbox = scenario_mailbox(tmp_path / "inbox.mbox")
+    policy, mailbox = requests_scenario(tmp_path, monkeypatch, 20, 20)
     code, stdout, terminal = on_a_terminal(
         "requests", "ingest", str(policy), str(mailbox), "--process"
     )

@@ -16,8 +16,9 @@ from prefect.logging.handlers import APILogWorker
 
 from pdpipe.flows.parameters import RequestsParameters
 from pdpipe.flows.requests import REQUESTS_ARTIFACT, requests_flow
-from tests.execute.builders import PSEUDONYM_KEY, populate
-from tests.requests.scenario import CONTACT_KEY, policy_with_requests, scenario_mailbox
+from tests.requests.scenario import (
+    requests_scenario,
+)
 
 
 async def _published(keys: list[str]) -> str:
@@ -32,12 +33,7 @@ async def _published(keys: list[str]) -> str:
 def test_the_hourly_flow_ingests_acts_and_publishes_counts_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
-    monkeypatch.setenv("PDPIPE_TEST_CONTACT_KEY", CONTACT_KEY)
-    url = f"sqlite:///{tmp_path}/store.db"
-    populate(url, people_count=30, leads_count=30)
-    policy = policy_with_requests(tmp_path, url)
-    mailbox = scenario_mailbox(tmp_path / "inbox.mbox")
+    policy, mailbox = requests_scenario(tmp_path, monkeypatch, 30, 30)
 
     result: dict[str, Any] = requests_flow(
         parameters=RequestsParameters(policy_path=str(policy), mailbox=str(mailbox))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli import CONTACT_KEY
-from tests.execute.builders import POLICY
+from tests.execute.builders import POLICY, PSEUDONYM_KEY, populate
 from tests.requests.mailboxes import address, date, encoded_b, message, text, write_mbox
 
-__all__ = ["CONTACT_KEY", "policy_with_requests", "scenario_mailbox"]
+__all__ = ["CONTACT_KEY", "policy_with_requests", "requests_scenario", "scenario_mailbox"]
 REQUESTS = """
 requests:
   store: store
@@ -26,6 +28,17 @@ def policy_with_requests(tmp_path: Path, url: str) -> Path:
     path = tmp_path / "policy.yaml"
     path.write_text(text_ + REQUESTS, encoding="utf-8")
     return path
+
+
+def requests_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, people: int = 20, leads: int = 20
+) -> tuple[Path, Path]:
+    """The keys set, an SQLite store filled, its policy and the mailbox: (policy, mailbox)."""
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    monkeypatch.setenv("PDPIPE_TEST_CONTACT_KEY", CONTACT_KEY)
+    url = f"sqlite:///{tmp_path}/store.db"
+    populate(url, people_count=people, leads_count=leads)
+    return policy_with_requests(tmp_path, url), scenario_mailbox(tmp_path / "inbox.mbox")
 
 
 def scenario_mailbox(path: Path) -> Path:
