@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -109,3 +110,18 @@ def test_binary_columns_hold_no_text_and_are_left_out(sampled: dict[str, TableSa
 def _column(table: TableSample, name: str) -> ColumnSample:
     (found,) = [c for c in table.columns if c.column == name]
     return found
+
+
+def test_a_json_key_that_is_data_is_never_a_column_name(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/book.db"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE book (id INTEGER PRIMARY KEY, owners JSON)")
+        entries = {"canary.owner@mail.ru": {"phone": "+7 912 000 11 22"}, "79120001122": 1}
+        connection.execute(
+            sa.text("INSERT INTO book VALUES (1, :owners)"), {"owners": json.dumps(entries)}
+        )
+    engine.dispose()
+    (book,) = sample_store(_store(url))
+    names = sorted(c.column for c in book.columns)
+    assert names == ["id", "owners", "owners.*", "owners.*.phone"]

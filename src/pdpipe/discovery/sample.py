@@ -13,7 +13,7 @@ with p a little above rows/count, then cut to `rows` in Python (a LIMIT would fa
 rows stored first). Each value is read as text, cut in the database to MAX_CHARS, so
 memory stays bounded whatever a column holds: at most `rows` × columns × MAX_CHARS. A JSON
 column becomes one sampled column per key path inside it (`attribs.phone`,
-`attribs.children[].name`). Binary columns hold no text and are left out.
+`attribs.children[].name`; a key that is data, not a name, is `*`). Binary columns hold no text and are left out.
 
 The sample lives in memory only: nothing here logs, stores or returns a value outside the
 objects the caller asked for.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,12 +158,22 @@ def _json_paths(name: str, kind: str, values: list[str | None], sampled: int) ->
     return [ColumnSample(path, kind, found[path], sampled) for path in sorted(found)]
 
 
+# A key that names a field (`phone`, `дата_рождения`, `utm-source`). Applications also key
+# objects by data (an address book keyed by e-mail, a map keyed by phone number): such a
+# key is a value, and the path names it `*`, so that no output ever quotes it.
+_FIELD_NAME = re.compile(r"^[^\W\d][\w\-]{0,63}$")
+
+
+def _key_name(key: str) -> str:
+    return key if _FIELD_NAME.match(key) and not key.isdigit() else "*"
+
+
 def _leaves(document: Any, prefix: str, depth: int = 0) -> Iterator[tuple[str, str]]:
     if depth > 16:  # deeper than any real record: bounded work on a hostile document
         return
     if isinstance(document, dict):
         for key, value in document.items():
-            yield from _leaves(value, f"{prefix}.{key}", depth + 1)
+            yield from _leaves(value, f"{prefix}.{_key_name(key)}", depth + 1)
     elif isinstance(document, list):
         for item in document:
             yield from _leaves(item, f"{prefix}[]", depth + 1)
