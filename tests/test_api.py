@@ -14,7 +14,7 @@ from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_pol
 
 
 def test_importing_pdpipe_loads_neither_pandas_nor_sqlalchemy_nor_prefect() -> None:
-    heavy = "{'pandas', 'sqlalchemy', 'prefect'}"
+    heavy = "{'pandas', 'sqlalchemy', 'prefect', 'phonenumbers', 'stdnum', 'pymorphy3'}"
     probe = f"import sys, pdpipe, pdpipe.cli; print(sorted({heavy} & set(sys.modules)))"
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
