@@ -36,6 +36,7 @@ from pdpipe.cli_job import as_flow_run, run_with_progress
 from pdpipe.cli_ledger import ledger_app
 from pdpipe.cli_report import report_app
 from pdpipe.cli_requests import requests_app
+from pdpipe.cli_scan import scan_command
 from pdpipe.errors import BadInput, PdpipeError, RunFailed
 from pdpipe.policy.reasons import UnblockReason
 
@@ -481,6 +482,7 @@ app.add_typer(report_app, name="report")
 app.command("dashboard")(dashboard_command)
 app.add_typer(ledger_app, name="ledger")
 app.command("demo")(demo_command)
+app.command("scan")(scan_command)
 
 
 if __name__ == "__main__":

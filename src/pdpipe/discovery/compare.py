@@ -52,6 +52,8 @@ class Verdict:
     found: tuple[str, ...] = ()  # categories detected
     declared: tuple[str, ...] = ()  # categories the policy gives the column
     share: float | None = None  # the largest share of any category found
+    # (category, share, evidence) of each finding, strongest share first
+    details: tuple[tuple[str, float, str], ...] = ()
 
 
 Place = tuple[str, str, str]  # store, table, column
@@ -71,11 +73,11 @@ def declared_columns(policy: Policy) -> dict[Place, tuple[str, ...]]:
 
 
 def against_policy(
-    policy: Policy, detections: Iterable[Detection], sampled: Iterable[Place]
+    policy: Policy | None, detections: Iterable[Detection], sampled: Iterable[Place]
 ) -> list[Verdict]:
     """The verdicts, in store, table, column order. `sampled` are the columns that held
-    at least one value in the sample."""
-    named = declared_columns(policy)
+    at least one value in the sample. Without a policy nothing is declared."""
+    named = declared_columns(policy) if policy is not None else {}
     held = set(sampled)
     found: dict[Place, list[Detection]] = {}
     for detection in detections:
@@ -93,5 +95,13 @@ def against_policy(
             status = Status.NOT_FOUND
         else:
             status = Status.NOT_SAMPLED
-        verdicts.append(Verdict(*place, status, categories, named.get(place, ()), share))
+        best: dict[str, Detection] = {}
+        for d in hits:  # several detectors of one category: the one that found most
+            if d.category not in best or d.share > best[d.category].share:
+                best[d.category] = d
+        details = tuple(
+            (d.category, d.share, d.evidence)
+            for d in sorted(best.values(), key=lambda d: (-d.share, d.category))
+        )
+        verdicts.append(Verdict(*place, status, categories, named.get(place, ()), share, details))
     return verdicts

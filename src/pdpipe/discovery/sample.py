@@ -13,7 +13,8 @@ with p a little above rows/count, then cut to `rows` in Python (a LIMIT would fa
 rows stored first). Each value is read as text, cut in the database to MAX_CHARS, so
 memory stays bounded whatever a column holds: at most `rows` × columns × MAX_CHARS. A JSON
 column becomes one sampled column per key path inside it (`attribs.phone`,
-`attribs.children[].name`; a key that is data, not a name, is `*`). Binary columns hold no text and are left out.
+`attribs.children[].name`; a key that is data, not a name, is `*`). Binary columns hold
+no text and are left out.
 
 The sample lives in memory only: nothing here logs, stores or returns a value outside the
 objects the caller asked for.

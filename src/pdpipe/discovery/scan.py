@@ -1,0 +1,171 @@
+"""`pdpipe scan`: sample every table of every store, ask every detector, and compare what
+was found with what the policy declares.
+
+A finding is a category in a column with the share of the column's sampled values that
+hold it, and the evidence it rests on. Below `min_share` a match is noise (a stray
+phone-shaped number in a column of amounts), unless the column's name says the same
+category. A JSON column is judged by its keys (`attribs.phone`), not as one text.
+
+Counts, shares and names only ever leave this module: the sampled values stay in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pdpipe.discovery.compare import Detection, Place, Verdict, against_policy
+from pdpipe.discovery.sample import DEFAULT_ROWS, ColumnSample, TableSample, sample_store
+from pdpipe.policy.models import Policy, StoreSpec
+from pdpipe.stores.owner import Stores, owned
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MIN_SHARE = 0.05  # of a column's sampled values
+
+Progress = Callable[[str, int, int], None]  # (store, databases done, databases)
+
+
+@dataclass
+class ScanReport:
+    """What a scan found: every verdict, and what was sampled."""
+
+    verdicts: list[Verdict] = field(default_factory=list)
+    tables: int = 0
+    columns: int = 0
+    rows_sampled: int = 0
+
+    @property
+    def undeclared(self) -> list[Verdict]:
+        from pdpipe.discovery.compare import Status
+
+        return [v for v in self.verdicts if v.status is Status.UNDECLARED]
+
+
+def scan_policy(
+    policy: Policy,
+    *,
+    rows: int = DEFAULT_ROWS,
+    min_share: float = MIN_SHARE,
+    progress: Progress | None = None,
+    stores: Stores | None = None,
+) -> ScanReport:
+    """Scan every database the policy's stores are in, once each, and judge the findings
+    against the policy. A table no store names is reported under the first store of its
+    database."""
+    return scan(
+        policy.stores, policy, rows=rows, min_share=min_share, progress=progress, stores=stores
+    )
+
+
+def scan(
+    specs: list[StoreSpec],
+    policy: Policy | None,
+    *,
+    rows: int = DEFAULT_ROWS,
+    min_share: float = MIN_SHARE,
+    progress: Progress | None = None,
+    stores: Stores | None = None,
+) -> ScanReport:
+    """Scan `specs`; with no policy, every finding is undeclared."""
+    report = ScanReport()
+    detections: list[Detection] = []
+    sampled: list[Place] = []
+    databases = _databases(specs)
+    with owned(stores, read_only=True) as owner:
+        for done, (first, named_by) in enumerate(databases):
+            if progress is not None:
+                progress(first.name, done, len(databases))
+            for table in sample_store(first, rows=rows, stores=owner):
+                store = named_by.get(table.table, first.name)
+                found, held = detect_table(store, table, min_share)
+                detections += found
+                sampled += held
+                report.tables += 1
+                report.columns += len(table.columns)
+                report.rows_sampled += max((c.sampled_rows for c in table.columns), default=0)
+    if progress is not None:
+        progress("", len(databases), len(databases))
+    report.verdicts = against_policy(policy, detections, sampled)
+    return report
+
+
+def _databases(specs: list[StoreSpec]) -> list[tuple[StoreSpec, dict[str, str]]]:
+    """Each database once (stores may share one), with the store that names each table."""
+    grouped: dict[str, tuple[StoreSpec, dict[str, str]]] = {}
+    for store in specs:
+        _, named_by = grouped.setdefault(store.url, (store, {}))
+        for table in store.tables:
+            named_by.setdefault(table.name, store.name)
+            for child in table.children:
+                named_by.setdefault(child.table, store.name)
+    return list(grouped.values())
+
+
+def detect_table(
+    store: str, table: TableSample, min_share: float = MIN_SHARE
+) -> tuple[list[Detection], list[Place]]:
+    """The detections in one sampled table, and the columns that held values."""
+    parents = {c.column.split(".")[0].removesuffix("[]") for c in table.columns if "." in c.column}
+    found: list[Detection] = []
+    held: list[Place] = []
+    for column in table.columns:
+        if column.column in parents:
+            continue  # a JSON column: its keys are judged one by one
+        if column.values:
+            held.append((store, table.table, column.column))
+        found += detect_column(store, table.table, column, min_share)
+    return found, held
+
+
+def detect_column(
+    store: str, table: str, sample: ColumnSample, min_share: float = MIN_SHARE
+) -> list[Detection]:
+    import pandas as pd
+
+    from pdpipe.detectors import DETECTORS
+    from pdpipe.detectors.base import Evidence
+
+    values = pd.Series(sample.values, dtype=object)
+    found: list[Detection] = []
+    whole: set[str] = set()
+    for detector in DETECTORS.values():
+        named = detector.name_suggests(sample.column)
+        share = float(detector.matches(values, named=named).mean()) if len(values) else 0.0
+        if share >= min_share or (named and share > 0):
+            evidence = detector.evidence
+        elif named and not len(values):
+            evidence = Evidence.COLUMN_NAME  # nothing to look at: the name alone says it
+        else:
+            continue
+        whole.add(detector.category.value)
+        found.append(
+            Detection(store, table, sample.column, detector.category.value, share, evidence.value)
+        )
+    for category, (rows, share) in embedded(values).items():
+        # Prose that names a person's phone twice holds PD whatever else it says: a
+        # lower bar than for a column's whole values, where one stray match is noise.
+        if category not in whole and rows >= FREE_TEXT_ROWS:
+            found.append(Detection(store, table, sample.column, category, share, "free text"))
+    return found
+
+
+FREE_TEXT_WORDS = 4  # a column whose values run to this many words on average is prose
+FREE_TEXT_ROWS = 2  # sampled values that must embed a category for prose to hold it
+
+
+def embedded(values: pd.Series) -> dict[str, tuple[int, float]]:
+    """For a column of prose (notes, comments): per category, how many of its values
+    embed it somewhere in the text, and their share; {} for a column of short values."""
+    from pdpipe.detectors.text import find_spans
+
+    texts = [str(v) for v in values.dropna()]
+    if not texts or sum(len(t.split()) for t in texts) / len(texts) < FREE_TEXT_WORDS:
+        return {}
+    held: dict[str, int] = {}
+    for text in texts:
+        for category in {span.category.value for span in find_spans(text)}:
+            held[category] = held.get(category, 0) + 1
+    return {category: (count, count / len(values)) for category, count in held.items()}
