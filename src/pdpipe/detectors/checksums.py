@@ -46,7 +46,7 @@ def iin_ok(digits: str, today: date | None = None) -> bool:
     century = int(digits[6])
     if not 1 <= century <= 6:
         return False
-    year = 1800 + 100 * ((century + 1) // 2) + int(digits[:2])
+    year = 1700 + 100 * ((century + 1) // 2) + int(digits[:2])  # 1-2: 1800s, 3-4: 1900s
     try:
         born = date(year, int(digits[2:4]), int(digits[4:6]))
     except ValueError:

@@ -70,7 +70,7 @@ def _cyrillic(word: str) -> Part:
         roles.add(PATRONYMIC)
     plain = morph.russianize(lower)
     free = reading.other_score == 0  # the dictionary knows it as no other word
-    if LAST not in roles and free and len(plain) >= 5 and _SURNAME_END.search(plain):
+    if not roles and free and len(plain) >= 5 and _SURNAME_END.search(plain):
         roles.add(LAST)
     if PATRONYMIC not in roles and free and len(plain) >= 7 and _PATRONYMIC_END.search(plain):
         roles.add(PATRONYMIC)
@@ -79,13 +79,14 @@ def _cyrillic(word: str) -> Part:
     if PATRONYMIC in roles:
         return Part(frozenset(roles), PATRONYMIC)
     if LAST in roles and FIRST in roles:  # "Ким", "Роман": the likelier reading
-        surname = bool(_SURNAME_END.search(plain)) or reading.surname_score > reading.first_score
+        surname = reading.surname_score > reading.first_score
         return Part(frozenset(roles), LAST if surname else FIRST)
     return Part(frozenset(roles), LAST if LAST in roles else FIRST)
 
 
 def _latin(word: str) -> Part:
-    roles = latin.roles(word)
+    # Latin words must be capitalized to be a name: "true", "admin" and "null" are not.
+    roles = latin.roles(word) if word[:1].isupper() else frozenset()
     if not roles:
         return UNKNOWN if latin.unknown(word) and word[:1].isupper() else NOTHING
     if PATRONYMIC in roles:
