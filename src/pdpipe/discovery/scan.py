@@ -24,6 +24,45 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MIN_SHARE = 0.05  # of a column's sampled values
+# A column whose own name says it holds places, things or codes: a value there that is
+# also in a name dictionary ("Астана", a city and a given name) is the thing's, unless
+# most of the column's values are names.
+THINGS = frozenset(
+    {
+        "city",
+        "town",
+        "country",
+        "region",
+        "district",
+        "settlement",
+        "place",
+        "location",
+        "company",
+        "organization",
+        "org",
+        "employer",
+        "brand",
+        "product",
+        "item",
+        "sku",
+        "title",
+        "category",
+        "tag",
+        "label",
+        "kind",
+        "type",
+        "status",
+        "channel",
+        "lang",
+        "language",
+        "currency",
+        "source",
+        "campaign",
+        "plan",
+        "tier",
+    }
+)
+DICTIONARY_MAJORITY = 0.5
 
 Progress = Callable[[str, int, int], None]  # (store, databases done, databases)
 
@@ -131,9 +170,12 @@ def detect_column(
     values = pd.Series(sample.values, dtype=object)
     found: list[Detection] = []
     whole: set[str] = set()
+    a_thing = _names_a_thing(sample.column)
     for detector in DETECTORS.values():
         named = detector.name_suggests(sample.column)
         share = float(detector.matches(values, named=named).mean()) if len(values) else 0.0
+        if a_thing and detector.evidence is Evidence.DICTIONARY and share < DICTIONARY_MAJORITY:
+            continue
         if share >= min_share or (named and share > 0):
             evidence = detector.evidence
         elif named and not len(values):
@@ -150,6 +192,13 @@ def detect_column(
         if category not in whole and rows >= FREE_TEXT_ROWS:
             found.append(Detection(store, table, sample.column, category, share, "free text"))
     return found
+
+
+def _names_a_thing(column: str) -> bool:
+    from pdpipe.detectors.column_names import tokens
+
+    own = column.rsplit(".", 1)[-1]
+    return bool(set(tokens(own)) & THINGS)
 
 
 FREE_TEXT_WORDS = 4  # a column whose values run to this many words on average is prose
