@@ -21,8 +21,8 @@ LAYERS: list[set[str]] = [
     {"errors"},
     {"settings"},
     {"json_files"},  # how pdpipe's JSON files (its formats) are written and read back
+    {"detectors"},  # which values are PD: pure, no database
     {"operators"},  # value transformations: know nothing of policies or stores
-    {"detectors"},  # which values are PD, of which category: know nothing of stores
     {"policy"},  # the validated policy file
     {"stores"},  # engines, keys, instants, pdpipe's own tables in each store
     {"discovery"},  # what PD the stores hold: samples of every table, the detectors' verdicts

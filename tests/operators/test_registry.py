@@ -23,7 +23,9 @@ from pdpipe.operators.mask import Mask, MaskOptions
 from tests.operators.builders import context, exactly, series
 
 HERE = Path(__file__).parent
-KNOWN = "distort, drop_key, fake, generalize, mask, pseudonym, pseudonym_email, redact, shuffle"
+KNOWN = (
+    "distort, drop_key, fake, generalize, mask, pseudonym, pseudonym_email, redact, scrub, shuffle"
+)
 
 
 def test_when_the_package_is_imported_then_every_operator_is_registered() -> None:
@@ -133,6 +135,7 @@ def test_every_operator_names_its_method() -> None:
         "pseudonym": "identifiers",
         "pseudonym_email": "identifiers",
         "redact": "deletion",
+        "scrub": "composition",
         "shuffle": "mixing",
     }
 

@@ -27,7 +27,7 @@ SEVERAL_LINES = [
     "error: {file}: 4 problems",
     "  {file}:23: stores[0].tables[0].columns.email.depersonalize: unknown operator 'hsah' "
     "(known: distort, drop_key, fake, generalize, mask, pseudonym, pseudonym_email, redact, "
-    "shuffle)",
+    "scrub, shuffle)",
     "  {file}:24: stores[0].tables[0].columns.phone.depersonalize: keep_first + keep_last may "
     "be at most 4: a mask must hide the value",
     "  {file}:25: stores[0].tables[0].columns.birthday.data: PD category 'birth_date' is not "

@@ -149,7 +149,7 @@ def test_when_several_problems_exist_then_the_error_text_counts_and_lists_them()
     assert lines[1] == (
         f"  {path}:23: stores[0].tables[0].columns.email.depersonalize: unknown operator "
         "'hsah' (known: distort, drop_key, fake, generalize, mask, pseudonym, "
-        "pseudonym_email, redact, shuffle)"
+        "pseudonym_email, redact, scrub, shuffle)"
     )
     assert len(lines) == 5
 

@@ -19,7 +19,7 @@ from tests.policy.builders import (
 
 TABLE = "stores[0].tables[0]"
 KNOWN_OPERATORS = (
-    "distort, drop_key, fake, generalize, mask, pseudonym, pseudonym_email, redact, shuffle"
+    "distort, drop_key, fake, generalize, mask, pseudonym, pseudonym_email, redact, scrub, shuffle"
 )
 CATEGORIES = "email, first_name, last_name, patronymic, phone"
 LAST_CHILD = "{table: campaign_views, fk: subscriber_id, on_destroy: set_null}\n"

@@ -25,6 +25,7 @@ from pdpipe.operators.pseudonym import Pseudonym, PseudonymOptions
 from pdpipe.operators.pseudonym_email import PseudonymEmail, PseudonymEmailOptions
 from pdpipe.operators.redact import Redact, RedactOptions
 from pdpipe.operators.registry import OPERATORS, build_operator, register
+from pdpipe.operators.scrub import Scrub, ScrubOptions
 from pdpipe.operators.shuffle import Shuffle, ShuffleOptions
 
 __all__ = [
@@ -53,6 +54,8 @@ __all__ = [
     "PseudonymOptions",
     "Redact",
     "RedactOptions",
+    "Scrub",
+    "ScrubOptions",
     "Shuffle",
     "ShuffleOptions",
     "build_operator",
