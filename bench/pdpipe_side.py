@@ -50,8 +50,8 @@ from pdpipe.execute.runner import (
     process_partition,
 )
 from pdpipe.retention.decide import AsOf
-from pdpipe.validate import snapshot
-from pdpipe.validate.checks import validate_policy
+from pdpipe.validation import snapshot
+from pdpipe.validation.checks import validate_policy
 
 
 def peak_rss_mb() -> float:

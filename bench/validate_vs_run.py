@@ -22,8 +22,8 @@ from pdpipe.demo import build_demo
 from pdpipe.execute.runner import RunOptions, finish, held_stores, prepare, process_partition
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
-from pdpipe.validate import snapshot
-from pdpipe.validate.checks import validate_policy
+from pdpipe.validation import snapshot
+from pdpipe.validation.checks import validate_policy
 
 AS_OF_DAY = dt.date(2026, 11, 25)
 

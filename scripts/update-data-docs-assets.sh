@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Refreshes the local copies of what Great Expectations' Data Docs pages load from CDNs
-# (src/pdpipe/validate/data_docs_assets/), so that a run's Data Docs open offline.
-# src/pdpipe/validate/offline_docs.py points each CDN link of GX's templates at one of
+# (src/pdpipe/validation/data_docs_assets/), so that a run's Data Docs open offline.
+# src/pdpipe/validation/offline_docs.py points each CDN link of GX's templates at one of
 # these files. The versions are the ones GX 1.x's templates name
 # (great_expectations/render/view/templates/{page,index_page,js_script_imports}.j2);
-# tests/validate/test_offline_docs.py fails when an installed GX loads a URL that
+# tests/validation/test_offline_docs.py fails when an installed GX loads a URL that
 # offline_docs.py does not know. Each file is taken unchanged from its npm package with
 # `npm pack` (the npm registry; no CDN), less its sourceMappingURL comment; Font Awesome's
 # stylesheet also loses its TrueType fallbacks (only the WOFF2 fonts are shipped, which
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ASSETS=src/pdpipe/validate/data_docs_assets
+ASSETS=src/pdpipe/validation/data_docs_assets
 PYTHON=.venv/bin/python
 
 # npm package@version | file in the package | file here

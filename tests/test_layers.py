@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"stores"},  # engines, keys, instants, pdpipe's own tables in each store
     {"discovery"},  # what PD the stores hold: samples of every table, the detectors' verdicts
     {"retention"},  # decisions: as-of, end rules, the plan
-    {"validate"},  # suites, snapshots and checks of a run's result
+    {"validation"},  # suites, snapshots and checks of a run's result
     {"execute"},  # batches, the ledger, locks (records into validate's snapshot)
     {"requests"},  # data subjects' requests
     {"report"},  # documents, summaries, the dashboard

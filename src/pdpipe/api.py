@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pdpipe.requests.process import ProcessReport
     from pdpipe.retention.decide import AsOf
     from pdpipe.retention.plan import Plan
-    from pdpipe.validate.checks import ValidationReport
+    from pdpipe.validation.checks import ValidationReport
 
 
 def load_policy(path: Path | str) -> Policy:
@@ -91,7 +91,7 @@ def validate(
     """The checks a run ends with (with `run_id`, that run's ledger check too); Data Docs
     into `out`."""
     from pdpipe.stores.schema_check import refuse_store_problems
-    from pdpipe.validate.checks import validate_policy
+    from pdpipe.validation.checks import validate_policy
 
     refuse_store_problems(policy)
     return validate_policy(policy, _as_of(policy, as_of), Path(out), run_id)

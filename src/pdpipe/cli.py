@@ -189,7 +189,7 @@ def _check(policy_file: Path, *, offline: bool, as_json: bool) -> None:
     from pdpipe.policy.errors import PolicyError
     from pdpipe.policy.loading import located
     from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
-    from pdpipe.validate import suites
+    from pdpipe.validation import suites
 
     policy: Policy | None = None
     warnings = []
@@ -411,7 +411,7 @@ def validate(
 
     def work() -> None:
         from pdpipe import cli_json
-        from pdpipe.validate.checks import require_success, validate_policy
+        from pdpipe.validation.checks import require_success, validate_policy
 
         policy = load_policy(policy_file)
         refuse_store_problems(policy)  # a missing table or column is bad input, not a failed check
@@ -457,7 +457,7 @@ def expectations(
     """
     from pdpipe.policy import load_policy
     from pdpipe.stores.schema_check import refuse_store_problems
-    from pdpipe.validate import suites
+    from pdpipe.validation import suites
 
     def work() -> None:
         policy = load_policy(policy_file)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pdpipe.policy.errors import Problem
     from pdpipe.policy.models import Policy
-    from pdpipe.validate.checks import ValidationReport
+    from pdpipe.validation.checks import ValidationReport
 
 CHECK_FORMAT = "pdpipe.check/1"
 VALIDATE_FORMAT = "pdpipe.validate/1"

@@ -8,7 +8,7 @@
     │   └── StoreUnreachable     a store still down after the retries, before any write
     │       └── DatabaseMissing  the server answers, but the store's database is not there
     └── RunFailed                exit 1: the work ran and something failed
-        ├── ValidationFailed     the run's result failed its checks (validate/)
+        ├── ValidationFailed     the run's result failed its checks (validation/)
         └── StoreError           a store could not be reached or answered with an error
             ├── StoreUnavailable transient: connection refused/reset; worth retrying
             └── StoreContention  transient: deadlock or lock timeout; worth retrying

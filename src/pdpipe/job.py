@@ -58,7 +58,7 @@ from pdpipe.settings import output_dir, retry_delays
 from pdpipe.stores.owner import Stores, probe_stores
 
 if TYPE_CHECKING:
-    from pdpipe.validate.checks import ValidationReport
+    from pdpipe.validation.checks import ValidationReport
 
 log = logging.getLogger("pdpipe.job")
 
@@ -235,7 +235,7 @@ def _run_job(
         run_id = prepared.run_id or ""
         log.info("run %s: %d partition(s)", run_id, len(prepared.partitions))
         if (validate or options.snapshot) and not prepared.resumed:  # kept when resumed
-            from pdpipe.validate import snapshot
+            from pdpipe.validation import snapshot
 
             steps.run("snapshot", snapshot.take, policy, run_id, retry=True)
         lanes = _lanes(policy, prepared.partitions)
@@ -291,13 +291,13 @@ def _run_job(
 def _checks(
     policy: Policy, as_of: AsOf, folder: Path, run_id: str, expect_snapshot: bool
 ) -> ValidationReport:
-    from pdpipe.validate.checks import validate_policy
+    from pdpipe.validation.checks import validate_policy
 
     return validate_policy(policy, as_of, folder, run_id, expect_snapshot=expect_snapshot)
 
 
 def _validate(steps: Steps, policy: Policy, prepared: PreparedRun, result: RunResult) -> None:
-    from pdpipe.validate import snapshot
+    from pdpipe.validation import snapshot
 
     run_id = result.run_id or ""
     try:
@@ -419,7 +419,7 @@ def _grouped(errors: list[str]) -> str:
 
 
 def _raise_failures(result: RunResult) -> None:
-    from pdpipe.validate.checks import require_success
+    from pdpipe.validation.checks import require_success
 
     try:
         if result.errors:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pdpipe.demo import build_demo
 from pdpipe.policy import Policy, load_policy
-from pdpipe.validate import suites
+from pdpipe.validation import suites
 from tests.conftest import PG_ADMIN_URL, _fresh_database
 from tests.deploy import files
 

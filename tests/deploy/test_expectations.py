@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pdpipe.validate import suites
+from pdpipe.validation import suites
 from tests.deploy import files
 from tests.deploy.expectations import FOLDER, REGENERATE, compose_stores, example_policy
 

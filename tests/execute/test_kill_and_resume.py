@@ -21,8 +21,8 @@ from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores import tables
-from pdpipe.validate.checks import validate_policy
-from pdpipe.validate.suites import SNAPSHOT_CHECK
+from pdpipe.validation.checks import validate_policy
+from pdpipe.validation.suites import SNAPSHOT_CHECK
 from tests.execute.builders import (
     AS_OF_DAY,
     PSEUDONYM_KEY,

@@ -56,7 +56,7 @@ def test_a_verbose_run_logs_its_steps_to_the_file_and_stderr_and_no_value(
     assert all(STAMPED.match(line) for line in logged[1:]), logged
     assert any(" INFO pdpipe.job: run " in line for line in logged)
     assert any(" DEBUG pdpipe.job: step validate: done in " in line for line in logged)
-    assert any(" INFO pdpipe.validate: validated store: " in line for line in logged)
+    assert any(" INFO pdpipe.validation: validated store: " in line for line in logged)
     assert "INFO pdpipe.job: run " in stderr and "DEBUG pdpipe.job: step plan" in stderr
     everything = "\n".join([*logged, stdout, stderr])
     assert "acted on" in everything  # what was done is there, counted

@@ -18,7 +18,7 @@ from pdpipe.flows.parameters import RetentionParameters
 from pdpipe.flows.retention import REPORT_ARTIFACT, SUMMARY_ARTIFACT, retention_flow
 from pdpipe.report.formats import RunSummary
 from tests.execute.builders import POLICY, PSEUDONYM_KEY, dump, leads, populate
-from tests.validate import broken
+from tests.validation import broken
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from pdpipe.report.documents.issue import issue
 from pdpipe.report.formats import SUMMARY
 from pdpipe.retention.decide import AsOf
 from pdpipe.settings import output_dir
-from pdpipe.validate import snapshot
-from pdpipe.validate.checks import validate_policy
+from pdpipe.validation import snapshot
+from pdpipe.validation.checks import validate_policy
 
 
 def run_like_the_nightly_flow(policy: Policy, day: dt.date) -> RunResult:

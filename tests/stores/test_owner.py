@@ -28,7 +28,7 @@ from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_pol
 
 SOURCE = Path(pdpipe.__file__).parent
 # Who may create engines: the owner; the demo, which creates (and clears) the databases it
-# fills; and Great Expectations, which makes its own from the URL that validate/checks.py
+# fills; and Great Expectations, which makes its own from the URL that validation/checks.py
 # hands it.
 ENGINE_MAKERS = {
     "stores/owner.py",

@@ -31,7 +31,7 @@ from pdpipe.demo.policy_file import PASSWORD_VARIABLE, policy_urls, write_policy
 from pdpipe.demo.previous import Cleared, clear_previous_build
 from pdpipe.errors import BadInput, StoreError, StoreUnavailable
 from pdpipe.policy import load_policy
-from pdpipe.validate import suites
+from pdpipe.validation import suites
 
 CHUNK = 100_000
 POLICY_FILE = "policy.yaml"

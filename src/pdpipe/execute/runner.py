@@ -49,10 +49,10 @@ from pdpipe.stores import tables
 from pdpipe.stores.engine import DOING, as_store_error
 from pdpipe.stores.owner import opened_store, owned, probe_stores
 from pdpipe.stores.schema_check import refuse_store_problems
-from pdpipe.validate import snapshot, suites
+from pdpipe.validation import snapshot, suites
 
 if TYPE_CHECKING:
-    from pdpipe.validate.checks import ValidationReport
+    from pdpipe.validation.checks import ValidationReport
 
 log = logging.getLogger("pdpipe.execute")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pdpipe.execute.runner import RunResult
 from pdpipe.report.formats import CheckJson, LedgerHead, RunSummary, TableOutcome
-from pdpipe.validate.checks import ValidationReport
+from pdpipe.validation.checks import ValidationReport
 
 ACTIONS = ("destroy", "depersonalize", "block")
 

@@ -1,6 +1,6 @@
 """A digest of a whole row, computed by the database, as integers that add up exactly.
 
-The snapshot (validate/snapshot.py) sums them over a table before a run, the run sums
+The snapshot (validation/snapshot.py) sums them over a table before a run, the run sums
 them over the records it acts on as it reads them, and the check after the run sums them
 over the rows it did not act on: an order-independent checksum, with no value and no
 per-row digest kept anywhere.

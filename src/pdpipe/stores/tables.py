@@ -8,7 +8,7 @@
     pdpipe_lock      SQLite only: the row that says a run holds the store
     pdpipe_checksums per run and table, the count and digest sums of its rows before
                      the run and of the records each batch acted on
-                     (validate/snapshot.py); deleted once the run is validated
+                     (validation/snapshot.py); deleted once the run is validated
     pdpipe_reclaims  per run and store, how destroyed values were erased from the
                      database's files after the run (execute/reclaim.py)
 

@@ -14,8 +14,8 @@ from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
-from pdpipe.validate import suites
-from pdpipe.validate.checks import validate_policy
+from pdpipe.validation import suites
+from pdpipe.validation.checks import validate_policy
 from tests.cli import pdpipe, run_main
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, dump, leads, populate, write_policy
 

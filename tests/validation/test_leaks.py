@@ -13,7 +13,7 @@ from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.policy.models import Policy, TableSpec
 from pdpipe.retention.decide import AsOf
-from pdpipe.validate.queries import as_sql, personal_data_left
+from pdpipe.validation.queries import as_sql, personal_data_left
 from tests.execute.builders import (
     AS_OF_DAY,
     POLICY,

@@ -13,8 +13,8 @@ from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
-from pdpipe.validate import guarantees, suites
-from pdpipe.validate.checks import validate_policy
+from pdpipe.validation import guarantees, suites
+from pdpipe.validation.checks import validate_policy
 from tests.execute import builders
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 

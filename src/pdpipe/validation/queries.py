@@ -22,7 +22,7 @@ from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
 from pdpipe.stores import tables
 from pdpipe.stores.keys import store_key_of
-from pdpipe.validate import guarantees
+from pdpipe.validation import guarantees
 
 
 def overdue_rows(
@@ -105,8 +105,8 @@ def _leaks(
     A pseudonymous email in its own domain (u_<hex>@anon.invalid) is the operator's output,
     not a leak (and is told apart before any pattern is tried), and a pseudonym's hex may
     hold digit runs, so phones are not looked for in `pseudonym` columns; `fake` writes
-    realistic names on purpose, so names are not looked for there. A column of names (a
-    last name alone, say) leaks with one capitalized word.
+    realistic names on purpose, and `scrub` keeps prose, so names are not looked for
+    there. A column of names (a last name alone, say) leaks with one capitalized word.
     """
     leaks: list[sa.ColumnElement[bool]] = []
     for name, column in columns.items():
@@ -119,7 +119,10 @@ def _leaks(
         spec_op = column.depersonalize
         operator = spec_op.name if spec_op else None
         kinds = ["email"]
-        if operator != "fake":  # realistic names are its very output
+        # fake writes realistic names: they are its very output. scrub keeps prose, and
+        # prose has capitalized words side by side (a sentence's start, a street, a
+        # company) that no pattern tells from a name: its names are the detectors' to find.
+        if operator not in ("fake", "scrub"):
             kinds.append("full_name")
             if set(column.data) <= NAME_CATEGORIES:
                 kinds.append("name_part")

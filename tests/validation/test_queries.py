@@ -15,7 +15,7 @@ from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import latest_overdue_end
 from pdpipe.retention.plan import build_plan
-from pdpipe.validate.queries import (
+from pdpipe.validation.queries import (
     as_sql,
     ledger_disagrees,
     orphaned_children,

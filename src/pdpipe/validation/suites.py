@@ -40,7 +40,7 @@ from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, moment_names, overdue_moments
 from pdpipe.stores.owner import owned
-from pdpipe.validate import guarantees, queries, snapshot
+from pdpipe.validation import guarantees, queries, snapshot
 
 FOLDER = "expectations"
 RUN_ID = "run_id"
@@ -112,7 +112,7 @@ class SuiteTemplate:
         run's, when there is no run), or named in `skip`, are left out."""
         import great_expectations as gx
 
-        from pdpipe.validate.no_rows import ExpectNoUnexpectedRows
+        from pdpipe.validation.no_rows import ExpectNoUnexpectedRows
 
         suite = gx.ExpectationSuite(name=self.name)
         for check in self.checks:

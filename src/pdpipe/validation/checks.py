@@ -27,9 +27,9 @@ from pdpipe.stores import tables
 from pdpipe.stores.digest import install_for_every_engine
 from pdpipe.stores.engine import session_url
 from pdpipe.stores.owner import owned
-from pdpipe.validate import offline_docs, snapshot, suites
+from pdpipe.validation import offline_docs, snapshot, suites
 
-log = logging.getLogger("pdpipe.validate")
+log = logging.getLogger("pdpipe.validation")
 
 # What a caller shows while the checks run: (stage, steps done, steps in all).
 Progress = Callable[[str, int, int], None]

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from pdpipe.report.formats import RunSummary
 from tests.execute.builders import POLICY, PSEUDONYM_KEY, dump, leads, populate
-from tests.validate import broken
+from tests.validation import broken
 
 REPO = Path(__file__).resolve().parents[2]
 # The pdpipe CLI, in a process that first registers the broken operator.
 CLI_WITH_BROKEN_OPERATOR = (
-    "import sys; from tests.validate import broken; broken.ensure_registered(); "
+    "import sys; from tests.validation import broken; broken.ensure_registered(); "
     "from pdpipe.cli import main; sys.argv = ['pdpipe', *sys.argv[1:]]; main()"
 )
 

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 VENDOR = Path("static") / "vendor"
 
 # Every script and stylesheet GX 1.x's templates load from elsewhere, and the local copy
-# that replaces it; None drops the tag. tests/validate/test_offline_docs.py fails when the
+# that replaces it; None drops the tag. tests/validation/test_offline_docs.py fails when the
 # installed GX's templates name a URL missing here.
 LOCAL: dict[str, str | None] = {
     "https://code.jquery.com/jquery-3.7.1.min.js": "jquery.min.js",
@@ -114,7 +114,7 @@ def localize(html: str, root: str) -> str:
 
 
 def _copy_assets(folder: Path) -> None:
-    shipped = resources.files("pdpipe.validate") / "data_docs_assets"
+    shipped = resources.files("pdpipe.validation") / "data_docs_assets"
     with resources.as_file(shipped) as source:
         shutil.copytree(
             source,

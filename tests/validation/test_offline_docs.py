@@ -20,11 +20,11 @@ from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
-from pdpipe.validate import offline_docs
-from pdpipe.validate.checks import validate_policy
+from pdpipe.validation import offline_docs
+from pdpipe.validation.checks import validate_policy
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 
-SHIPPED = resources.files("pdpipe.validate") / "data_docs_assets"
+SHIPPED = resources.files("pdpipe.validation") / "data_docs_assets"
 GX_TEMPLATES = Path(great_expectations.__file__).parent / "render" / "view" / "templates"
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -120,7 +120,7 @@ def test_an_unknown_remote_script_is_dropped_and_named_in_the_log(
         '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/'
         'logo-long.png?d=20261125T000000Z" alt="GX">'
     )
-    with caplog.at_level(logging.WARNING, logger="pdpipe.validate.offline_docs"):
+    with caplog.at_level(logging.WARNING, logger="pdpipe.validation.offline_docs"):
         local = offline_docs.localize(page, "../..")
     assert local == (
         '<link rel="stylesheet" href="../../static/vendor/bootstrap.min.css">\n\n'

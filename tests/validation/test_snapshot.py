@@ -14,7 +14,7 @@ from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores import tables
-from pdpipe.validate import snapshot
+from pdpipe.validation import snapshot
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 
 AS_OF = AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty")
