@@ -54,7 +54,9 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PDPIPE_PSEUDONYM_KEY", PSEUDONYM_KEY)
 
 
-def _check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str):
+def _check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int | str | None, str, str]:
     return run_main(monkeypatch, capsys, "check", *args)
 
 
