@@ -37,7 +37,15 @@ LAYERS: list[set[str]] = [
     {"api"},  # the public functions `import pdpipe` gives
     {"cli_common", "cli_json", "cli_logging"},
     {"cli_job"},
-    {"cli_dashboard", "cli_demo", "cli_ledger", "cli_report", "cli_requests", "cli_scan"},
+    {
+        "cli_dashboard",
+        "cli_demo",
+        "cli_ledger",
+        "cli_report",
+        "cli_requests",
+        "cli_scan",
+        "cli_init",
+    },
     {"cli"},
 ]
 LAYER_OF = {name: index for index, names in enumerate(LAYERS) for name in names}

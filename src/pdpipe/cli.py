@@ -32,6 +32,7 @@ from pdpipe.cli_common import (
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboard`
 from pdpipe.cli_demo import demo_command
+from pdpipe.cli_init import init_command
 from pdpipe.cli_job import as_flow_run, run_with_progress
 from pdpipe.cli_ledger import ledger_app
 from pdpipe.cli_report import report_app
@@ -483,6 +484,7 @@ app.command("dashboard")(dashboard_command)
 app.add_typer(ledger_app, name="ledger")
 app.command("demo")(demo_command)
 app.command("scan")(scan_command)
+app.command("init")(init_command)
 
 
 if __name__ == "__main__":
