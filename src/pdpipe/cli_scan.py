@@ -89,19 +89,9 @@ def _stores(policy_file: Path | None, url: str | None) -> tuple[list[StoreSpec],
     if policy_file is not None:
         policy = load_policy(policy_file)
         return list(policy.stores), policy
-    return [_bare_store(str(url))], None
+    from pdpipe.discovery.store_url import bare_store
 
-
-def _bare_store(url: str) -> StoreSpec:
-    from sqlalchemy.engine import make_url
-
-    from pdpipe.policy.models import StoreSpec
-
-    try:
-        database = make_url(url).database or "store"
-    except Exception as exc:  # SQLAlchemy's ArgumentError, and what a hostile URL raises
-        raise BadInput(f"--url: not a database URL ({type(exc).__name__})") from None
-    return StoreSpec.model_construct(name=Path(database).stem or "store", url=url, tables=[])
+    return [bare_store(str(url))], None
 
 
 def _document(report: ScanReport) -> dict[str, Any]:
