@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pdpipe.execute.runner import RunOptions
+from pdpipe.execute.runner import RunOptions, RunResult
 from pdpipe.job import run_job
-from pdpipe.policy import load_policy
+from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 
 POLICY = """
@@ -90,19 +90,21 @@ def _bodies(url: str) -> dict[int, str]:
     return {int(row.id): str(row.body) for row in rows}
 
 
+def _run(url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Policy, RunResult]:
+    """The store made, its policy written, and the nightly job run on AS_OF."""
+    monkeypatch.delenv("PDPIPE_OUTPUT_DIR", raising=False)
+    _store(url)
+    path = folder / "policy.yaml"
+    path.write_text(POLICY.format(url=url), encoding="utf-8")
+    policy = load_policy(path)
+    as_of = AsOf.end_of_day(AS_OF, policy.operator.timezone)
+    return policy, run_job(policy, RunOptions(as_of=as_of, allow_large=True))
+
+
 def test_the_tickets_of_depersonalized_customers_keep_their_text_without_pd(
     store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("PDPIPE_OUTPUT_DIR", raising=False)
-    _store(store_url)
-    path = tmp_path / "policy.yaml"
-    path.write_text(POLICY.format(url=store_url), encoding="utf-8")
-    policy = load_policy(path)
-
-    result = run_job(
-        policy,
-        RunOptions(as_of=AsOf.end_of_day(AS_OF, policy.operator.timezone), allow_large=True),
-    )
+    _, result = _run(store_url, tmp_path, monkeypatch)
 
     assert result.acted == 5 and result.checks_failed == 0
     bodies = _bodies(store_url)
@@ -119,13 +121,7 @@ def test_a_phone_left_in_a_scrubbed_ticket_fails_validation(
 ) -> None:
     import pdpipe
 
-    monkeypatch.delenv("PDPIPE_OUTPUT_DIR", raising=False)
-    _store(store_url)
-    path = tmp_path / "policy.yaml"
-    path.write_text(POLICY.format(url=store_url), encoding="utf-8")
-    policy = load_policy(path)
-    as_of = AsOf.end_of_day(AS_OF, policy.operator.timezone)
-    run_job(policy, RunOptions(as_of=as_of, allow_large=True))
+    policy, _ = _run(store_url, tmp_path, monkeypatch)
     engine = sa.create_engine(store_url)
     with engine.begin() as connection:  # what a detector missed, or a later edit wrote
         connection.execute(
