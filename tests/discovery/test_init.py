@@ -129,14 +129,17 @@ def test_the_demo_crm_gets_its_contacts_children_and_operators(
     }
 
 
+@pytest.mark.parametrize("server", ["pg_url", "mariadb_url"])
 def test_a_server_database_of_both_demo_stores(
-    pg_url: str,
+    server: str,
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    build_demo(tmp_path / "demo", subjects=200, seed=4, url=pg_url, as_of=DEMO_DAY)
-    text = _init_then_check(pg_url, tmp_path, monkeypatch, capsys)
+    url: str = request.getfixturevalue(server)
+    build_demo(tmp_path / "demo", subjects=200, seed=4, url=url, as_of=DEMO_DAY)
+    text = _init_then_check(url, tmp_path, monkeypatch, capsys)
     tables = {t["name"]: t for t in yaml.safe_load(text)["stores"][0]["tables"]}
     assert set(tables) == {"contacts", "subscribers"}
     children = {c["table"]: c["on_destroy"] for c in tables["subscribers"]["children"]}
