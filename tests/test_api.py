@@ -44,3 +44,19 @@ def test_the_public_functions_plan_run_document_and_verify(
     ((store, verification),) = pdpipe.verify_ledger(policy, anchors=tmp_path / "runs").items()
     assert store == "store" and verification is not None and verification.ok
     assert pdpipe.__version__ != "0+unknown"
+
+
+def test_every_public_name_is_a_function_whatever_was_imported_before() -> None:
+    """A subpackage named like a public function shadows it once imported (the validation
+    package was pdpipe.validate, and `pdpipe.validate(policy)` then called a module)."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.walk_packages(pdpipe.__path__, "pdpipe."):
+        if not module.name.startswith("pdpipe.cli"):
+            importlib.import_module(module.name)
+    for name in pdpipe.__all__:
+        if name != "__version__":
+            assert callable(getattr(pdpipe, name)) and not isinstance(
+                getattr(pdpipe, name), type(pdpipe)
+            ), name
