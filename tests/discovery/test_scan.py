@@ -168,3 +168,29 @@ def test_scan_refuses_both_a_policy_and_a_url(
 ) -> None:
     code, _, err = run_main(monkeypatch, capsys, "scan", "p.yaml", "--url", "sqlite://")
     assert code == 2 and "not both" in err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///{tmp}/no-such.db",
+        "postgresql+psycopg://postgres@127.0.0.1:9/test",
+        "mysql+pymysql://root@127.0.0.1:9/test",
+    ],
+)
+@pytest.mark.parametrize("command", ["scan", "init"])
+def test_a_store_that_is_down_is_bad_input_not_a_finding(
+    url: str,
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Exit 1 means undeclared PD to a CI gate: a store it could not read is exit 2."""
+    out_file = tmp_path / "policy.yaml"
+    args = ["--url", url.format(tmp=tmp_path)]
+    if command == "init":
+        args += ["--out", str(out_file)]
+    code, _, err = run_main(monkeypatch, capsys, command, *args)
+    assert code == 2 and "is unreachable" in err
+    assert not out_file.exists()

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pdpipe.discovery.compare import Detection, Place, Verdict, against_policy
+from pdpipe.discovery.compare import Detection, Place, Status, Verdict, against_policy
 from pdpipe.discovery.sample import DEFAULT_ROWS, ColumnSample, TableSample, sample_store
+from pdpipe.errors import StoreUnavailable, StoreUnreachable
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.stores.owner import Stores, owned
 
@@ -78,8 +79,6 @@ class ScanReport:
 
     @property
     def undeclared(self) -> list[Verdict]:
-        from pdpipe.discovery.compare import Status
-
         return [v for v in self.verdicts if v.status is Status.UNDECLARED]
 
 
@@ -113,18 +112,21 @@ def scan(
     detections: list[Detection] = []
     sampled: list[Place] = []
     databases = _databases(specs)
-    with owned(stores, read_only=True) as owner:
-        for done, (first, named_by) in enumerate(databases):
-            if progress is not None:
-                progress(first.name, done, len(databases))
-            for table in sample_store(first, rows=rows, stores=owner):
-                store = named_by.get(table.table, first.name)
-                found, held = detect_table(store, table, min_share)
-                detections += found
-                sampled += held
-                report.tables += 1
-                report.columns += len(table.columns)
-                report.rows_sampled += max((c.sampled_rows for c in table.columns), default=0)
+    try:
+        with owned(stores, read_only=True) as owner:
+            for done, (first, named_by) in enumerate(databases):
+                if progress is not None:
+                    progress(first.name, done, len(databases))
+                for table in sample_store(first, rows=rows, stores=owner):
+                    store = named_by.get(table.table, first.name)
+                    found, held = detect_table(store, table, min_share)
+                    detections += found
+                    sampled += held
+                    report.tables += 1
+                    report.columns += len(table.columns)
+                    report.rows_sampled += max((c.sampled_rows for c in table.columns), default=0)
+    except StoreUnavailable as exc:  # a scan only reads: nothing was written anywhere
+        raise StoreUnreachable(str(exc)) from None
     if progress is not None:
         progress("", len(databases), len(databases))
     report.verdicts = against_policy(policy, detections, sampled)
