@@ -353,8 +353,8 @@ def run(
 
 @app.command()
 def serve(policy_file: PolicyArg, dask: DaskOption = None) -> None:
-    """Serve the three deployments (nightly retention, weekly integrity, hourly requests
-    when the policy has `requests:`) with their schedules."""
+    """Serve the four deployments (nightly retention, weekly integrity, weekly discovery,
+    hourly requests when the policy has `requests:`) with their schedules."""
     from pdpipe.policy import load_policy
 
     def work() -> None:

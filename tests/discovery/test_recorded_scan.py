@@ -4,7 +4,6 @@ policy forgot; the customers they are about get depersonalized."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,92 +14,15 @@ import pdpipe
 from pdpipe.discovery.compare import Status
 from pdpipe.discovery.record import findings_of, history, latest_undeclared
 from pdpipe.errors import RunFailed
-from pdpipe.policy import Policy, load_policy
 from pdpipe.validation.suites import FLAGGED_CHECK
 from tests.cli import run_main
-
-POLICY = """
-version: 1
-operator: {{name: Test Operator, jurisdiction: RU-152FZ, timezone: Asia/Almaty, contact: a@b.c}}
-purposes:
-  - {{id: support, title: Support, legal_ground: contract, processing: [use],
-     data: [email, phone], keep_for: P1Y, on_end: depersonalize}}
-stores:
-  - name: crm
-    url: {url}
-    tables:
-      - name: customers
-        key: id
-        purpose: support
-        clock: updated_at
-        columns:
-          email: {{data: email, depersonalize: redact}}
-        children:
-          - table: tickets
-            fk: customer_id
-            on_destroy: delete
-{ticket_columns}
-"""
-DECLARED = """            columns:
-              body: {data: [phone, email], depersonalize: scrub}
-"""
-AS_OF = dt.date(2026, 11, 25)
-DUE = 5  # customers 1-5: their purpose ended a year after 2024-03-01
-
-
-def _store(url: str) -> None:
-    metadata = sa.MetaData()
-    customers = sa.Table(
-        "customers",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("email", sa.String(80)),
-        sa.Column("updated_at", sa.DateTime, nullable=False),
-    )
-    tickets = sa.Table(
-        "tickets",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("customer_id", sa.Integer, sa.ForeignKey("customers.id"), nullable=True),
-        sa.Column("body", sa.Text),
-    )
-    old, recent = dt.datetime(2024, 3, 1, 12), dt.datetime(2026, 10, 1, 12)
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        metadata.create_all(connection)
-        connection.execute(
-            customers.insert(),
-            [
-                {"id": i, "email": f"c{i}@example.org", "updated_at": old if i <= DUE else recent}
-                for i in range(1, 21)
-            ],
-        )
-        connection.execute(
-            tickets.insert(),
-            [
-                {
-                    "id": i,
-                    "customer_id": i,
-                    "body": f"Просил перезвонить на +7 912 555-{i:02d}-{i:02d}, "
-                    f"копию письма на c{i}.home@mail.ru. Заказ №{1000 + i} отгружен.",
-                }
-                for i in range(1, 21)
-            ],
-        )
-    engine.dispose()
-
-
-def _policy(url: str, folder: Path, *, declared: bool) -> Policy:
-    path = folder / "policy.yaml"
-    columns = DECLARED if declared else ""
-    path.write_text(POLICY.format(url=url, ticket_columns=columns), encoding="utf-8")
-    return load_policy(path)
+from tests.discovery.tickets import AS_OF, DUE, make_store, write_policy
 
 
 @pytest.fixture
 def store(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("PDPIPE_OUTPUT_DIR", raising=False)
-    _store(store_url)
+    make_store(store_url)
     return store_url
 
 
@@ -115,7 +37,7 @@ def _undeclared(url: str) -> dict[str, list[str]]:
 def test_a_kept_scan_makes_validation_look_for_pd_in_the_columns_it_flagged(
     store: str, tmp_path: Path
 ) -> None:
-    policy = _policy(store, tmp_path, declared=False)
+    policy = write_policy(store, tmp_path, declared=False)
 
     report = pdpipe.scan(policy)
 
@@ -134,7 +56,7 @@ def test_without_a_kept_scan_the_forgotten_column_goes_unchecked(
     store: str, tmp_path: Path
 ) -> None:
     """What the issue measured: PD left in undeclared notes, and validation passing."""
-    policy = _policy(store, tmp_path, declared=False)
+    policy = write_policy(store, tmp_path, declared=False)
 
     report = pdpipe.scan(policy, record=False)
     result = pdpipe.run(policy, as_of=AS_OF, allow_large=True)
@@ -147,8 +69,8 @@ def test_without_a_kept_scan_the_forgotten_column_goes_unchecked(
 def test_once_the_policy_names_the_column_the_next_scan_clears_it_and_the_run_scrubs_it(
     store: str, tmp_path: Path
 ) -> None:
-    pdpipe.scan(_policy(store, tmp_path, declared=False))
-    policy = _policy(store, tmp_path, declared=True)
+    pdpipe.scan(write_policy(store, tmp_path, declared=False))
+    policy = write_policy(store, tmp_path, declared=True)
 
     report = pdpipe.scan(policy)
     result = pdpipe.run(policy, as_of=AS_OF, allow_large=True)
@@ -173,7 +95,7 @@ def test_the_cli_keeps_the_scan_unless_told_to_only_look(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _policy(store, tmp_path, declared=False)
+    write_policy(store, tmp_path, declared=False)
     path = str(tmp_path / "policy.yaml")
 
     looked = run_main(monkeypatch, capsys, "scan", path, "--no-record", "--json")

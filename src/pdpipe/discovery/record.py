@@ -31,7 +31,7 @@ class ScanCount:
     scanned_at: dt.datetime  # UTC, naive
     tables: int
     columns: int
-    undeclared: int  # columns with PD the policy does not name, in this database
+    undeclared: int  # columns with PD the policy does not name
 
 
 def record_scan(
@@ -65,7 +65,8 @@ def _write(
 ) -> None:
     for table in (tables.scans, tables.findings):
         table.create(connection, checkfirst=True)
-    undeclared = sum(1 for v in verdicts if v.status is Status.UNDECLARED)
+    # The scan's totals, the same in every database it reached: its history reads whole
+    # from any one of them.
     connection.execute(
         tables.scans.insert().values(
             scan_id=scan_id,
@@ -73,7 +74,7 @@ def _write(
             tables=report.tables,
             columns=report.columns,
             rows_sampled=report.rows_sampled,
-            undeclared=undeclared,
+            undeclared=len(report.undeclared),
         )
     )
     rows = [
@@ -156,3 +157,41 @@ def _verdict(row: sa.RowMapping) -> Verdict:
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split(",") if part)
+
+
+def policy_history(
+    policy: Policy, *, limit: int = 200, stores: Stores | None = None
+) -> list[ScanCount]:
+    """The last `limit` scans of the policy's stores, oldest first, from every database
+    the stores are in (a scan with a policy reaches each of them; the policy may have
+    gained a store since)."""
+    merged: dict[str, ScanCount] = {}
+    seen: set[str] = set()
+    with owned(stores, read_only=True) as owner:
+        for store in policy.stores:
+            if store.url in seen:
+                continue
+            seen.add(store.url)
+            with owner.connect(store) as connection:
+                for count in history(connection, limit):
+                    merged.setdefault(count.scan_id, count)
+    ordered = sorted(merged.values(), key=lambda c: (c.scanned_at, c.scan_id))
+    return ordered[-limit:]
+
+
+def latest_findings(policy: Policy, *, stores: Stores | None = None) -> list[Verdict]:
+    """The verdicts of the policy's latest scan, from every database it reached."""
+    scans = policy_history(policy, limit=1, stores=stores)
+    if not scans:
+        return []
+    found: list[Verdict] = []
+    seen: set[str] = set()
+    with owned(stores, read_only=True) as owner:
+        for store in policy.stores:
+            if store.url in seen:
+                continue
+            seen.add(store.url)
+            with owner.connect(store) as connection:
+                if sa.inspect(connection).has_table(tables.findings.name):
+                    found += findings_of(connection, scans[-1].scan_id)
+    return sorted(found, key=lambda v: (v.store, v.table, v.column))
