@@ -12,6 +12,8 @@ backlog    the plan `pdpipe plan` prints, as of the build's day, plus how many d
 requests   the register's counts by status, type and due date (one GROUP BY), and the
            open requests: ids, types, statuses, dates. The register keeps requesters
            pseudonymized and encrypted; nothing here reads or decrypts them
+discovery  the kept discovery scans (pdpipe_scans): undeclared PD over time, and the
+           latest scan's verdicts per column (names, categories, shares)
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe import json_files
+from pdpipe.discovery.compare import Verdict
+from pdpipe.discovery.record import ScanCount, latest_findings, policy_history
 from pdpipe.errors import FormatError
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.report.documents.gather import DOCUMENT
@@ -162,6 +166,12 @@ class Requests:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    scans: list[ScanCount] = field(default_factory=list)  # oldest first
+    latest: list[Verdict] = field(default_factory=list)  # the latest scan's verdicts
+
+
+@dataclass(frozen=True)
 class Dashboard:
     as_of: AsOf
     jurisdiction: str
@@ -173,6 +183,7 @@ class Dashboard:
     backlog: Backlog
     requests: Requests
     runs_folder: Path | None  # where run folders are (None: a policy built in memory)
+    discovery: Discovery = field(default_factory=Discovery)
 
     @property
     def today(self) -> dt.date:
@@ -201,6 +212,7 @@ def gather(policy: Policy, as_of: AsOf, progress: Progress | None = None) -> Das
     report("reading the request register", 0, 1)
     requests = read_requests(policy, as_of.local_date)
     report("reading the request register", 1, 1)
+    discovery = Discovery(policy_history(policy), latest_findings(policy))
     ordered = sorted(
         runs.values(),
         key=lambda r: (r.as_of, r.started_at or dt.datetime.min, r.run_id),
@@ -217,6 +229,7 @@ def gather(policy: Policy, as_of: AsOf, progress: Progress | None = None) -> Das
         backlog=backlog,
         requests=requests,
         runs_folder=folder,
+        discovery=discovery,
     )
 
 
