@@ -209,7 +209,7 @@ def _check(policy_file: Path, *, offline: bool, as_json: bool) -> None:
             problems = (
                 [cli_json.problem(p) for p in exc.problems]
                 if isinstance(exc, PolicyError)
-                else [{"path": None, "line": None, "message": str(exc)}]
+                else [{"path": None, "line": None, "column": None, "message": str(exc)}]
             )
             cli_json.write(
                 cli_json.check_document(
