@@ -1,7 +1,9 @@
 """Checks a policy against the live schema of its stores (``pdpipe check``).
 
-Reads only the catalog and, where no unique constraint proves it, counts duplicate keys.
-Every problem carries the policy path it concerns; values are never read.
+Reads the catalog; where no unique constraint proves it, counts duplicate keys; and has
+the database compare each value a condition holds with its column, reading no row
+(stores/condition_values.py). Every problem carries the policy path it concerns; values
+are never read.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pdpipe.policy.models import (
     StoreSpec,
     TableSpec,
 )
+from pdpipe.stores.condition_values import value_problems
 from pdpipe.stores.owner import owned
 from pdpipe.stores.unique_indexes import UniqueIndex, unique_indexes
 
@@ -89,6 +92,7 @@ def _check_table(
     columns = catalog.columns(table.name)
     problems = list(_without_transactions(loc, table, catalog, connection))
     problems += _column_refs(loc, table, columns, catalog)
+    problems += value_problems(loc, table, connection, catalog.inspector)
     if table.key in columns:
         problems += _key_problems(loc, table, catalog, connection)
     return problems
