@@ -171,14 +171,6 @@ def scan(
     against the policy (`pdpipe scan`). With `record`, the verdicts are kept in those
     databases: validation then also checks the columns found to hold undeclared PD, and
     the dashboard shows them over time."""
-    from pdpipe.discovery.record import record_scan
-    from pdpipe.discovery.scan import scan_policy
-    from pdpipe.stores.owner import owned
+    from pdpipe.discovery.record import scan_and_keep
 
-    with owned() as stores:
-        report = scan_policy(
-            policy, rows=rows, min_share=min_share, progress=progress, stores=stores
-        )
-        if record:
-            report.scan_id = record_scan(policy, report, stores=stores)
-    return report
+    return scan_and_keep(policy, rows=rows, min_share=min_share, record=record, progress=progress)

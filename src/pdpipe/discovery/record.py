@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from pdpipe.discovery.compare import Status, Verdict
-from pdpipe.discovery.scan import ScanReport
+from pdpipe.discovery.sample import DEFAULT_ROWS
+from pdpipe.discovery.scan import MIN_SHARE, Progress, ScanReport, scan_policy
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.stores import tables
 from pdpipe.stores.owner import Stores, owned
@@ -32,6 +33,25 @@ class ScanCount:
     tables: int
     columns: int
     undeclared: int  # columns with PD the policy does not name
+
+
+def scan_and_keep(
+    policy: Policy,
+    *,
+    rows: int = DEFAULT_ROWS,
+    min_share: float = MIN_SHARE,
+    record: bool = True,
+    progress: Progress | None = None,
+) -> ScanReport:
+    """Scan the policy's stores and, with `record`, keep the verdicts in them (one owner
+    of the stores for both)."""
+    with owned() as stores:
+        report = scan_policy(
+            policy, rows=rows, min_share=min_share, progress=progress, stores=stores
+        )
+        if record:
+            report.scan_id = record_scan(policy, report, stores=stores)
+    return report
 
 
 def record_scan(

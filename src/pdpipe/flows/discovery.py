@@ -23,9 +23,9 @@ HISTORY_SHOWN = 12  # scans in the artifact's history
 
 @task(name="scan-stores")
 def scan_task(policy_path: str, rows: int) -> dict[str, Any]:
-    from pdpipe import api
+    from pdpipe.discovery.record import scan_and_keep
 
-    report = api.scan(load_policy(policy_path), rows=rows)
+    report = scan_and_keep(load_policy(policy_path), rows=rows)
     return {
         "scan_id": report.scan_id,
         "tables": report.tables,

@@ -60,17 +60,25 @@ class _Placed:
 
 
 def _placed(loc: Loc, spec: TableSpec, tables: set[str], types: ColumnTypes) -> Iterator[_Placed]:
-    """Each value of each rule's condition whose table and column exist (a missing one is
-    reported by the schema check, once)."""
-    for index, rule in enumerate(spec.ends):
-        if rule.when is None:
-            continue
-        for literal in literals(rule.when, spec.name):
+    """Each value of each rule's condition, and of each child's `where:`, whose table and
+    column exist (a missing one is reported by the schema check, once)."""
+    conditions = [
+        ((*loc, "ends", index, "when"), rule.when, spec.name)
+        for index, rule in enumerate(spec.ends)
+        if rule.when is not None
+    ]
+    conditions += [
+        ((*loc, "children", index, "where"), child.where, child.table)
+        for index, child in enumerate(spec.children)
+        if child.where is not None
+    ]
+    for place, condition, on_table in conditions:
+        for literal in literals(condition, on_table):
             if literal.table not in tables:
                 continue
             kind = types(literal.table).get(literal.column)
             if kind is not None:
-                yield _Placed((*loc, "ends", index, "when", *literal.where), literal, kind)
+                yield _Placed((*place, *literal.where), literal, kind)
 
 
 def value_problems(

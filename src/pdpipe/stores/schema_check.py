@@ -169,6 +169,16 @@ def _column_refs(
         else:
             yield from _declared_fk(child_loc, table, child.table, child.fk, catalog)
             yield from _child_action(child_loc, child.table, child.fk, child.on_destroy, catalog)
+        if (
+            child.depersonalized_with_parent
+            and child.columns
+            and child.on_destroy is not (ChildAction.DEPERSONALIZE)
+        ):
+            yield from _write_back_key((*child_loc, "on_depersonalize"), child.table, catalog)
+        if child.where is not None:
+            for _, column in sorted(referenced_columns(child.where, child.table)):
+                if column not in child_columns:
+                    yield _missing((*child_loc, "where"), child.table, column, child_columns)
         yield from _pd_columns(
             (*child_loc, "columns"), child.table, child.columns, child_columns, catalog
         )
@@ -244,12 +254,13 @@ def _child_action(
                 "record; use delete, or allow NULL",
             )
     if action is ChildAction.DEPERSONALIZE:
-        primary_key = catalog.inspector.get_pk_constraint(child).get("constrained_columns")
-        if not primary_key:
-            yield Problem(
-                (*loc, "on_destroy"),
-                f"depersonalize: '{child}' has no primary key to write its rows back by",
-            )
+        yield from _write_back_key((*loc, "on_destroy"), child, catalog)
+
+
+def _write_back_key(loc: Loc, child: str, catalog: _Catalog) -> Iterator[Problem]:
+    primary_key = catalog.inspector.get_pk_constraint(child).get("constrained_columns")
+    if not primary_key:
+        yield Problem(loc, f"depersonalize: '{child}' has no primary key to write its rows back by")
 
 
 def _declared_fk(

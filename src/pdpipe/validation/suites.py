@@ -226,7 +226,7 @@ def build_template(
         ),
     ]
     for child in spec.children:
-        orphans = queries.orphaned_children(connection, spec, child.table, child.fk)
+        orphans = queries.orphaned_children(connection, spec, child)
         template.checks.append(
             Check(
                 f"rows of {child.table} reference existing {spec.name} (or NULL)",
