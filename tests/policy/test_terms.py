@@ -144,7 +144,8 @@ def test_when_a_term_override_cannot_be_read_then_its_path_is_named(
 
 KNOWN_TERMS = (
     "purpose_achieved, retention_elapsed, consent_expired, consent_withdrawn, cease_demand, "
-    "unlawful_processing, access_request, update_request, regulator_request"
+    "unlawful_processing, access_request, update_request, regulator_request, block_request, "
+    "destroy_request, unlawful_processing_stop"
 )
 
 
