@@ -49,10 +49,10 @@ _PHRASES: dict[RequestType, tuple[str, ...]] = {
     RequestType.UNLAWFUL: (
         r"\b(?:unlawful|illegal)\w*\s+(?:the\s+)?processing",
         r"\b(?:unlawfully|illegally)\s+process",
-        r"process\w*\s+(?:of\s+)?(?:my\s+)?(?:personal\s+)?data\s+(?:unlawfully|illegally)",
+        r"\bprocess\w*\s+(?:\w+\s+){0,4}?(?:unlawfully|illegally)\b",
         r"(?:неправомерн|незаконн)\w*\s+обработк",
         r"(?:неправомерно|незаконно)\s+обрабатыва",
-        r"обрабатыва\w*\s+(?:мо\w+\s+)?(?:персональн\w+\s+)?данн\w*\s+(?:неправомерно|незаконно)",
+        r"обрабатыва\w*\s+(?:\w+\s+){0,4}?(?:неправомерно|незаконно)",
     ),
     RequestType.CEASE: (
         r"(?:stop|cease)\w*\s+(?:the\s+)?processing",
