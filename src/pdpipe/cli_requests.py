@@ -152,7 +152,7 @@ def list_command(
             return
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for name in ("id", "type", "status", "received", "due", "days left", "records", "review"):
-            table.add_column(name)
+            table.add_column(name, no_wrap=name == "due")
         for r in rows:
             style = "red" if r["overdue"] else None
             table.add_row(
