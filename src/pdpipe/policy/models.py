@@ -53,6 +53,14 @@ class ChildAction(StrEnum):
     DEPERSONALIZE = "depersonalize"
 
 
+class ChildOnDepersonalize(StrEnum):
+    """What becomes of a child's rows when their parent record is depersonalized."""
+
+    DEPERSONALIZE = "depersonalize"  # its declared PD columns, by their operators
+    DELETE = "delete"  # the rows go (a CRM's notes about the person)
+    KEEP = "keep"  # the rows stay as they are (they hold no PD)
+
+
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
@@ -139,13 +147,6 @@ class ColumnRef:
         return bool(self.json_path)
 
 
-class ChildTable(Strict):
-    table: str = Field(pattern=NAME)
-    fk: str = Field(pattern=NAME, description="column of the child referring to the parent key")
-    on_destroy: ChildAction
-    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
-
-
 def _parse_condition(value: Any) -> Any:
     # ConditionSyntaxError is a ValueError: pydantic keeps it in the error's ctx, and the
     # loader extends the error's path with `where` inside the condition.
@@ -164,6 +165,31 @@ ConditionField = Annotated[
         }
     ),
 ]
+
+
+class ChildTable(Strict):
+    table: str = Field(pattern=NAME)
+    fk: str = Field(pattern=NAME, description="column of the child referring to the parent key")
+    on_destroy: ChildAction
+    on_depersonalize: ChildOnDepersonalize | None = Field(
+        default=None,
+        description="when the parent is depersonalized: depersonalize (the default with "
+        "columns), delete, or keep (the default without)",
+    )
+    # The child's own rows this entry is about: a polymorphic table (entity_table =
+    # 'contact', entity_id) holds rows whose fk refers to other tables too.
+    where: ConditionField | None = None
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+
+    @property
+    def when_depersonalized(self) -> ChildOnDepersonalize:
+        if self.on_depersonalize is not None:
+            return self.on_depersonalize
+        return ChildOnDepersonalize.DEPERSONALIZE if self.columns else ChildOnDepersonalize.KEEP
+
+    @property
+    def depersonalized_with_parent(self) -> bool:
+        return self.when_depersonalized is ChildOnDepersonalize.DEPERSONALIZE
 
 
 class EndRule(Strict):
@@ -506,6 +532,11 @@ class Policy(Strict):
         return next(p for p in self.purposes if p.id == purpose_id)
 
 
+def child_filters(spec: TableSpec) -> dict[str, Condition]:
+    """The children's own `where:` by table, for the conditions that look into them."""
+    return {child.table: child.where for child in spec.children if child.where is not None}
+
+
 def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
     """The policy's columns whose operators a run may apply: on depersonalize, the table's
     and its children's; on destroy, those of children depersonalized then. Known without
@@ -513,6 +544,8 @@ def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
     depersonalizing = purpose.on_end is Action.DEPERSONALIZE
     applied = list(spec.columns.values()) if depersonalizing else []
     for child in spec.children:
-        if depersonalizing or child.on_destroy is ChildAction.DEPERSONALIZE:
+        if (depersonalizing and child.depersonalized_with_parent) or (
+            child.on_destroy is ChildAction.DEPERSONALIZE
+        ):
             applied += child.columns.values()
     return applied

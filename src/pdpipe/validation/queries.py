@@ -158,15 +158,80 @@ def personal_data_left(
     metadata = sa.MetaData()
     dialect = connection.dialect.name
     table = sa.Table(spec.name, metadata, autoload_with=connection)
-    key = table.c[spec.key]
     leaks = _leaks(table, spec.columns, dialect)
     for child_spec in spec.children:
         if not child_spec.columns:
             continue
         child = sa.Table(child_spec.table, metadata, autoload_with=connection)
         in_child = _leaks(child, child_spec.columns, dialect)
-        tied = child.c[child_spec.fk] == key
+        tied = child.c[child_spec.fk] == table.c[spec.key]
         leaks.append(sa.exists(sa.select(sa.literal(1)).where(tied, sa.or_(*in_child))))
+    return _depersonalized_where(connection, spec, table, leaks, with_state)
+
+
+def flagged_data_left(
+    connection: sa.Connection, spec: TableSpec, flagged: Mapping[str, list[str]]
+) -> sa.Select[Any] | None:
+    """Keys of DEPERSONALIZED records where a column a discovery scan found PD in, and the
+    policy does not name, holds an email or a phone number: in the record's own table or
+    in a child tied to it. `flagged` maps tables to those columns (or JSON key paths);
+    None when none of them is the table's or its children's.
+
+    Names are not looked for: a column the policy does not name is anything from prose to
+    a city, where a capitalized word is no sign of a name."""
+    metadata = sa.MetaData()
+    dialect = connection.dialect.name
+    leaks: list[sa.ColumnElement[bool]] = []
+    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    if spec.name in flagged:
+        leaks += _shaped_columns(table, flagged[spec.name], dialect)
+    for child_spec in spec.children:
+        if child_spec.table not in flagged:
+            continue
+        child = sa.Table(child_spec.table, metadata, autoload_with=connection)
+        in_child = _shaped_columns(child, flagged[child_spec.table], dialect)
+        if in_child:
+            tied = child.c[child_spec.fk] == table.c[spec.key]
+            leaks.append(sa.exists(sa.select(sa.literal(1)).where(tied, sa.or_(*in_child))))
+    if not leaks:
+        return None
+    return _depersonalized_where(connection, spec, table, leaks, with_state=None)
+
+
+def _shaped_columns(
+    table: sa.Table, names: list[str], dialect: str
+) -> list[sa.ColumnElement[bool]]:
+    """An email or a phone number in each named column or JSON key path. A path through
+    an array or a data-like key (`tags[].phone`, `*`) has no SQL address: the whole JSON
+    text is looked at. A column gone since the scan is passed over (check reports it)."""
+    found: list[sa.ColumnElement[bool]] = []
+    for name in names:
+        ref = ColumnRef(name)
+        column = ref.column.removesuffix("[]")
+        if column not in table.c:
+            continue
+        value: sa.ColumnElement[Any] = table.c[column]
+        addressable = column == ref.column and all(
+            part != "*" and not part.endswith("[]") for part in ref.json_path
+        )
+        if ref.is_json_path and addressable:
+            value = sa.type_coerce(value, sa.JSON)[ref.json_path].as_string()
+        else:
+            value = sa.cast(value, sa.String)
+        found.append(sa.and_(value.is_not(None), _shaped(dialect, ["email", "phone"], value)))
+    return found
+
+
+def _depersonalized_where(
+    connection: sa.Connection,
+    spec: TableSpec,
+    table: sa.Table,
+    leaks: list[sa.ColumnElement[bool]],
+    with_state: bool | None,
+) -> sa.Select[Any]:
+    """Keys of the table's depersonalized records where any of `leaks` holds."""
+    dialect = connection.dialect.name
+    key = table.c[spec.key]
     if with_state is None:
         with_state = sa.inspect(connection).has_table(tables.state.name)
     if not leaks or not with_state:

@@ -13,6 +13,8 @@ requests   the register's counts by status and type (one GROUP BY), and the open
            requests: ids, types, statuses, dates, counted by days left to their next
            deadline as `pdpipe requests list` counts them. The register keeps requesters
            pseudonymized and encrypted; nothing here reads or decrypts them
+discovery  the kept discovery scans (pdpipe_scans): undeclared PD over time, and the
+           latest scan's verdicts per column (names, categories, shares)
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe import json_files
+from pdpipe.discovery.compare import Verdict
+from pdpipe.discovery.record import ScanCount, latest_findings, policy_history
 from pdpipe.errors import FormatError
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.report.documents.gather import DOCUMENT
@@ -163,6 +167,12 @@ class Requests:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    scans: list[ScanCount] = field(default_factory=list)  # oldest first
+    latest: list[Verdict] = field(default_factory=list)  # the latest scan's verdicts
+
+
+@dataclass(frozen=True)
 class Dashboard:
     as_of: AsOf
     jurisdiction: str
@@ -174,6 +184,7 @@ class Dashboard:
     backlog: Backlog
     requests: Requests
     runs_folder: Path | None  # where run folders are (None: a policy built in memory)
+    discovery: Discovery = field(default_factory=Discovery)
 
     @property
     def today(self) -> dt.date:
@@ -202,6 +213,7 @@ def gather(policy: Policy, as_of: AsOf, progress: Progress | None = None) -> Das
     report("reading the request register", 0, 1)
     requests = read_requests(policy, as_of.local_date)
     report("reading the request register", 1, 1)
+    discovery = Discovery(policy_history(policy), latest_findings(policy))
     ordered = sorted(
         runs.values(),
         key=lambda r: (r.as_of, r.started_at or dt.datetime.min, r.run_id),
@@ -218,6 +230,7 @@ def gather(policy: Policy, as_of: AsOf, progress: Progress | None = None) -> Das
         backlog=backlog,
         requests=requests,
         runs_folder=folder,
+        discovery=discovery,
     )
 
 
