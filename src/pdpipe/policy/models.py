@@ -368,6 +368,9 @@ class OperatorInfo(Strict):
         return ZoneInfo(self.timezone)
 
 
+TERM_NAMES = tuple(name.value for name in (*EndReason, *RequestKind))
+
+
 class RequestsSpec(Strict):
     """Where subject requests are registered and how they are read."""
 
@@ -383,8 +386,32 @@ class RequestsSpec(Strict):
     )
     extension: TermField | None = Field(
         default=None,
-        description="how far a reasoned notice extends a deadline (default: the profile's)",
+        description="how far a reasoned notice extends a deadline, counted with the first "
+        "term from receipt (default: the profile's)",
     )
+    extendable: list[str] | None = Field(
+        default=None,
+        description="the terms (names as under `terms:`) whose requests may be extended "
+        "(default: the profile's, those the statute extends; [] for none)",
+        json_schema_extra={"items": {"enum": list(TERM_NAMES)}},
+    )
+    roll_to_working_day: bool | None = Field(
+        default=None,
+        description="a request's calendar-day or month term whose last day is a day off ends "
+        "on the next working day (Civil Code art. 193); default: the profile's, false for "
+        "every profile (the cautious reading)",
+    )
+
+    @field_validator("extendable")
+    @classmethod
+    def _known_extendable(cls, value: list[str] | None) -> list[str] | None:
+        unknown = [name for name in value or () if name not in TERM_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown term {', '.join(map(repr, unknown))} (known: {', '.join(TERM_NAMES)})"
+            )
+        return value
+
     reports: str = Field(
         default="access-reports",
         description="folder for access reports, files readable by their owner only; a "
@@ -422,7 +449,6 @@ def _exactly_an_int(value: Any) -> Any:
 
 
 SECRET_REF = r"^(env|prefect):[A-Za-z0-9_./-]+$"
-TERM_NAMES = tuple(name.value for name in (*EndReason, *RequestKind))
 
 
 class Policy(Strict):

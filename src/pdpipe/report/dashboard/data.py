@@ -9,8 +9,9 @@ acted      ONE GROUP BY over each database's pdpipe_ledger: records per run, day
 backlog    the plan `pdpipe plan` prints, as of the build's day, plus how many days
            are left to each due record's deadline, counted chunk by chunk as the plan
            reads (memory does not grow with the tables)
-requests   the register's counts by status, type and due date (one GROUP BY), and the
-           open requests: ids, types, statuses, dates. The register keeps requesters
+requests   the register's counts by status and type (one GROUP BY), and the open
+           requests: ids, types, statuses, dates, counted by days left to their next
+           deadline as `pdpipe requests list` counts them. The register keeps requesters
            pseudonymized and encrypted; nothing here reads or decrypts them
 discovery  the kept discovery scans (pdpipe_scans): undeclared PD over time, and the
            latest scan's verdicts per column (names, categories, shares)
@@ -444,28 +445,29 @@ def read_requests(policy: Policy, today: dt.date) -> Requests:
             return Requests(configured=True)
         grouped = _request_groups(connection)
     counts: dict[tuple[str, str], int] = {}
-    waiting = dict.fromkeys(REQUEST_DAYS_LEFT, 0)
-    open_statuses = {*register.OPEN, register.Status.NEEDS_REVIEW}
-    for status, kind, due, n in grouped:
+    for status, kind, n in grouped:
         counts[(status, kind)] = counts.get((status, kind), 0) + n
-        if status in open_statuses:
-            waiting[_request_bucket(due, today)] += n
+    # Open requests only: what is waiting is short, the closed history is counted. Their
+    # deadlines are the listing's (the next step's: a block is due at receipt, unlawful
+    # processing's stop before its destruction), so the page and `requests list` agree.
+    waiting_rows = views.open_requests_rows(policy, today)
+    waiting = dict.fromkeys(REQUEST_DAYS_LEFT, 0)
+    for row in waiting_rows:
+        waiting[_request_bucket(None if row["due"] is None else _date(row["due"]), today)] += 1
     return Requests(
         configured=True,
         counts=[RequestCount(s, k, n) for (s, k), n in sorted(counts.items())],
         open_by_days_left=waiting,
-        # Open requests only: what is waiting is short, the closed history is counted.
-        open=views.open_requests_rows(policy, today),
+        open=waiting_rows,
     )
 
 
-def _request_groups(connection: sa.Connection) -> list[tuple[str, str, dt.date | None, int]]:
+def _request_groups(connection: sa.Connection) -> list[tuple[str, str, int]]:
     c = register.requests.c
-    due = sa.func.coalesce(c.extended_until, c.deadline)
-    query = sa.select(c.status, c.type, due, sa.func.count()).group_by(c.status, c.type, due)
+    query = sa.select(c.status, c.type, sa.func.count()).group_by(c.status, c.type)
     return [
-        (str(status), str(kind or "unclassified"), None if day is None else _date(day), int(n))
-        for status, kind, day, n in connection.execute(query)
+        (str(status), str(kind or "unclassified"), int(n))
+        for status, kind, n in connection.execute(query)
     ]
 
 
