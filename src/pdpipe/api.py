@@ -12,7 +12,8 @@ call, for a Python caller to call the same way.
     scan(policy, record=True)            the PD in every column of the stores, against
                                          the policy; kept for the checks after it
 
-Dates are the operator's days (a `datetime.date`); `None` means now.
+An as-of is an instant: a `datetime` with its offset; one without, in the operator's zone;
+a `date`, the start of that day there. `None` means now.
 """
 
 from __future__ import annotations
@@ -41,15 +42,15 @@ def load_policy(path: Path | str) -> Policy:
     return load(path)
 
 
-def _as_of(policy: Policy, day: dt.date | None) -> AsOf:
+def _as_of(policy: Policy, when: dt.date | dt.datetime | None) -> AsOf:
     from pdpipe.retention.decide import AsOf
 
-    if day is None:
+    if when is None:
         return AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
-    return AsOf.end_of_day(day, policy.operator.timezone)
+    return AsOf.given(when, policy.operator.timezone)
 
 
-def plan(policy: Policy, as_of: dt.date | None = None) -> Plan:
+def plan(policy: Policy, as_of: dt.date | dt.datetime | None = None) -> Plan:
     """Per store and table: rows, records due by reason, overdue, deadlines."""
     from pdpipe.retention.plan import build_plan
     from pdpipe.stores.schema_check import refuse_store_problems
@@ -61,7 +62,7 @@ def plan(policy: Policy, as_of: dt.date | None = None) -> Plan:
 def run(
     policy: Policy,
     *,
-    as_of: dt.date | None = None,
+    as_of: dt.date | dt.datetime | None = None,
     max_fraction: float = 0.25,
     allow_large: bool = False,
     batch_size: int = 5_000,
@@ -88,7 +89,7 @@ def run(
 def validate(
     policy: Policy,
     *,
-    as_of: dt.date | None = None,
+    as_of: dt.date | dt.datetime | None = None,
     run_id: str | None = None,
     out: Path | str = "checks",
 ) -> ValidationReport:

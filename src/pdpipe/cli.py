@@ -26,7 +26,7 @@ from pdpipe.cli_common import (
     face,
     info,
     out,
-    parse_day,
+    parse_as_of,
     progress_bar,
 )
 from pdpipe.cli_common import run_reported as _run
@@ -152,7 +152,7 @@ def _as_of(text: str | None, policy: Policy) -> AsOf:
 
     if text is None:
         return AsOf.at(dt.datetime.now(dt.UTC), policy.operator.timezone)
-    return AsOf.end_of_day(parse_day(text, "--as-of"), policy.operator.timezone)
+    return AsOf.given(parse_as_of(text), policy.operator.timezone)
 
 
 @app.command()
@@ -326,13 +326,13 @@ def run(
     from pdpipe.report.run_table import render_run
 
     def work() -> None:
-        day = parse_day(as_of, "--as-of") if as_of else None
+        when = parse_as_of(as_of) if as_of else None
         policy = load_policy(policy_file)  # a bad policy is refused before Prefect starts
         if not dry_run:  # and so is one whose run needs a key that is not set
             _secrets_checked(policy, requests=False)
         parameters = RetentionParameters(
             policy_path=str(policy_file.resolve()),
-            as_of=day,
+            as_of=when,
             max_fraction=max_fraction,
             allow_large=allow_large,
             batch_size=batch_size,

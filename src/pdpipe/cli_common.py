@@ -50,7 +50,16 @@ def progress_bar(*columns: str | ProgressColumn, wanted: bool = True) -> Progres
 PolicyArg = Annotated[Path, typer.Argument(help="policy.yaml", show_default=False)]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="decide as of this date (YYYY-MM-DD, operator's timezone)"),
+    typer.Option(
+        "--as-of",
+        help="decide as of this instant: YYYY-MM-DD (the start of that day in the operator's "
+        "timezone) or an ISO date-time (2026-11-25T02:00+05:00; without an offset, the "
+        "operator's time)",
+    ),
+]
+DayOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="as of this day (YYYY-MM-DD, operator's timezone)"),
 ]
 
 T = TypeVar("T")
@@ -80,6 +89,20 @@ def reported() -> Iterator[None]:
 def run_reported(action: Callable[[], T]) -> T:
     with reported():
         return action()
+
+
+def parse_as_of(text: str, option: str = "--as-of") -> dt.date | dt.datetime:
+    """A date (YYYY-MM-DD: the start of that day in the operator's zone) or an ISO date-time
+    (2026-11-25T02:00+05:00, 2026-11-24T21:00Z; without an offset, the operator's time)."""
+    if "T" not in text and " " not in text.strip():
+        return parse_day(text, option)
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(
+            f"{option}: expected a date YYYY-MM-DD or a date-time such as "
+            f"2026-11-25T02:00+05:00, got {text!r}"
+        ) from None
 
 
 def parse_day(text: str, option: str) -> dt.date:

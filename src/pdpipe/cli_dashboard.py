@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, out, parse_day, progress_bar
+from pdpipe.cli_common import DayOption, PolicyArg, out, parse_day, progress_bar
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_report import report_app
 from pdpipe.errors import BadInput
@@ -34,7 +34,7 @@ OutOption = Annotated[
 
 @report_app.command("dashboard")
 def report_dashboard(
-    policy_file: PolicyArg, out_dir: OutOption = None, as_of: AsOfOption = None
+    policy_file: PolicyArg, out_dir: OutOption = None, as_of: DayOption = None
 ) -> None:
     """Write the dashboard, a static HTML site: runs over time, the backlog, subject
     requests, validation, one page per run. Opens from the file system; no server needed."""

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, err, info, out, progress_bar
+from pdpipe.cli_common import DayOption, err, info, out, progress_bar
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_job import run_with_progress
 
@@ -31,7 +31,7 @@ def demo_command(
         str | None,
         typer.Option(help="load both stores into this database instead of SQLite files"),
     ] = None,
-    as_of: AsOfOption = None,
+    as_of: DayOption = None,
     rebuild: Annotated[
         bool,
         typer.Option(
@@ -68,7 +68,8 @@ def demo_command(
         run_result = run_with_progress(
             RetentionParameters(
                 policy_path=str(policy_path.resolve()),
-                as_of=day,
+                # The demo's data run to the end of its day: all of it counts.
+                as_of=dt.datetime.combine(day, dt.time.max),
                 max_fraction=1.0,
                 allow_large=True,
             )

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import SpinnerColumn, TextColumn
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, err, info, out, parse_day, progress_bar
+from pdpipe.cli_common import DayOption, PolicyArg, err, info, out, parse_day, progress_bar
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput, RunFailed
 
@@ -50,7 +50,7 @@ def acts_command(
         bool,
         typer.Option("--expired", help="list documents past their keeping term instead"),
     ] = False,
-    as_of: AsOfOption = None,
+    as_of: DayOption = None,
 ) -> None:
     """The act of destruction, the depersonalization record and the event-log extract
     (Order 179) of a run or a period, their SHA-256 recorded in the ledger."""

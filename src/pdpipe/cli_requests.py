@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pdpipe.cli_common import AsOfOption, PolicyArg, out, parse_day, progress_bar
+from pdpipe.cli_common import DayOption, PolicyArg, out, parse_day, progress_bar
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.errors import BadInput
 from pdpipe.requests.classify import RequestType
@@ -132,7 +132,7 @@ def list_command(
     overdue: Annotated[bool, typer.Option("--overdue", help="only the overdue ones")] = False,
     everything: Annotated[bool, typer.Option("--all", help="closed requests too")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
-    as_of: AsOfOption = None,
+    as_of: DayOption = None,
 ) -> None:
     """The register's requests with their deadlines; overdue ones in red."""
     from pdpipe.policy import load_policy

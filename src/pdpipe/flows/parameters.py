@@ -15,8 +15,10 @@ class RetentionParameters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     policy_path: str = Field(description="path of policy.yaml, as the worker sees it")
-    as_of: dt.date | None = Field(
-        default=None, description="decide as of this date (operator's timezone); empty: now"
+    as_of: dt.datetime | None = Field(
+        default=None,
+        description="decide as of this instant (2026-11-25T02:00+05:00; without an offset, "
+        "the operator's time; a bare date, the start of that day); empty: when the run starts",
     )
     max_fraction: float = Field(
         default=0.25, ge=0, le=1, description="refuse to touch more than this share of a table"
@@ -29,10 +31,10 @@ class RetentionParameters(BaseModel):
     dry_run: bool = Field(default=False, description="plan only; write nothing")
 
     def run_options(self, policy: Policy) -> RunOptions:
-        """The job's options (as-of at the end of its day in the operator's zone)."""
+        """The job's options (as-of as `AsOf.given` reads it)."""
         as_of = self.as_of
         return RunOptions(
-            as_of=AsOf.end_of_day(as_of, policy.operator.timezone) if as_of else None,
+            as_of=AsOf.given(as_of, policy.operator.timezone) if as_of else None,
             max_fraction=self.max_fraction,
             allow_large=self.allow_large,
             batch_size=self.batch_size,

@@ -65,8 +65,19 @@ def _run_name() -> str:
     if isinstance(parameters, dict):
         parameters = RetentionParameters.model_validate(parameters)
     as_of = getattr(parameters, "as_of", None)
-    day = as_of.isoformat() if as_of else _scheduled_day(flow_run.scheduled_start_time, parameters)
+    day = (
+        _local_day(as_of, parameters)
+        if as_of
+        else _scheduled_day(flow_run.scheduled_start_time, parameters)
+    )
     return f"retention-{day}" + ("-dry-run" if getattr(parameters, "dry_run", False) else "")
+
+
+def _local_day(as_of: Any, parameters: Any) -> str:
+    """The operator's day of an as-of instant (one without an offset is local already)."""
+    if as_of.tzinfo is None:
+        return str(as_of.date().isoformat())
+    return _scheduled_day(as_of, parameters)
 
 
 def _scheduled_day(scheduled: Any, parameters: Any) -> str:

@@ -55,10 +55,26 @@ class AsOf:
         return cls(instant, day)
 
     @classmethod
+    def start_of_day(cls, day: dt.date, timezone: str) -> AsOf:
+        """The first instant of `day` (operator's time): what happened before it counts."""
+        instant = pd.Timestamp(day).tz_localize(timezone).tz_convert("UTC")
+        return cls(instant, day)
+
+    @classmethod
     def at(cls, instant: pd.Timestamp | dt.datetime, timezone: str) -> AsOf:
         stamp = pd.Timestamp(instant)
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
         return cls(stamp, stamp.tz_convert(timezone).date())
+
+    @classmethod
+    def given(cls, value: dt.date | dt.datetime, timezone: str) -> AsOf:
+        """What a user's as-of means: an instant with its offset, as it is; a date-time
+        without one, in the operator's zone; a bare date, the start of that day there (a
+        run at 02:00 must not act on what ends at 14:00 the same day)."""
+        if isinstance(value, dt.datetime):
+            stamp = pd.Timestamp(value)
+            return cls.at(stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp, timezone)
+        return cls.start_of_day(value, timezone)
 
 
 def action_for(reason: EndReason, purpose: Purpose) -> str:
