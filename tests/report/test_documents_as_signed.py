@@ -246,7 +246,10 @@ def test_dependent_rows_of_records_depersonalized_by_an_integer_key_are_counted(
         )
         connection.execute(notes.insert().from_select(["id", "person_id", "phone"], second))
     engine.dispose()
-    policy = load_policy(_policy_file(tmp_path, store_url, people_depersonalized=True))
+    policy_path = _policy_file(tmp_path, store_url, people_depersonalized=True)
+    with policy_path.open("a", encoding="utf-8") as policy_file:  # a citation a lawyer checked
+        policy_file.write("acts: {depersonalization_order: the order as our lawyer cites it}\n")
+    policy = load_policy(policy_path)
     run_id = _run_at_two_in_almaty(policy, monkeypatch)
     issued = issue(policy, Scope(run_id), tmp_path / "docs", language="en")
     assert issued.records["destroy"] == 0
@@ -264,7 +267,9 @@ def test_dependent_rows_of_records_depersonalized_by_an_integer_key_are_counted(
     assert ["store", "people", "notes", "phone", masked, *counted] in children
     # memberships and events hold no declared PD: a depersonalization leaves them as they are
     assert {row[2] for row in children} == {"notes", "lead_phones"}
-    # art. 5 p.7 lets the end of the purpose depersonalize instead of destroying
+    assert "methods follow the order as our lawyer cites it." in html.unescape(page)
+    assert "UNVERIFIED" not in page
+    # A withdrawal is cited by its own provision whatever the purpose does at its end.
     assert "consent withdrawn by the subject (art. 21 p.5 of Federal Law No. 152-FZ)" in (
         html.unescape(page)
     )
