@@ -19,6 +19,7 @@ from pdpipe import json_files
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
+from pdpipe.report.documents import extract
 from pdpipe.report.documents.gather import Scope
 from pdpipe.report.documents.issue import INLINE_KEYS, expired, issue, sha256_of
 from pdpipe.report.documents.verify import verify
@@ -107,15 +108,17 @@ def test_the_act_of_a_run_holds_every_field_of_order_179(
         "адрес электронной почты, имя, фамилия",  # 5: categories (email, first, last name)
         "ИСПДн «Подписчики»",  # 7: the information system
         "удаление записей из базы данных (SQL DELETE)",  # 8: the method
-        "зависимые записи в таблице memberships удалены",
-        "ссылка в таблице events обнулена",
-        "отзыв согласия субъектом (Federal Law No. 149-FZ; 152-FZ art. 21 p.5)",  # 9
+        "Зависимые таблицы",  # …and what became of the dependent rows
+        # 9: the ground for destroying, not the purpose's processing ground (149-FZ)
+        "отзыв субъектом согласия на обработку персональных данных "
+        "(ч. 5 ст. 21 Федерального закона от 27.07.2006 № 152-ФЗ)",
         # 10: the day the records were destroyed (now), in the operator's timezone
         dt.datetime.now(policy.operator.zone).date().isoformat(),
         "Дата составления: 2026-11-26",
     ]
     unescaped = html.unescape(act)
     assert [text for text in expected if text not in unescaped] == []
+    assert "149-ФЗ" not in unescaped and "149-FZ" not in unescaped
     # The subjects by their internal keys, every one of them, and nothing else of theirs.
     listed = set(re.findall(r"\b\d+\b", unescaped.split("Приложение 1")[1]))
     assert {r["record_key"] for r in destroyed} <= listed
@@ -138,7 +141,7 @@ def test_a_depersonalization_is_recorded_with_its_methods(
         "introducing identifiers (email: pseudonym_email)",
         "changing composition or meaning (phone: mask)",
         "deletion (last_name: redact, attribs.phone: redact, attribs.city: drop_key)",
-        "consent&#39;s validity expired",
+        "the subject&#39;s consent expired (art. 21 p.4-5 of Federal Law No. 152-FZ)",
     ):
         assert text in record
     assert "demand to cease" not in record  # those records were blocked, not depersonalized
@@ -160,10 +163,14 @@ def test_the_extract_has_one_line_per_record_acted_on(
     assert [(line["record_key"], line["action"], line["ledger_row_hash"]) for line in lines] == [
         (r["record_key"], r["action"], r["row_hash"]) for r in ledger
     ]
-    assert {line["information_system"] for line in lines} == {"store"}
+    # The information system as the act names it; the store as a part of it.
+    assert {line["information_system"] for line in lines} == {"ИСПДн «Подписчики»"}
+    assert {line["store"] for line in lines} == {"store"}
     as_json = json.loads((issued.folder / "event-log-extract.json").read_text(encoding="utf-8"))
-    assert as_json["count"] == len(ledger)
-    assert [row[5] for row in as_json["records"]] == [r["record_key"] for r in ledger]
+    assert as_json["format"] == "pdpipe.event-log-extract/2" and as_json["count"] == len(ledger)
+    assert [
+        row["record_key"] for row in extract.read(issued.folder / "event-log-extract.json")
+    ] == [r["record_key"] for r in ledger]
     for path in issued.folder.iterdir():
         text = path.read_text(encoding="utf-8", errors="replace")
         assert not CANARIES.search(text), path.name

@@ -25,8 +25,10 @@ class OperatorError(BadInput):
 
 
 class Method(StrEnum):
-    """The depersonalization methods the law names (152-FZ art. 13.1, Roskomnadzor Order
-    No. 996): each operator declares its own, and the depersonalization record says it."""
+    """The depersonalization methods the law names (152-FZ art. 13.1 and, since
+    2025-09-01, the Roskomnadzor order on depersonalization methods: No. 140 per a
+    secondary source, UNVERIFIED; it replaced Order No. 996 of 05.09.2013): each operator
+    declares its own, and the depersonalization record says it."""
 
     IDENTIFIERS = "identifiers"  # introducing identifiers, the lookup key kept apart
     COMPOSITION = "composition"  # changing composition or meaning

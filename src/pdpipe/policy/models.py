@@ -441,6 +441,11 @@ class ActsSpec(Strict):
         default_factory=list,
         description="who destroys the data: named, with positions, in every act",
     )
+    depersonalization_order: str | None = Field(
+        default=None,
+        description="the order on depersonalization methods the record cites, as your "
+        "lawyer confirmed it (default: Roskomnadzor Order No. 140 of 2025, marked unverified)",
+    )
 
 
 def _exactly_an_int(value: Any) -> Any:

@@ -4,14 +4,18 @@ ledger's grouped lines, with no I/O of its own.
 Order 179's items, and where each comes from:
  1 operator's name and address          policy operator.name, operator.address
  2 processor, if any                    policy operator.processor
- 3 the subjects                         the records' internal keys (appendix or extract)
+ 3 the subjects                         the records' internal keys (appendix or extract):
+                                        "other information" relating to them, never a
+                                        destroyed value
  4 persons who destroyed, positions     policy acts.responsible, signature lines
  5 categories destroyed                 the ledger's categories per line
- 7 the information system               policy operator.information_system, the store
- 8 the method                           SQL DELETE (children named) or each operator's
-                                        depersonalization method
- 9 the reason                           the ledger's reason and legal basis
-10 the date                             the ledger's times, in the operator's timezone
+ 7 the information system               policy operator.information_system (default: the
+                                        stores' names), the same in the extract
+ 8 the method                           SQL DELETE, or each operator's depersonalization
+                                        method; the dependent tables, column by column
+ 9 the reason                           the ground for destroying (grounds.py), not the
+                                        purpose's processing ground
+10 the date                             the ledger's times, as the operator's local dates
 (6, sheets of paper media, does not apply to automated processing.)
 """
 
@@ -24,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from pdpipe.operators import OPERATORS
 from pdpipe.policy.models import ChildAction, Person, Policy, TableSpec
-from pdpipe.report.documents import texts
+from pdpipe.report.documents import grounds, texts
 from pdpipe.report.documents.gather import DEPERSONALIZE, DESTROY, Line
 from pdpipe.report.documents.texts import Language
 
@@ -35,15 +39,31 @@ KIND_OF_ACTION: dict[str, Kind] = {
 }
 
 
+ORDER_179_UNTIL = dt.date(2029, 3, 1)  # it applies from 2023-03-01 until this day
+
+
 @dataclass(frozen=True)
 class Row:
-    system: str
+    system: str  # the database (store) within the information system
     table: str
     categories: str
     method: str
     reason: str
     date: str
     records: int
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """What was done to one dependent table (or one of its columns) of a main table."""
+
+    system: str
+    parent: str
+    table: str
+    column: str
+    method: str
+    records: int  # records of the main table in the document
+    rows: int | None  # rows of the dependent table; None: not counted (see the notes)
 
 
 @dataclass(frozen=True)
@@ -59,6 +79,8 @@ class Act:
     persons: list[Person]
     rows: list[Row]
     records: int
+    children: list[ChildRow] = field(default_factory=list)
+    methods_order: str = ""  # the order a depersonalization record cites for its methods
     keys: dict[str, list[str]] = field(default_factory=dict)  # "store.table" -> keys
     extracts: list[str] = field(default_factory=list)  # file names, when keys are not inline
     notes: list[str] = field(default_factory=list)  # what a reader must know beside the table
@@ -73,6 +95,15 @@ class Act:
     @property
     def depersonalization(self) -> bool:
         return self.kind == "depersonalization-record"
+
+    @property
+    def legal_ground(self) -> str:
+        if self.depersonalization:
+            return self.label("legal_ground_depersonalization", methods_order=self.methods_order)
+        return self.label("legal_ground")
+
+    def rows_text(self, child: ChildRow) -> str:
+        return self.label("rows_not_counted") if child.rows is None else f"{child.rows:,}"
 
     def field_rows(self) -> list[tuple[str, str]]:
         """Items 1, 2, 7 and 3 of the order, as label and text."""
@@ -90,6 +121,16 @@ class Act:
         ]
 
 
+def information_system(policy: Policy) -> str:
+    """The one name the act and the extract give the information system: the policy's, or
+    the names of the stores it consists of."""
+    named = policy.operator.information_system
+    return named or ", ".join(dict.fromkeys(store.name for store in policy.stores))
+
+
+ChildCounts = dict[tuple[str, str, str], int | None]  # (store, main table, child) -> rows
+
+
 def build_act(
     policy: Policy,
     kind: Kind,
@@ -98,6 +139,7 @@ def build_act(
     number: str,
     drawn_up: dt.date,
     language: Language,
+    child_rows: ChildCounts | None = None,
     keys: dict[str, list[str]] | None = None,
     extracts: list[str] | None = None,
     notes: list[str] | None = None,
@@ -111,12 +153,23 @@ def build_act(
             table=line.table,
             categories=texts.categories(language, line.categories),
             method=_method(specs.get((line.store, line.table)), line.action, language),
-            reason=f"{texts.reason(language, line.reason)} ({line.legal_basis})",
+            reason=grounds.text(policy, language, line.ground, line.action),
             date=_dates(line, zone),
             records=line.records,
         )
         for line in lines
     ]
+    action = DEPERSONALIZE if kind == "depersonalization-record" else DESTROY
+    children = _children(specs, lines, action, language, child_rows or {})
+    own_notes = []
+    if children:
+        counted = "note_children_counted" if action == DEPERSONALIZE else "note_children_destroyed"
+        own_notes.append(texts.label(language, counted))
+    if operator.information_system is None:
+        own_notes.append(texts.label(language, "note_system_default"))
+    if action == DESTROY:
+        sunset = "note_order_179" if drawn_up < ORDER_179_UNTIL else "note_order_179_expired"
+        own_notes.append(texts.label(language, sunset))
     not_given = texts.label(language, "not_given")
     return Act(
         kind=kind,
@@ -126,13 +179,15 @@ def build_act(
         operator=operator.name,
         address=operator.address or not_given,
         processor=operator.processor or texts.label(language, "none"),
-        system=operator.information_system or ", ".join(s.name for s in policy.stores),
+        system=information_system(policy),
         persons=list(policy.acts.responsible),
         rows=rows,
         records=sum(line.records for line in lines),
+        children=children,
+        methods_order=policy.acts.depersonalization_order or texts.label(language, "methods_order"),
         keys=keys or {},
         extracts=extracts or [],
-        notes=notes or [],
+        notes=own_notes + (notes or []),
     )
 
 
@@ -140,24 +195,58 @@ def _method(spec: TableSpec | None, action: str, language: Language) -> str:
     if spec is None:  # a table the policy no longer names: the ledger still says what
         return action
     if action == DESTROY:
-        children = [
-            texts.label(language, f"child_{child.on_destroy.value}", table=child.table)
-            for child in spec.children
-            if child.on_destroy is not ChildAction.DEPERSONALIZE or child.columns
-        ]
-        return "; ".join([texts.label(language, "destroy_method"), *children])
+        return texts.label(language, "destroy_method")
     methods: dict[str, list[str]] = {}
     for name, column in spec.columns.items():
-        if column.depersonalize is None:
-            continue
-        operator = OPERATORS.get(column.depersonalize.name)
-        method = (
-            texts.METHODS[language][operator.method]
-            if operator is not None
-            else column.depersonalize.name
-        )
-        methods.setdefault(method, []).append(f"{name}: {column.depersonalize.name}")
+        if column.depersonalize is not None:
+            method = _column_method(column.depersonalize.name, language)
+            methods.setdefault(method, []).append(f"{name}: {column.depersonalize.name}")
     return "; ".join(f"{method} ({', '.join(used)})" for method, used in methods.items())
+
+
+def _column_method(operator_name: str, language: Language) -> str:
+    operator = OPERATORS.get(operator_name)
+    return texts.METHODS[language][operator.method] if operator is not None else operator_name
+
+
+def _children(
+    specs: dict[tuple[str, str], TableSpec],
+    lines: list[Line],
+    action: str,
+    language: Language,
+    counts: ChildCounts,
+) -> list[ChildRow]:
+    """Per main table of the document, each dependent table as the policy handles it:
+    for destroyed records, deleted, detached, or depersonalized column by column and
+    detached; for depersonalized records, its declared columns (the rest is untouched)."""
+    records: dict[tuple[str, str], int] = {}
+    for line in lines:
+        records[(line.store, line.table)] = records.get((line.store, line.table), 0) + line.records
+    found: list[ChildRow] = []
+    for (store, table), count in sorted(records.items()):
+        spec = specs.get((store, table))
+        for child in spec.children if spec is not None else []:
+            rows = counts.get((store, table, child.table)) if action == DEPERSONALIZE else None
+            done: list[tuple[str, str]] = []  # (column, method)
+            if action == DESTROY and child.on_destroy is ChildAction.DELETE:
+                done.append((texts.label(language, "all_columns"), _label(language, "delete")))
+            else:
+                for name, column in child.columns.items():
+                    if column.depersonalize is not None:
+                        operator_name = column.depersonalize.name
+                        method = _column_method(operator_name, language)
+                        done.append((name, f"{method} ({operator_name})"))
+                if action == DESTROY:  # set_null, and depersonalize's detaching of the rows
+                    done.append((child.fk, _label(language, "set_null")))
+            found += [
+                ChildRow(store, table, child.table, column, method, count, rows)
+                for column, method in done
+            ]
+    return found
+
+
+def _label(language: Language, child_action: str) -> str:
+    return texts.label(language, f"child_{child_action}")
 
 
 def _dates(line: Line, zone: ZoneInfo) -> str:

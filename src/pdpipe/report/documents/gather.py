@@ -8,16 +8,20 @@ of days in the operator's timezone (`--from`, `--to`), both ends included.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
-from pdpipe.policy.models import Policy, StoreSpec
+from pdpipe.policy.models import ChildTable, Policy, StoreSpec
+from pdpipe.report.documents import grounds
+from pdpipe.requests.register import register_store
+from pdpipe.requests.register import requests as register_table
 from pdpipe.stores import tables
+from pdpipe.stores.keys import key_text
 from pdpipe.stores.owner import opened_store
 
 DESTROY = "destroy"
@@ -67,13 +71,14 @@ def _utc_bounds(first: dt.date, last: dt.date, zone: ZoneInfo) -> tuple[dt.datet
 
 @dataclass(frozen=True)
 class Line:
-    """Records one store table lost the same way, for the same reason, on the same basis."""
+    """Records of one store table that ended the same way, on the same ground, with the
+    same categories."""
 
     store: str
     table: str
     action: str
-    reason: str
-    legal_basis: str
+    reason: str  # the ledger's
+    ground: str  # grounds.key: the reason, or the subject's demand behind it
     categories: tuple[str, ...]
     first_at: dt.datetime  # naive UTC, as the ledger keeps it
     last_at: dt.datetime
@@ -98,16 +103,20 @@ class Record:
 
 
 def lines(policy: Policy, scope: Scope, action: str) -> list[Line]:
-    """One GROUP BY per store: the act's table, whatever the number of records."""
+    """One GROUP BY per store: the act's table, whatever the number of records. A request's
+    run is a group of its own until its ground is known (one register query)."""
     ledger = tables.ledger
-    found: list[Line] = []
+    request_run = sa.case(
+        (ledger.c.run_id.like(f"{grounds.REQUEST_RUN}%"), ledger.c.run_id), else_=sa.literal("")
+    )
+    grouped: list[tuple[str, Any]] = []
     for store in policy.stores:
         query = (
             sa.select(
                 ledger.c.table_name,
                 ledger.c.reason,
-                ledger.c.legal_basis,
                 ledger.c.categories,
+                request_run,
                 sa.func.min(ledger.c.acted_at),
                 sa.func.max(ledger.c.acted_at),
                 sa.func.count(),
@@ -117,25 +126,58 @@ def lines(policy: Policy, scope: Scope, action: str) -> list[Line]:
                 ledger.c.action == action,
                 ledger.c.store == store.name,
             )
-            .group_by(
-                ledger.c.table_name, ledger.c.reason, ledger.c.legal_basis, ledger.c.categories
-            )
-            .order_by(ledger.c.table_name, ledger.c.reason)
+            .group_by(ledger.c.table_name, ledger.c.reason, ledger.c.categories, request_run)
         )
-        for row in _read(store, query):
-            found.append(
-                Line(
-                    store=store.name,
-                    table=str(row[0]),
-                    action=action,
-                    reason=str(row[1]),
-                    legal_basis=str(row[2]),
-                    categories=tuple(c for c in str(row[3]).split(",") if c),
-                    first_at=row[4],
-                    last_at=row[5],
-                    records=int(row[6]),
-                )
+        grouped += [(store.name, row) for row in _read(store, query)]
+    types = request_types(policy, [str(row[3]) for _, row in grouped if row[3]])
+    merged: dict[tuple[str, str, str, str, str], Line] = {}
+    for store_name, row in grouped:
+        table, reason, categories = str(row[0]), str(row[1]), str(row[2])
+        ground = grounds.key(reason, types.get(str(row[3])))
+        line = Line(
+            store=store_name,
+            table=table,
+            action=action,
+            reason=reason,
+            ground=ground,
+            categories=tuple(c for c in categories.split(",") if c),
+            first_at=row[4],
+            last_at=row[5],
+            records=int(row[6]),
+        )
+        same = (store_name, table, reason, ground, categories)
+        earlier = merged.get(same)
+        if earlier is not None:
+            line = replace(
+                earlier,
+                first_at=min(earlier.first_at, line.first_at),
+                last_at=max(earlier.last_at, line.last_at),
+                records=earlier.records + line.records,
             )
+        merged[same] = line
+    return [merged[k] for k in sorted(merged)]
+
+
+def request_types(policy: Policy, run_ids: Iterable[str]) -> dict[str, str | None]:
+    """The type (withdraw_consent, destroy, ...) of the request behind each request run, as
+    the register keeps it; runs it does not know are left out."""
+    ids = {grounds.request_id(run_id): run_id for run_id in run_ids}
+    ids.pop(None, None)
+    if not ids or policy.requests is None:
+        return {}
+    store = register_store(policy)
+    found: dict[str, str | None] = {}
+    register = register_table
+    with opened_store(store, read_only=True) as connection:
+        if not sa.inspect(connection).has_table(register.name):
+            return {}
+        chosen = sorted(str(i) for i in ids)
+        for start in range(0, len(chosen), 1_000):  # an IN list of bounded length
+            query = sa.select(register.c.request_id, register.c.type).where(
+                register.c.request_id.in_(chosen[start : start + 1_000])
+            )
+            for request_id, kind in connection.execute(query):
+                found[ids[str(request_id)]] = None if kind is None else str(kind)
     return found
 
 
@@ -233,3 +275,39 @@ def run_ids(policy: Policy, scope: Scope) -> list[str]:
             )
             found |= {str(run_id) for (run_id,) in connection.execute(query)}
     return sorted(found)
+
+
+def child_rows(
+    policy: Policy, scope: Scope, store: StoreSpec, parent: str, child: ChildTable, action: str
+) -> int | None:
+    """Rows of `child` tied, by its `fk`, to the records of `parent` the scope's ledger
+    says were acted on with `action`, counted now; None when the child table is gone.
+
+    The ledger keeps one row per record of the parent table, none per child row. What was
+    done to the children of depersonalized records can be counted afterwards because they
+    stay tied to them; the children of destroyed records were deleted or detached with
+    them and cannot be (the caller does not ask)."""
+    ledger = tables.ledger
+    with opened_store(store, read_only=True) as connection:
+        inspector = sa.inspect(connection)
+        if not inspector.has_table(child.table) or not inspector.has_table(ledger.name):
+            return None
+        table = sa.Table(child.table, sa.MetaData(), autoload_with=connection)
+        if child.fk not in table.c:
+            return None
+        fk = table.c[child.fk]
+        acted = (
+            scope.condition(policy.operator.timezone)
+            & (ledger.c.store == store.name)
+            & (ledger.c.table_name == parent)
+            & (ledger.c.action == action)
+        )
+        dialect = connection.dialect.name
+        # The ledger's text keys against the child's column: as text in the keys' binary
+        # collation for a text column, else cast to the column's type (its index serves).
+        if isinstance(fk.type, sa.String | sa.Text | sa.Enum):
+            tied = key_text(fk, dialect).in_(sa.select(ledger.c.record_key).where(acted))
+        else:
+            tied = fk.in_(sa.select(sa.cast(ledger.c.record_key, fk.type)).where(acted))
+        count = connection.execute(sa.select(sa.func.count()).select_from(table).where(tied))
+        return int(count.scalar_one())

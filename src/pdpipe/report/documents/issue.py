@@ -31,8 +31,13 @@ from pdpipe.execute import ledger
 from pdpipe.execute.ledger_check import heads, ledger_key
 from pdpipe.execute.runner import DOCUMENTED, mark_stage
 from pdpipe.policy.models import Policy
-from pdpipe.report.documents import extract, gather, physical, render, texts
-from pdpipe.report.documents.act import KIND_OF_ACTION, build_act
+from pdpipe.report.documents import extract, gather, grounds, physical, render, texts
+from pdpipe.report.documents.act import (
+    KIND_OF_ACTION,
+    ChildCounts,
+    build_act,
+    information_system,
+)
 from pdpipe.report.documents.gather import DOCUMENT, Scope
 from pdpipe.report.documents.texts import Language
 from pdpipe.report.formats import INDEX, Document, DocumentsIndex, LedgerHead
@@ -85,7 +90,14 @@ def issue(
 
     say("event-log extract")
     csv_path, json_path = folder / f"{EXTRACT}.csv", folder / f"{EXTRACT}.json"
-    extract.write(gather.records(policy, scope, tuple(by_action)), csv_path, json_path)
+    extract.write(
+        gather.records(policy, scope, tuple(by_action)),
+        csv_path,
+        json_path,
+        system=information_system(policy),
+        zone=policy.operator.zone,
+        ground=_grounds(policy, scope, language),
+    )
     documents += [_document(EXTRACT, None, path) for path in (csv_path, json_path)]
 
     stores = {line.store for lines in by_action.values() for line in lines}
@@ -108,6 +120,7 @@ def issue(
             number=number,
             drawn_up=today,
             language=language,
+            child_rows=_child_rows(policy, scope, action, lines),
             keys=_keys(gather.records(policy, scope, (action,))) if inline else None,
             extracts=None if inline else [f"{csv_path.name} (SHA-256 {documents[0].sha256})"],
             notes=notes,
@@ -124,6 +137,46 @@ def issue(
     # The index is not itself recorded: it can name the ledger's head after the record.
     _write_index(folder, earlier, issue_id, scope, today, records, documents, heads(policy, stores))
     return Issued(folder, issue_id, documents, records)
+
+
+def _grounds(policy: Policy, scope: Scope, language: Language) -> Callable[[gather.Record], str]:
+    """Each extract line's ground in words: a request's run is looked up once, the words
+    of each (reason, request type, action) are made once."""
+    types = gather.request_types(policy, gather.run_ids(policy, scope))
+    made: dict[tuple[str, str | None, str], str] = {}
+
+    def ground(record: gather.Record) -> str:
+        kind = types.get(record.run_id)
+        known = made.get((record.reason, kind, record.action))
+        if known is None:
+            key = grounds.key(record.reason, kind)
+            known = made[(record.reason, kind, record.action)] = grounds.text(
+                policy, language, key, record.action
+            )
+        return known
+
+    return ground
+
+
+def _child_rows(policy: Policy, scope: Scope, action: str, lines: list[gather.Line]) -> ChildCounts:
+    """Rows of the dependent tables with declared columns, for depersonalized records
+    (gather.child_rows: those of destroyed records are gone with them)."""
+    if action != gather.DEPERSONALIZE:
+        return {}
+    specs = {
+        (store.name, spec.name): (store, spec) for store in policy.stores for spec in store.tables
+    }
+    counts: ChildCounts = {}
+    for store_name, table in sorted({(line.store, line.table) for line in lines}):
+        if (store_name, table) not in specs:  # a table the policy no longer names
+            continue
+        store, spec = specs[(store_name, table)]
+        for child in spec.children:
+            if child.columns:
+                counts[(store_name, table, child.table)] = gather.child_rows(
+                    policy, scope, store, table, child, action
+                )
+    return counts
 
 
 _UNFINISHED = ("running", "interrupted", "superseded")

@@ -30,7 +30,9 @@ def notes(
     found = []
     for store in (s for s in policy.stores if s.name in last_acted):
         entries = [e for run in run_ids for e in done.get(run, []) if e.store == store.name]
-        found += _erasure(store.name, store.destruction.physical, entries, len(run_ids), language)
+        found += _erasure(
+            store.name, store.destruction.physical, entries, len(run_ids), language, policy
+        )
         if entries:
             found += _logs(entries[-1], language)
         found += _backups(policy, store.name, last_acted[store.name], language)
@@ -38,7 +40,12 @@ def notes(
 
 
 def _erasure(
-    store: str, physical: Physical, entries: list[Reclaimed], runs: int, language: Language
+    store: str,
+    physical: Physical,
+    entries: list[Reclaimed],
+    runs: int,
+    language: Language,
+    policy: Policy,
 ) -> list[str]:
     if physical is Physical.NONE:
         return [label(language, "note_physical_none", store=store)]
@@ -60,13 +67,22 @@ def _erasure(
     values = {
         "store": store,
         "tables": ", ".join(entry.tables),
-        "date": entry.at[:10],
+        "date": _local_day(entry.at, policy),
         "statement": entry.statement,
     }
     if entry.physical == Physical.REWRITE.value:
         return [label(language, "note_physical_rewrite", **values)]
     dialect = "mysql" if entry.dialect in ("mysql", "mariadb") else entry.dialect
     return [label(language, f"note_physical_vacuum_{dialect}", **values)]
+
+
+def _local_day(at: str, policy: Policy) -> dt.date:
+    """The operator's day of an instant reclaim recorded in UTC, as every date of the
+    documents is the operator's."""
+    instant = dt.datetime.fromisoformat(at)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(policy.operator.zone).date()
 
 
 def _logs(entry: Reclaimed, language: Language) -> list[str]:

@@ -34,6 +34,17 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
+_CHILD_COLUMNS = (
+    "col_system",
+    "col_parent",
+    "col_child",
+    "col_column",
+    "col_method",
+    "col_parent_records",
+    "col_rows",
+)
+
+
 def html(act: Act) -> str:
     return _TEMPLATES.get_template("act.html.j2").render(act=act)
 
@@ -46,8 +57,7 @@ def pdf(act: Act, path: Path) -> None:
     document.set_font(_FONT, "", 10)
     document.multi_cell(0, 6, f"{act.label('drawn_up')}: {act.drawn_up.isoformat()}", **_CENTERED)
     document.ln(3)
-    ground = "legal_ground_depersonalization" if act.depersonalization else "legal_ground"
-    document.multi_cell(0, 5, act.label(ground) + ".", **_NEXT_LINE)
+    document.multi_cell(0, 5, act.legal_ground + ".", **_NEXT_LINE)
     document.ln(3)
     with document.table(
         col_widths=(30, 70), first_row_as_headings=False, text_align="LEFT", **_tight(document)
@@ -64,7 +74,7 @@ def pdf(act: Act, path: Path) -> None:
     document.set_font(_FONT, "", 8)
     columns = ("col_system", "col_table", "col_categories", "col_method", "col_reason")
     with document.table(
-        col_widths=(12, 12, 19, 27, 25, 15, 10),
+        col_widths=(11, 12, 19, 27, 25, 14, 12),
         text_align=("LEFT",) * 6 + ("RIGHT",),
         **_tight(document),
     ) as table:
@@ -84,6 +94,30 @@ def pdf(act: Act, path: Path) -> None:
         total = table.row()
         total.cell(act.label("total"), colspan=6, style=FontFace(emphasis="BOLD"))
         total.cell(f"{act.records:,}")
+    if act.children:
+        document.ln(3)
+        document.set_font(_FONT, "B", 11)
+        document.cell(0, 7, act.label("children"))
+        document.ln(8)
+        document.set_font(_FONT, "", 8)
+        with document.table(
+            col_widths=(12, 14, 16, 14, 28, 13, 13),
+            text_align=("LEFT",) * 5 + ("RIGHT", "RIGHT"),
+            **_tight(document),
+        ) as table:
+            table.row([act.label(c) for c in _CHILD_COLUMNS])
+            for child in act.children:
+                table.row(
+                    [
+                        child.system,
+                        child.parent,
+                        child.table,
+                        child.column,
+                        child.method,
+                        f"{child.records:,}",
+                        act.rows_text(child),
+                    ]
+                )
     document.ln(3)
     document.set_font(_FONT, "B", 11)
     persons = "persons_depersonalization" if act.depersonalization else "persons"

@@ -1,6 +1,6 @@
 """The documents' words, in Russian (the regulator's language, the default) and English.
 
-A code the vocabulary does not know (a category or reason a policy added) is printed as
+A code the vocabulary does not know (a category a policy added) is printed as
 it is: the document stays complete, only less translated.
 """
 
@@ -22,7 +22,10 @@ LABELS: dict[Language, dict[str, str]] = {
         "Роскомнадзора от 28.10.2022 № 179",
         "legal_ground_depersonalization": "Составлен во исполнение ст. 13.1 Федерального "
         "закона от 27.07.2006 № 152-ФЗ «О персональных данных» (учёт действий по "
-        "обезличиванию)",
+        "обезличиванию); методы обезличивания — по {methods_order}",
+        "methods_order": "требованиям к обезличиванию персональных данных, утверждённым "
+        "приказом Роскомнадзора № 140 (2025 г.; номер приказа приведён по вторичному "
+        "источнику и не сверен с официальной публикацией)",
         "operator": "Оператор",
         "address": "Адрес оператора",
         "processor": "Лицо, осуществлявшее обработку по поручению оператора",
@@ -31,13 +34,14 @@ LABELS: dict[Language, dict[str, str]] = {
         "system": "Информационная система персональных данных",
         "subjects": "Субъекты персональных данных",
         "subjects_text": "{records} записей, идентифицированных внутренними ключами записей "
-        "(значения персональных данных в акт не вносятся).",
+        "(иная информация, относящаяся к субъектам, вместо фамилии, имени, отчества; "
+        "значения персональных данных в акт не вносятся).",
         "subjects_inline": "Ключи записей приведены в приложении 1 к настоящему акту.",
         "subjects_extract": "Ключи записей приведены в выгрузке из журнала регистрации событий "
         "{files}, являющейся неотъемлемой частью настоящего акта.",
         "table": "Сведения об уничтожении",
         "table_depersonalization": "Сведения об обезличивании",
-        "col_system": "Информационная система / база данных",
+        "col_system": "База данных",
         "col_table": "Таблица",
         "col_categories": "Категории персональных данных",
         "col_method": "Способ",
@@ -56,10 +60,31 @@ LABELS: dict[Language, dict[str, str]] = {
         "total": "Итого записей",
         "extract": "Выгрузка из журнала регистрации событий",
         "destroy_method": "удаление записей из базы данных (SQL DELETE)",
-        "child_delete": "зависимые записи в таблице {table} удалены",
-        "child_set_null": "ссылка в таблице {table} обнулена",
-        "child_depersonalize": "зависимые записи в таблице {table} обезличены",
+        "children": "Зависимые таблицы",
+        "col_parent": "Основная таблица",
+        "col_child": "Зависимая таблица",
+        "col_column": "Столбец",
+        "col_parent_records": "Записей основной таблицы",
+        "col_rows": "Строк зависимой таблицы",
+        "all_columns": "вся строка",
+        "child_delete": "удаление строк (SQL DELETE)",
+        "child_set_null": "обнуление ссылки на уничтоженную запись (SQL UPDATE)",
+        "rows_not_counted": "—",
         "notes": "Примечания",
+        "note_children_destroyed": "Строки зависимых таблиц уничтоженных записей удалены или "
+        "отсоединены вместе с ними; журнал pdpipe учитывает записи основной таблицы, поэтому "
+        "число таких строк в акте не указывается («—»).",
+        "note_children_counted": "Строки зависимых таблиц обезличены вместе с записями "
+        "основной таблицы и остаются связанными с ними; их число подсчитано при составлении "
+        "документа по столбцу связи.",
+        "note_system_default": "Наименование информационной системы в политике не указано "
+        "(operator.information_system): приведены имена баз данных, составляющих её.",
+        "note_order_179": "Требования к подтверждению уничтожения персональных данных, "
+        "утверждённые приказом Роскомнадзора от 28.10.2022 № 179, действуют с 01.03.2023 "
+        "до 01.03.2029.",
+        "note_order_179_expired": "Требования, утверждённые приказом Роскомнадзора от "
+        "28.10.2022 № 179, действовали до 01.03.2029: акт составлен по ним; проверьте "
+        "требования, действующие на дату составления.",
         "note_ledger": "Журнал pdpipe (pdpipe_ledger) на момент составления акта: {store} — "
         "запись № {seq}, SHA-256 {row_hash}. Проверка: pdpipe ledger verify --anchors.",
         "note_run_failed": "Проверка результата этого запуска не пройдена (статус: {status}); "
@@ -109,7 +134,11 @@ LABELS: dict[Language, dict[str, str]] = {
         "drawn_up": "Drawn up on",
         "legal_ground": "Drawn up as required by Roskomnadzor Order No. 179 of 28.10.2022",
         "legal_ground_depersonalization": "Drawn up under art. 13.1 of Federal Law No. 152-FZ "
-        "of 27.07.2006 'On Personal Data' (every depersonalization is recorded)",
+        "of 27.07.2006 'On Personal Data' (every depersonalization is recorded); the "
+        "depersonalization methods follow {methods_order}",
+        "methods_order": "the requirements for depersonalizing personal data approved by "
+        "Roskomnadzor Order No. 140 of 2025 (UNVERIFIED: the number is from a secondary "
+        "source, not checked against the official publication)",
         "operator": "Operator",
         "address": "Operator's address",
         "processor": "Processor acting on the operator's behalf",
@@ -117,18 +146,19 @@ LABELS: dict[Language, dict[str, str]] = {
         "not_given": "not given",
         "system": "Personal data information system",
         "subjects": "Data subjects",
-        "subjects_text": "{records} records, identified by their internal record keys (no "
-        "personal data value is written into this act).",
+        "subjects_text": "{records} records, identified by their internal record keys (other "
+        "information relating to the subjects, in place of their full names; no personal "
+        "data value is written into this act).",
         "subjects_inline": "The record keys are listed in appendix 1 to this act.",
         "subjects_extract": "The record keys are listed in the event-log extract {files}, an "
         "integral part of this act.",
         "table": "What was destroyed",
         "table_depersonalization": "What was depersonalized",
-        "col_system": "Information system / database",
+        "col_system": "Database",
         "col_table": "Table",
         "col_categories": "Personal data categories",
         "col_method": "Method",
-        "col_reason": "Reason (legal basis)",
+        "col_reason": "Reason (ground)",
         "col_date": "Date",
         "col_records": "Records",
         "persons": "Persons who destroyed the personal data",
@@ -143,10 +173,32 @@ LABELS: dict[Language, dict[str, str]] = {
         "total": "Records in all",
         "extract": "Event-log extract",
         "destroy_method": "deletion of the records from the database (SQL DELETE)",
-        "child_delete": "dependent records in {table} deleted",
-        "child_set_null": "reference in {table} set to NULL",
-        "child_depersonalize": "dependent records in {table} depersonalized",
+        "children": "Dependent tables",
+        "col_parent": "Main table",
+        "col_child": "Dependent table",
+        "col_column": "Column",
+        "col_parent_records": "Records of the main table",
+        "col_rows": "Rows of the dependent table",
+        "all_columns": "the whole row",
+        "child_delete": "rows deleted (SQL DELETE)",
+        "child_set_null": "reference to the destroyed record set to NULL (SQL UPDATE)",
+        "rows_not_counted": "—",
         "notes": "Notes",
+        "note_children_destroyed": "The dependent rows of destroyed records were deleted or "
+        "detached with them; pdpipe's ledger counts the records of the main table, so the "
+        "number of such rows is not given ('—').",
+        "note_children_counted": "The dependent rows were depersonalized with the records of "
+        "the main table and stay tied to them; they were counted, by the linking column, "
+        "when this document was drawn up.",
+        "note_system_default": "The policy does not name the information system "
+        "(operator.information_system): the names of the databases it consists of are "
+        "given instead.",
+        "note_order_179": "The requirements for proving the destruction of personal data "
+        "approved by Roskomnadzor Order No. 179 of 28.10.2022 apply from 01.03.2023 until "
+        "01.03.2029.",
+        "note_order_179_expired": "The requirements approved by Roskomnadzor Order No. 179 of "
+        "28.10.2022 applied until 01.03.2029: this act follows them; check the requirements "
+        "in force on the day it is drawn up.",
         "note_ledger": "pdpipe's ledger (pdpipe_ledger) when this act was drawn up: {store} — "
         "row {seq}, SHA-256 {row_hash}. Check it with: pdpipe ledger verify --anchors.",
         "note_run_failed": "The checks of this run's result failed (status: {status}); this "
@@ -187,25 +239,6 @@ LABELS: dict[Language, dict[str, str]] = {
         "note_backups_none": "{store}: the policy declares no backup copies of this database.",
         "note_backup": "{store}: backup copy '{where}' is kept {keep_for}: copies holding these "
         "records are gone by {until}.",
-    },
-}
-
-REASONS: dict[Language, dict[str, str]] = {
-    "ru": {
-        "purpose_achieved": "достижение цели обработки",
-        "retention_elapsed": "истечение срока хранения",
-        "consent_expired": "истечение срока действия согласия",
-        "consent_withdrawn": "отзыв согласия субъектом",
-        "cease_demand": "требование субъекта прекратить обработку",
-        "unlawful_processing": "выявление неправомерной обработки",
-    },
-    "en": {
-        "purpose_achieved": "purpose of processing achieved",
-        "retention_elapsed": "retention period elapsed",
-        "consent_expired": "consent's validity expired",
-        "consent_withdrawn": "consent withdrawn by the subject",
-        "cease_demand": "subject's demand to cease processing",
-        "unlawful_processing": "unlawful processing found",
     },
 }
 
@@ -256,10 +289,6 @@ CATEGORIES: dict[Language, dict[str, str]] = {
 
 def label(language: Language, name: str, **values: object) -> str:
     return LABELS[language][name].format(**values)
-
-
-def reason(language: Language, code: str) -> str:
-    return REASONS[language].get(code, code)
 
 
 def categories(language: Language, codes: tuple[str, ...]) -> str:
