@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pdpipe.operators.base import ColumnInfo, Operator, OperatorError
 from pdpipe.operators.columns import describe_column
 from pdpipe.operators.registry import build_operator
-from pdpipe.policy.conditions import compile_condition
+from pdpipe.policy.conditions import child_rows_where
 from pdpipe.policy.models import (
     ChildTable,
     ColumnRef,
@@ -94,9 +94,7 @@ def table_context(
             )
         where = None
         if child.where is not None:
-            where = compile_condition(
-                child.where, child_table, child.fk, lambda n: reflect(connection, n, metadata)
-            )
+            where = child_rows_where(child.where, child_table, child.fk)
         context.children.append(
             ChildContext(
                 child, child_table, primary_key, _pd_columns(child_table, child.columns), where

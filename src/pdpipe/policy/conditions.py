@@ -307,3 +307,13 @@ def _compile_compare(cmp: Compare, table: sa.Table) -> sa.ColumnElement[bool]:
         "ge": lambda c, v: c >= v,
     }
     return operators[cmp.op](column, value)
+
+
+def child_rows_where(where: Condition, child: sa.Table, fk: str) -> sa.ColumnElement[bool]:
+    """A child's `where:` over its own columns (the policy refuses an `exists` there): the
+    rows of a polymorphic table that belong to the parent."""
+
+    def no_other_table(name: str) -> sa.Table:
+        raise AssertionError(f"a child's where: names no other table ({name})")
+
+    return compile_condition(where, child, fk, no_other_table)

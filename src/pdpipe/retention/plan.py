@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.policy.conditions import compile_condition, referenced_columns
+from pdpipe.policy.conditions import child_rows_where, referenced_columns
 from pdpipe.policy.models import ChildOnDepersonalize, ChildTable, Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide
@@ -378,9 +378,7 @@ def _child_rows(
             columns |= {column for _, column in referenced_columns(child.where, name)}
         # Named, not reflected: the plan reads the child's count only.
         table = sa.Table(name, sa.MetaData(), *(sa.Column(c) for c in sorted(columns)))
-        only = (
-            [] if child.where is None else [compile_condition(child.where, table, child.fk, _none)]
-        )
+        only = [] if child.where is None else [child_rows_where(child.where, table, child.fk)]
         fk = table.c[child.fk]
         if connection.dialect.name == "postgresql":
             # One array parameter: 30,000 of them made each query a second of parsing.
@@ -395,10 +393,6 @@ def _child_rows(
             total += int(connection.execute(query).scalar() or 0)
         counts[name] = total
     return counts
-
-
-def _none(name: str) -> sa.Table:
-    raise AssertionError(f"a child's where: names no other table ({name})")
 
 
 def _plan_counts(

@@ -17,7 +17,7 @@ from pdpipe.operators._values import fitted
 from pdpipe.operators.base import OperatorContext
 from pdpipe.operators.columns import describe_column
 from pdpipe.operators.registry import build_operator
-from pdpipe.policy.conditions import compile_condition
+from pdpipe.policy.conditions import child_rows_where
 from pdpipe.policy.models import (
     ChildTable,
     ColumnRef,
@@ -70,7 +70,7 @@ def orphaned_children(
 def own_rows(child_spec: ChildTable, child: sa.Table) -> sa.ColumnElement[bool]:
     """The child's rows its `where:` selects."""
     assert child_spec.where is not None
-    return compile_condition(child_spec.where, child, child_spec.fk, _no_other_table)
+    return child_rows_where(child_spec.where, child, child_spec.fk)
 
 
 def _tied(
@@ -79,10 +79,6 @@ def _tied(
     """The conditions of a child's rows tied to the record of `key`."""
     tied = [child.c[child_spec.fk] == key]
     return tied if child_spec.where is None else [*tied, own_rows(child_spec, child)]
-
-
-def _no_other_table(name: str) -> sa.Table:
-    raise AssertionError(f"a child's where: names no other table ({name})")
 
 
 # Portable patterns: PostgreSQL (~), MariaDB (REGEXP, PCRE) and SQLite (SQLAlchemy

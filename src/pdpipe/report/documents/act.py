@@ -27,7 +27,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pdpipe.operators import OPERATORS
-from pdpipe.policy.models import ChildAction, Person, Policy, TableSpec
+from pdpipe.policy.models import ChildAction, ChildOnDepersonalize, Person, Policy, TableSpec
 from pdpipe.report.documents import grounds, texts
 from pdpipe.report.documents.gather import DEPERSONALIZE, DESTROY, Line
 from pdpipe.report.documents.texts import Language
@@ -226,9 +226,15 @@ def _children(
     for (store, table), count in sorted(records.items()):
         spec = specs.get((store, table))
         for child in spec.children if spec is not None else []:
-            rows = counts.get((store, table, child.table)) if action == DEPERSONALIZE else None
+            # Deleted rows cannot be counted afterwards: the ledger keeps the parents only.
+            rows = counts.get((store, table, child.table))
             done: list[tuple[str, str]] = []  # (column, method)
-            if action == DESTROY and child.on_destroy is ChildAction.DELETE:
+            deleted = (action == DESTROY and child.on_destroy is ChildAction.DELETE) or (
+                action == DEPERSONALIZE and child.when_depersonalized is ChildOnDepersonalize.DELETE
+            )
+            if action == DEPERSONALIZE and child.when_depersonalized is ChildOnDepersonalize.KEEP:
+                continue  # its rows stay as they were: nothing was done to them
+            if deleted:
                 done.append((texts.label(language, "all_columns"), _label(language, "delete")))
             else:
                 for name, column in child.columns.items():

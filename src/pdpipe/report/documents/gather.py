@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
+from pdpipe.policy.conditions import child_rows_where
 from pdpipe.policy.models import ChildTable, Policy, StoreSpec
 from pdpipe.report.documents import grounds
 from pdpipe.requests.register import register_store
@@ -309,5 +310,6 @@ def child_rows(
             tied = key_text(fk, dialect).in_(sa.select(ledger.c.record_key).where(acted))
         else:
             tied = fk.in_(sa.select(sa.cast(ledger.c.record_key, fk.type)).where(acted))
-        count = connection.execute(sa.select(sa.func.count()).select_from(table).where(tied))
+        own = [] if child.where is None else [child_rows_where(child.where, table, child.fk)]
+        count = connection.execute(sa.select(sa.func.count()).select_from(table).where(tied, *own))
         return int(count.scalar_one())

@@ -172,7 +172,7 @@ def _child_rows(policy: Policy, scope: Scope, action: str, lines: list[gather.Li
             continue
         store, spec = specs[(store_name, table)]
         for child in spec.children:
-            if child.columns:
+            if child.columns and child.depersonalized_with_parent:
                 counts[(store_name, table, child.table)] = gather.child_rows(
                     policy, scope, store, table, child, action
                 )
