@@ -74,6 +74,10 @@ class Detector(ABC):
     name_vetoes: ClassVar[frozenset[str]] = frozenset()
     # Values longer than this (after stripping) never match as a whole value.
     max_length: ClassVar[int] = 200
+    # For a checksum: the written shape its numbers have (a regular expression for the
+    # whole value). Random numbers of that shape pass a check digit by chance (one in ten
+    # or eleven): a scan compares the matches with the values of the shape.
+    shape: ClassVar[str | None] = None
 
     def name_suggests(self, column: str) -> bool:
         """Whether a column's name (``"contacts.e_mail"``, ``"attribs.phone"``) says
@@ -85,6 +89,16 @@ class Detector(ABC):
         category. None/NaN are False. Computed once per distinct value."""
         texts, codes = distinct_texts(values, self.max_length)
         found = self._match(texts, named) if len(texts) else texts.astype(bool)
+        return spread(found, codes, values.index)
+
+    def shaped(self, values: pd.Series) -> pd.Series:
+        """A boolean Series aligned with ``values``: True where the value has the written
+        shape of this category's numbers, valid or not (all False without a ``shape``)."""
+        texts, codes = distinct_texts(values, self.max_length)
+        if self.shape is None or not len(texts):
+            found = texts.astype(bool) & False
+        else:
+            found = texts.str.fullmatch(self.shape).astype(bool)
         return spread(found, codes, values.index)
 
     @abstractmethod

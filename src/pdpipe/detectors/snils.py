@@ -28,6 +28,7 @@ class Snils(Detector):
     name_words = frozenset({"snils", "snils_number", "strakhovoi", "strahovoy"})
     name_phrases = ("insurance number", "pension number")
     max_length = 14
+    shape = SHAPE
 
     def _match(self, texts: pd.Series, named: bool) -> pd.Series:
         shaped = texts.str.fullmatch(SHAPE)
