@@ -56,3 +56,11 @@ def test_when_an_address_holds_a_street_or_town_named_after_people_then_it_is_on
         "Ship to 159 Erica Spring Suite 692, Lake Tammy, CA 85707 please.",
     ]:
         assert {s.category for s in find_spans(text)} == {Category.ADDRESS}
+
+
+def test_when_eleven_digits_follow_a_plus_then_they_are_a_phone_not_a_snils() -> None:
+    """79161000082 passes the СНИЛС check too, as one number in a hundred does."""
+    text = "Новый номер +79161000082, звонить после обеда."
+    assert [(s.category, text[s.start : s.end]) for s in find_spans(text)] == [
+        (Category.PHONE, "+79161000082")
+    ]
