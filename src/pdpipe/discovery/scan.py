@@ -160,7 +160,7 @@ def detect_column(
     import pandas as pd
 
     from pdpipe.detectors import DETECTORS
-    from pdpipe.detectors.base import Evidence
+    from pdpipe.detectors.base import Evidence, Texts
 
     values = pd.Series(sample.values, dtype=object)
     if not len(values):  # nothing to look at: the name alone says it
@@ -169,8 +169,9 @@ def detect_column(
             for d in DETECTORS.values()
             if d.name_suggests(sample.column)
         ]
+    texts = Texts.of(values)
     named = {key: d.name_suggests(sample.column) for key, d in DETECTORS.items()}
-    hits = {key: d.matches(values, named=named[key]) for key, d in DETECTORS.items()}
+    hits = {key: d.matches(texts, named=named[key]) for key, d in DETECTORS.items()}
     # A value of the category the column's name gives is that category's alone: in a
     # `passport` column "45 12 345678" is no phone; in a `tel` column ten digits that
     # pass the ИНН check are a phone number.
@@ -186,7 +187,7 @@ def detect_column(
         if a_thing and detector.evidence is Evidence.DICTIONARY and share < DICTIONARY_MAJORITY:
             continue
         chance = detector.evidence is Evidence.CHECKSUM and not named[key]
-        if chance and found.sum() < CHECKSUM_MAJORITY * detector.shaped(values).sum():
+        if chance and found.sum() < CHECKSUM_MAJORITY * detector.shaped(texts).sum():
             continue  # what chance gives numbers of this shape
         if share >= min_share or (named[key] and share > 0):
             category = detector.category.value
