@@ -278,7 +278,8 @@ def render(runs: list[CorpusRun], store: StoreRun | None, console: Console) -> N
         console.print(
             f"benchmark store, {store.rows:,} subscribers ({sum(store.counts.values()):,} rows, "
             f"{scanned['tables']} tables, {scanned['columns']} columns, "
-            f"{scanned['rows_sampled']:,} rows sampled): scan {scanned['scan_s']:.1f} s, "
+            f"{scanned['rows_sampled']:,} rows sampled): scan {scanned['scan_s']:.1f} s "
+            f"({scanned['scan_cpu_s']:.1f} s of CPU in its process), "
             f"run {float(store.run['run_s']):.1f} s: {store.share:.1%} of the run "
             f"(target < {MAX_SCAN_SHARE:.0%}: {'yes' if store.share < MAX_SCAN_SHARE else 'no'})"
             + (f"; {scanned['scan_s'] / job:.1%} of the whole job" if job else "")
