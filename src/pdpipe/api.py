@@ -9,6 +9,8 @@ call, for a Python caller to call the same way.
     verify_ledger(policy, anchors=None)  every store's ledger: chain, head, counts, anchors
     ingest_requests(policy, mailbox)     subject requests from a mailbox into the register
     process_requests(policy)             act on the open requests
+    scan(policy, record=True)            the PD in every column of the stores, against
+                                         the policy; kept for the checks after it
 
 Dates are the operator's days (a `datetime.date`); `None` means now.
 """
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pdpipe.discovery.scan import Progress as ScanProgress
+    from pdpipe.discovery.scan import ScanReport
     from pdpipe.execute.ledger import Verification
     from pdpipe.execute.runner import Progress, RunResult
     from pdpipe.policy.models import Policy
@@ -149,6 +153,24 @@ __all__ = [
     "plan",
     "process_requests",
     "run",
+    "scan",
     "validate",
     "verify_ledger",
 ]
+
+
+def scan(
+    policy: Policy,
+    *,
+    rows: int = 2_000,
+    min_share: float = 0.05,
+    record: bool = True,
+    progress: ScanProgress | None = None,
+) -> ScanReport:
+    """Sample every table of every database the stores are in and judge each column's PD
+    against the policy (`pdpipe scan`). With `record`, the verdicts are kept in those
+    databases: validation then also checks the columns found to hold undeclared PD, and
+    the dashboard shows them over time."""
+    from pdpipe.discovery.record import scan_and_keep
+
+    return scan_and_keep(policy, rows=rows, min_share=min_share, record=record, progress=progress)

@@ -189,6 +189,7 @@ def _check(policy_file: Path, *, offline: bool, as_json: bool) -> None:
     from pdpipe.policy import load_policy
     from pdpipe.policy.errors import PolicyError
     from pdpipe.policy.loading import located
+    from pdpipe.stores.condition_values import observed_value_warnings
     from pdpipe.stores.schema_check import refuse_store_problems, timestamp_warnings
     from pdpipe.validation import suites
 
@@ -201,15 +202,17 @@ def _check(policy_file: Path, *, offline: bool, as_json: bool) -> None:
         if not offline:
             refuse_store_problems(policy)
             suites.verify(policy)
-            zones = located(timestamp_warnings(policy), policy.file)
-            _warn(zones, policy)
-            warnings += zones
+            found = located(
+                timestamp_warnings(policy) + observed_value_warnings(policy), policy.file
+            )
+            _warn(found, policy)
+            warnings += found
     except PdpipeError as exc:
         if as_json:  # a script gets the verdict too; stderr still says what is wrong
             problems = (
                 [cli_json.problem(p) for p in exc.problems]
                 if isinstance(exc, PolicyError)
-                else [{"path": None, "line": None, "message": str(exc)}]
+                else [{"path": None, "line": None, "column": None, "message": str(exc)}]
             )
             cli_json.write(
                 cli_json.check_document(
@@ -353,8 +356,8 @@ def run(
 
 @app.command()
 def serve(policy_file: PolicyArg, dask: DaskOption = None) -> None:
-    """Serve the three deployments (nightly retention, weekly integrity, hourly requests
-    when the policy has `requests:`) with their schedules."""
+    """Serve the four deployments (nightly retention, weekly integrity, weekly discovery,
+    hourly requests when the policy has `requests:`) with their schedules."""
     from pdpipe.policy import load_policy
 
     def work() -> None:

@@ -31,8 +31,14 @@ def write(document: dict[str, Any]) -> None:
 
 
 def problem(found: Problem) -> dict[str, Any]:
-    """Where in the policy (null: the file as a whole), its line, what is wrong."""
-    return {"path": found.path if found.loc else None, "line": found.line, "message": found.message}
+    """Where in the policy (null: the file as a whole), its line (and the column of the
+    value it is about, when it is about one), what is wrong."""
+    return {
+        "path": found.path if found.loc else None,
+        "line": found.line,
+        "column": found.column,
+        "message": found.message,
+    }
 
 
 def check_document(

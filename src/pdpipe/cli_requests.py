@@ -106,6 +106,13 @@ def _print_processed(policy_file: Path) -> None:
         f"{len(report.waiting)} update(s) await approval",
         soft_wrap=True,
     )
+    if report.stopped:
+        out.print(
+            f"  {len(report.stopped)} unlawful-processing request(s) stopped (records blocked), "
+            "awaiting a decision: made lawful (requests close, pdpipe unblock) or destroyed "
+            "(requests approve)",
+            soft_wrap=True,
+        )
     for path in report.access_reports:
         out.print(f"  access report (personal data, send it to the requester): {path}")
 
@@ -129,7 +136,7 @@ def list_command(
 ) -> None:
     """The register's requests with their deadlines; overdue ones in red."""
     from pdpipe.policy import load_policy
-    from pdpipe.requests.views import open_requests_rows, today_for
+    from pdpipe.requests.views import due_text, open_requests_rows, today_for
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -145,7 +152,7 @@ def list_command(
             return
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for name in ("id", "type", "status", "received", "due", "days left", "records", "review"):
-            table.add_column(name)
+            table.add_column(name, no_wrap=name == "due")
         for r in rows:
             style = "red" if r["overdue"] else None
             table.add_row(
@@ -153,7 +160,7 @@ def list_command(
                 r["type"] or "?",
                 r["status"],
                 r["received"],
-                r["due"] or "",
+                due_text(r),
                 "" if r["days_left"] is None else str(r["days_left"]),
                 str(r["records"]),
                 ", ".join(r["review"]),
@@ -170,13 +177,21 @@ def list_command(
 def approve_command(
     policy_file: PolicyArg, request_id: Annotated[str, typer.Argument(help="the request's id")]
 ) -> None:
-    """Apply an update request's proposed values (recorded in the ledger) and close it."""
+    """Apply what an open request asks once a person decided, and close it: an update's
+    proposed values; for unlawful processing that cannot be made lawful, destruction of
+    the person's records (with the act of destruction). Recorded in the ledger."""
     from pdpipe.policy import load_policy
+    from pdpipe.report.documents.issue import issue_for_runs
     from pdpipe.requests.process import approve
 
     def work() -> None:
-        count = approve(load_policy(policy_file), request_id)
-        out.print(f"request {escape(request_id)}: updated {count} record(s); closed")
+        policy = load_policy(policy_file)
+        done = approve(policy, request_id)
+        verb = "updated" if done.kind is RequestType.UPDATE else "destroyed"
+        out.print(f"request {escape(request_id)}: {verb} {done.records} record(s); closed")
+        if done.destroying_run is not None:
+            for issued in issue_for_runs(policy, [done.destroying_run]):
+                out.print(f"  act of destruction: {escape(str(issued.folder))}", soft_wrap=True)
 
     _run(work)
 
@@ -187,10 +202,11 @@ def extend_command(
     request_id: Annotated[str, typer.Argument(help="the request's id")],
     reason: Annotated[str, typer.Option("--reason", help="the reasoned notice sent")],
 ) -> None:
-    """Extend an open request's deadline once, with the reason given to the requester."""
+    """Extend an open request's deadline once, with the reason given to the requester; only
+    where the statute grants an extension (the total counted from receipt)."""
     from pdpipe.policy import load_policy
     from pdpipe.requests import register
-    from pdpipe.requests.sla import extended
+    from pdpipe.requests.sla import TERM_OF, extendable, extended
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -198,11 +214,21 @@ def extend_command(
             raise BadInput("--reason: say why the deadline is extended")
         with register.connect(policy) as connection:
             request = register.load_one(connection, request_id)
-            if not request.open or request.deadline is None:
+            if not request.open or request.deadline is None or request.type is None:
                 raise BadInput(f"request {request_id} is not open")
             if request.extended_until is not None:
                 raise BadInput(f"request {request_id} was extended already, once is the limit")
-            until = extended(policy, request.deadline)
+            kind = RequestType(request.type)
+            if not extendable(policy, kind):
+                term = policy.term(TERM_OF[kind])
+                raise BadInput(
+                    f"request {request_id}: a {kind.value} request has no extension: its term "
+                    f"({term.describe()}, {term.source or 'the policy'}) is not one the law "
+                    f"lets a notice extend for {policy.operator.jurisdiction.value} "
+                    "(requests.extendable in the policy names those that may be); nothing "
+                    "changed"
+                )
+            until = extended(policy, kind, request.received_at)
             register.update(
                 connection,
                 request_id,
@@ -224,7 +250,7 @@ def classify_command(
     """Give a request awaiting review its type; its deadline is counted from receipt."""
     from pdpipe.policy import load_policy
     from pdpipe.requests import register
-    from pdpipe.requests.sla import deadline
+    from pdpipe.requests.sla import due
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -238,16 +264,20 @@ def classify_command(
                     "message, so it cannot find or answer the person; answer it by hand and "
                     "close it with `pdpipe requests close`"
                 )
-            due = deadline(policy, kind, request.received_at)
+            found = due(policy, kind, request.received_at)
             register.update(
                 connection,
                 request_id,
                 type=kind.value,
                 basis="a person",
                 status=register.Status.NEW.value,
-                deadline=due,
+                deadline=found.deadline,
+                due_at=found.at,
+                stop_by=found.stop_by,
             )
-        out.print(f"request {escape(request_id)}: {kind.value}, due {due.isoformat()}")
+        when = found.deadline.isoformat() + (" (at once: from receipt)" if found.at else "")
+        stop = "" if found.stop_by is None else f"; stop by {found.stop_by.isoformat()}"
+        out.print(f"request {escape(request_id)}: {kind.value}, due {when}{stop}")
 
     _run(work)
 

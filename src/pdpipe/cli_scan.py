@@ -46,12 +46,21 @@ def scan_command(
     as_json: Annotated[
         bool, typer.Option("--json", help=f"the findings as JSON ({SCAN_FORMAT})")
     ] = False,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record/--no-record",
+            help="keep the findings in the stores' databases (with a policy; never with "
+            "--url): validation then checks the flagged columns, the dashboard shows them",
+        ),
+    ] = True,
 ) -> None:
     """Find the personal data in every table and column of the stores, declared in the
     policy or not; exit 1 when PD the policy does not name is found (clause 5.5). Prints
     names, categories and shares only, never a value."""
 
     def work() -> None:
+        from pdpipe import api
         from pdpipe.discovery.scan import scan
 
         specs, policy = _stores(policy_file, url)
@@ -62,7 +71,12 @@ def scan_command(
             def progress(store: str, done: int, total: int) -> None:
                 bar.update(task, description=f"sampling {store}", completed=done, total=total)
 
-            report = scan(specs, policy, rows=rows, min_share=min_share, progress=progress)
+            if policy is None:
+                report = scan(specs, None, rows=rows, min_share=min_share, progress=progress)
+            else:
+                report = api.scan(
+                    policy, rows=rows, min_share=min_share, record=record, progress=progress
+                )
         if as_json:
             from pdpipe import cli_json
 
@@ -74,6 +88,12 @@ def scan_command(
                 "sampled per table",
                 soft_wrap=True,
             )
+            if report.scan_id is not None:
+                info(
+                    f"kept as scan {report.scan_id}: validation checks the columns it "
+                    "flagged (--no-record to only look)",
+                    soft_wrap=True,
+                )
         if report.undeclared:
             raise typer.Exit(1)
 
@@ -97,6 +117,7 @@ def _stores(policy_file: Path | None, url: str | None) -> tuple[list[StoreSpec],
 def _document(report: ScanReport) -> dict[str, Any]:
     return {
         "format": SCAN_FORMAT,
+        "scan_id": report.scan_id,
         "tables": report.tables,
         "columns": report.columns,
         "undeclared": len(report.undeclared),

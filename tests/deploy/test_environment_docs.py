@@ -88,13 +88,19 @@ def test_the_guide_names_the_deployments_serve_creates(monkeypatch: pytest.Monke
     for deployment in deployments:
         assert f"`{deployment.flow_name}/{deployment.name}`" in guide
         assert [s.schedule.timezone for s in deployment.schedules] == [timezone]
-    # The guide says "every day at 02:00", "Sundays at 03:00" and "every hour at :15".
-    crons = {d.name: [s.schedule.cron for s in d.schedules] for d in deployments}
-    assert crons == {"nightly": ["0 2 * * *"], "weekly": ["0 3 * * 0"], "hourly": ["15 * * * *"]}
+    # The guide says "every day at 02:00", "Sundays at 03:00", "Sundays at 04:00" and
+    # "every hour at :15".
+    crons = {f"{d.flow_name}/{d.name}": [s.schedule.cron for s in d.schedules] for d in deployments}
+    assert crons == {
+        "pdpipe-retention/nightly": ["0 2 * * *"],
+        "pdpipe-integrity/weekly": ["0 3 * * 0"],
+        "pdpipe-discovery/weekly": ["0 4 * * 0"],
+        "pdpipe-requests/hourly": ["15 * * * *"],
+    }
 
 
 def test_the_guide_names_the_artifacts_the_flows_publish() -> None:
-    from pdpipe.flows import integrity, retention
+    from pdpipe.flows import discovery, integrity, retention
 
     guide = files.DEPLOY_DOC.read_text(encoding="utf-8")
     for key in (
@@ -102,6 +108,8 @@ def test_the_guide_names_the_artifacts_the_flows_publish() -> None:
         retention.REPORT_ARTIFACT,
         integrity.INTEGRITY_ARTIFACT,
         integrity.INTEGRITY_ARTIFACT + "-ledgers",
+        discovery.DISCOVERY_ARTIFACT,
+        discovery.DISCOVERY_ARTIFACT + "-undeclared",
     ):
         assert f"`{key}`" in guide, key
 

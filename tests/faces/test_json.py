@@ -75,7 +75,9 @@ def test_check_json_of_a_missing_file_has_no_path_inside_it(
     code, stdout, _ = run_main(monkeypatch, capsys, "check", str(missing), "--offline", "--json")
     assert code == 2
     document = json.loads(stdout)
-    assert document["problems"] == [{"path": None, "line": None, "message": "file not found"}]
+    assert document["problems"] == [
+        {"path": None, "line": None, "column": None, "message": "file not found"}
+    ]
     assert document["stores"] == [] and document["offline"] is True
 
 

@@ -49,6 +49,10 @@ def test_the_hourly_flow_ingests_acts_and_publishes_counts_only(
     APILogWorker.drain_all(timeout=30)  # the flow's log lines are sent in the background
     published = asyncio.run(_published([REQUESTS_ARTIFACT, REQUESTS_ARTIFACT + "-summary"]))
     assert "update" in published and "needs_review" in published
+    # A message awaiting review may be a demand to block, due at its receipt (152-FZ
+    # art. 21 p.1): the table carries the instant, the summary says "at once".
+    assert "due_at" in published and "2026-11-20T04:30:00Z" in published
+    assert "was due 2026-11-20 at once" in published
     assert (
         "requests: 6 registered, 1 for review as written, 3 closed, 3 open" in published
     )  # the log

@@ -18,6 +18,9 @@ from tests.policy.builders import GOOD, edited, parse
         (Jurisdiction.RU_152FZ, EndReason.UNLAWFUL_PROCESSING, 10, TermUnit.WORKING_DAYS),
         (Jurisdiction.RU_152FZ, RequestKind.ACCESS, 10, TermUnit.WORKING_DAYS),
         (Jurisdiction.RU_152FZ, RequestKind.UPDATE, 7, TermUnit.WORKING_DAYS),
+        (Jurisdiction.RU_152FZ, RequestKind.BLOCK, 0, TermUnit.DAYS),  # art. 21 p.1: at once
+        (Jurisdiction.RU_152FZ, RequestKind.DESTROY, 7, TermUnit.WORKING_DAYS),  # art. 20 p.3
+        (Jurisdiction.RU_152FZ, RequestKind.UNLAWFUL_STOP, 3, TermUnit.WORKING_DAYS),  # 21 p.3
         (Jurisdiction.KZ_94V, EndReason.UNLAWFUL_PROCESSING, 1, TermUnit.WORKING_DAYS),
         (Jurisdiction.EU_GDPR, EndReason.CONSENT_WITHDRAWN, 1, TermUnit.MONTHS),
     ],
@@ -55,3 +58,9 @@ def test_when_no_calendar_is_named_then_the_profile_country_is_used(
         text = edited(text, ("secrets:\n", f"calendar: {calendar}\nsecrets:\n"))
 
     assert parse(text).calendar_country == country
+
+
+def test_no_profile_rolls_request_terms_to_a_working_day_by_default() -> None:
+    """Civil Code art. 193 for 152-FZ's public-law duties is a reading: the cautious one
+    keeps the literal day."""
+    assert [PROFILES[j].roll_request_terms for j in Jurisdiction] == [False] * len(Jurisdiction)

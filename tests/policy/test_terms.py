@@ -144,7 +144,8 @@ def test_when_a_term_override_cannot_be_read_then_its_path_is_named(
 
 KNOWN_TERMS = (
     "purpose_achieved, retention_elapsed, consent_expired, consent_withdrawn, cease_demand, "
-    "unlawful_processing, access_request, update_request, regulator_request"
+    "unlawful_processing, access_request, update_request, regulator_request, block_request, "
+    "destroy_request, unlawful_processing_stop"
 )
 
 
@@ -166,3 +167,41 @@ def test_when_two_terms_are_unknown_then_one_problem_names_both() -> None:
     assert problem.path == "terms"
     assert "'consent_withdrwn'" in problem.message
     assert "'ceese_demand'" in problem.message
+
+
+def with_requests(*lines: str) -> str:
+    text = edited(
+        GOOD,
+        (
+            "  pseudonym_key: env:PDPIPE_PSEUDONYM_KEY\n",
+            "  pseudonym_key: env:PDPIPE_PSEUDONYM_KEY\n  contact_key: env:PDPIPE_CONTACT_KEY\n",
+        ),
+    )
+    return text + "requests:\n  store: mailing\n" + "".join(f"  {x}\n" for x in lines)
+
+
+def test_when_requests_name_an_unknown_extendable_term_then_its_path_is_named() -> None:
+    text = with_requests("extendable: [acess_request]")
+
+    problem = only_problem(text)
+
+    assert (problem.path, problem.message, problem.line) == (
+        "requests.extendable",
+        f"unknown term 'acess_request' (known: {KNOWN_TERMS})",
+        line_of(text, "extendable:"),
+    )
+
+
+def test_when_a_block_request_term_is_written_at_once_then_it_is_0_days_that_never_roll() -> None:
+    """152-FZ art. 21 p.1: blocking from the moment of the request."""
+    policy = parse(with_terms("block_request: at once", "access_request: immediately"))
+
+    for key in (RequestKind.BLOCK, RequestKind.ACCESS):
+        term = policy.term(key)
+        assert (term.amount, term.unit, term.roll_to_working_day, term.at_once) == (
+            0,
+            TermUnit.DAYS,
+            False,
+            True,
+        )
+    assert not Term(amount=0, unit=TermUnit.WORKING_DAYS).at_once  # the next working day

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import pdpipe
 from pdpipe.demo import build_demo
 from pdpipe.execute.runner import RunResult
 from pdpipe.policy import Policy, load_policy
@@ -41,7 +42,10 @@ def demo_dashboard(tmp_path_factory: pytest.TempPathFactory) -> DemoDashboard:
         env.delenv("PDPIPE_OUTPUT_DIR", raising=False)  # run folders beside the policy
         demo = build_demo(folder, subjects=300, seed=5, as_of=DEMO_DAY)
         policy = load_policy(demo.policy_path)
-        runs = [run_like_the_nightly_flow(policy, day) for day in RUN_DAYS]
+        runs = []
+        for day in RUN_DAYS:  # a kept discovery scan before each run, as the weekly flow
+            pdpipe.scan(policy)
+            runs.append(run_like_the_nightly_flow(policy, day))
         ingest(policy, folder / "inbox.mbox")
         process_open(policy)
         site = default_dashboard_dir(demo.policy_path)

@@ -28,7 +28,7 @@ from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_pol
 from tests.report.conftest import DEMO_DAY, TODAY, DemoDashboard
 from tests.report.dashboard_site import Page, number
 
-PAGES = ("index.html", "backlog.html", "requests.html", "validation.html")
+PAGES = ("index.html", "backlog.html", "requests.html", "discovery.html", "validation.html")
 
 
 def _ledger_counts(demo: DemoDashboard, run_id: str) -> dict[tuple[str, str, str], int]:
@@ -142,6 +142,28 @@ def test_the_requests_page_counts_the_register(demo_dashboard: DemoDashboard) ->
     assert waiting  # the demo's update request waits for approval
 
 
+def test_the_discovery_page_shows_the_kept_scans_and_the_latest_verdicts(
+    demo_dashboard: DemoDashboard,
+) -> None:
+    from pdpipe.discovery.record import latest_findings, policy_history
+
+    scans = policy_history(demo_dashboard.policy)
+    latest = latest_findings(demo_dashboard.policy)
+    page = Page(demo_dashboard.site / "discovery.html")
+
+    assert [number(row[-1]) for row in page.tables["scans"]] == [1, 1]  # newest first
+    assert len(scans) == 2
+    # The demo's CRM notes hold phones and e-mails its policy does not name.
+    assert [row[:2] for row in page.tables["undeclared"]] == [
+        ["crm.interactions.note", "email, phone"]
+    ]
+    declared = {row[0] for row in page.tables["declared"]}
+    assert declared == {f"{v.store}.{v.table}.{v.column}" for v in latest} - {
+        "crm.interactions.note"
+    }
+    assert "mailing.subscribers.email" in declared
+
+
 def test_a_policy_never_run_gets_a_dashboard_that_says_so(tmp_path: Path) -> None:
     demo = build_demo(tmp_path, subjects=50, seed=2, as_of=DEMO_DAY)
     index = build_dashboard(load_policy(demo.policy_path), tmp_path / "site", today=DEMO_DAY)
@@ -149,6 +171,9 @@ def test_a_policy_never_run_gets_a_dashboard_that_says_so(tmp_path: Path) -> Non
     assert "No runs yet" in text
     assert not (tmp_path / "site" / "runs").exists()
     assert "The request register is empty" in (tmp_path / "site" / "requests.html").read_text(
+        encoding="utf-8"
+    )
+    assert "No discovery scan is kept yet" in (tmp_path / "site" / "discovery.html").read_text(
         encoding="utf-8"
     )
     backlog = Page(tmp_path / "site" / "backlog.html")

@@ -79,8 +79,9 @@ def test_every_page_renders_in_chromium_without_errors(
 
     assert problems == []
     assert fetched_elsewhere == []
-    # Runs (4 charts), requests (2), validation (1), backlog (1), one per run page.
-    assert charts == 8 + len(demo_dashboard.runs)
+    # Runs (4 charts), requests (2), validation (1), backlog (1), discovery (1), one per
+    # run page.
+    assert charts == 9 + len(demo_dashboard.runs)
     screenshots = list(tmp_path.glob("*.png"))
     assert len(screenshots) == len(pages)
     assert all(shot.stat().st_size > 20_000 for shot in screenshots)  # more than a blank

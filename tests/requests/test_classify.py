@@ -18,6 +18,7 @@ A = RequestType.ACCESS
 B = RequestType.BLOCK
 D = RequestType.DESTROY
 C = RequestType.CEASE
+UL = RequestType.UNLAWFUL
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,15 @@ C = RequestType.CEASE
         ("Stop processing my personal data", C),
         ("Прошу прекратить обработку моих персональных данных", C),
         ("Требование о прекращении обработки персональных данных", C),
+        ("Unlawful processing of my personal data", UL),
+        ("You are processing my personal data illegally", UL),
+        ("Неправомерная обработка персональных данных", UL),
+        ("Вы незаконно обрабатываете мои данные", UL),
+        ("Вы обрабатываете мои персональные данные неправомерно", UL),
+        # Stopping or blocking is what unlawful processing gets first (152-FZ art. 21 p.1, 3).
+        ("Please stop the unlawful processing of my data", UL),
+        ("Block my personal data: you process it unlawfully", UL),
+        ("Прошу прекратить незаконную обработку моих персональных данных", UL),
     ],
 )
 def test_each_type_in_english_and_russian(subject: str, expected: RequestType) -> None:

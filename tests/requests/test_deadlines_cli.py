@@ -87,11 +87,16 @@ def test_overdue_extended_and_closed_requests(tmp_path: Path) -> None:
     )
     assert pdpipe("requests", "ingest", str(policy), str(spam)).returncode == 0
     (odd,) = [r for r in _listed(policy) if r["status"] == "needs_review"]
-    assert odd["due"] == "2026-12-01"  # the earliest any type could have: 7 working days
+    # The earliest any type could have: a demand to block is due at its receipt (152-FZ
+    # art. 21 p.1), sent 11:00 at UTC+5.
+    assert (odd["due"], odd["due_at"]) == ("2026-11-20", "2026-11-20T06:00:00Z")
     classified = pdpipe("requests", "classify", str(policy), str(odd["id"]), "withdraw_consent")
     assert classified.returncode == 0, classified.stderr
-    # 30 days end on Sunday Dec 20: the next working day (Civil Code art. 193).
-    assert "withdraw_consent, due 2026-12-21" in classified.stdout
+    # 30 days end on Sunday Dec 20, and stay there: rolling to the next working day (Civil
+    # Code art. 193) is a reading the policy may choose, not the default.
+    assert "withdraw_consent, due 2026-12-20" in classified.stdout
+    (withdrawal,) = [r for r in _listed(policy) if r["id"] == odd["id"]]
+    assert (withdrawal["due"], withdrawal["due_at"]) == ("2026-12-20", None)
     unknown = pdpipe("requests", "approve", str(policy), "nosuchid")
     assert unknown.returncode == 2 and "no request 'nosuchid'" in unknown.stderr
 

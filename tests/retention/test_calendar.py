@@ -86,3 +86,34 @@ def test_when_working_saturday_then_calendar_says_so() -> None:
     assert calendar.is_working_day(dt.date(2027, 2, 20))  # moved from Monday Feb 22
     assert not calendar.is_working_day(dt.date(2027, 2, 22))
     assert not calendar.is_working_day(dt.date(2027, 2, 27))  # an ordinary Saturday
+
+
+# Russia's production calendar for 2027, written out so that an upgrade of `holidays` that
+# changes it fails here rather than moving deadlines silently. Public holidays (Labour
+# Code art. 112) and the days the Government moved: Sat Jan 2 to Fri Nov 5, Sun Jan 3 to
+# Fri Dec 31, Sat Feb 20 to Mon Feb 22; holidays on a weekend move to the next Monday
+# (May 1, May 9, Jun 12). As holidays 0.109 cites it (consultant.ru, document 544706);
+# checked against the decree's text: UNVERIFIED.
+RU_2027_WEEKDAYS_OFF = [
+    "2027-01-01", "2027-01-04", "2027-01-05", "2027-01-06", "2027-01-07", "2027-01-08",
+    "2027-02-22", "2027-02-23",
+    "2027-03-08",
+    "2027-05-03", "2027-05-10",
+    "2027-06-14",
+    "2027-11-04", "2027-11-05",
+    "2027-12-31",
+]  # fmt: skip
+RU_2027_WORKING_WEEKENDS = ["2027-02-20"]
+
+
+def test_the_russian_production_calendar_of_2027_is_pinned_day_by_day() -> None:
+    """Request deadlines in working days (152-FZ art. 14, 20, 21) count on this calendar."""
+    calendar = WorkCalendar("RU", dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    off = {dt.date.fromisoformat(d) for d in RU_2027_WEEKDAYS_OFF}
+    moved = {dt.date.fromisoformat(d) for d in RU_2027_WORKING_WEEKENDS}
+    days = [dt.date(2027, 1, 1) + dt.timedelta(days=n) for n in range(365)]
+
+    said = {day: calendar.is_working_day(day) for day in days}
+    expected = {day: (day.weekday() < 5 and day not in off) or day in moved for day in days}
+
+    assert [d.isoformat() for d in days if said[d] != expected[d]] == []

@@ -58,9 +58,7 @@ def test_when_before_and_after_a_run_then_overdue_sql_agrees_with_the_plan(
             sql = as_sql(overdue_rows(connection, policy, spec, AS_OF), connection)
             assert _count(store_url, sql) == 0, spec.name
             for child in spec.children:
-                orphans = as_sql(
-                    orphaned_children(connection, spec, child.table, child.fk), connection
-                )
+                orphans = as_sql(orphaned_children(connection, spec, child), connection)
                 assert _count(store_url, orphans) == 0, child.table
     engine.dispose()
 

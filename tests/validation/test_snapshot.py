@@ -13,7 +13,7 @@ from pdpipe.execute.runner import RunOptions, RunResult
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
-from pdpipe.stores import tables
+from pdpipe.stores import digest, tables
 from pdpipe.validation import snapshot
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 
@@ -28,6 +28,8 @@ def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def _differences(url: str, policy: Policy, run_id: str) -> dict[str, list[str]]:
     """Per table, the measure in which its untouched rows differ from the snapshot."""
     engine = sa.create_engine(url)
+    # A plain engine, as GX's are: on SQLite the checksum query needs pdpipe's functions.
+    sa.event.listen(engine, "connect", digest.register_functions)
     try:
         with engine.connect() as connection:
             return {

@@ -69,6 +69,7 @@ class ScanReport:
     tables: int = 0
     columns: int = 0
     rows_sampled: int = 0
+    scan_id: str | None = None  # once kept in the stores (discovery/record.py)
 
     @property
     def undeclared(self) -> list[Verdict]:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from pdpipe.execute.bulk import drop_temp, insert_rows, temp_table
 from pdpipe.execute.context import ChildContext, PdColumn, TableContext
 from pdpipe.operators.base import REMOVE_KEY, OperatorContext
+from pdpipe.policy.models import ChildOnDepersonalize
 from pdpipe.retention.reader import python_value
 from pdpipe.stores import tables
 
@@ -46,20 +47,17 @@ def destroy(
     key_table = temp_table(connection, [("k", context.key.type)], [(k,) for k in keys])
     for child in context.children:
         fk = child.table.c[child.spec.fk]
+        rows = _child_rows(child, key_table)
         action = child.spec.on_destroy.value
         if action == "delete":
-            connection.execute(sa.delete(child.table).where(_matching(fk, key_table)))
+            connection.execute(sa.delete(child.table).where(rows))
         elif action == "set_null":
-            connection.execute(
-                sa.update(child.table).where(_matching(fk, key_table)).values({fk.name: None})
-            )
+            connection.execute(sa.update(child.table).where(rows).values({fk.name: None}))
         else:
             # Depersonalized rows outlive the record, detached from it: a reference to a
             # destroyed record would itself say whose they were.
             _depersonalize_children(connection, child, key_table, secret)
-            connection.execute(
-                sa.update(child.table).where(_matching(fk, key_table)).values({fk.name: None})
-            )
+            connection.execute(sa.update(child.table).where(rows).values({fk.name: None}))
     connection.execute(sa.delete(context.table).where(_matching(context.key, key_table)))
     drop_temp(connection, key_table)
 
@@ -73,8 +71,9 @@ def depersonalize(
     """Apply every column's operator to the records, and to the PD columns the policy
     declares in their children's rows, and write the results back at once.
 
-    The children stay tied to the records: a depersonalized record no longer says whose
-    they are, but a phone number left beside it would."""
+    Each child's rows go as its `on_depersonalize` says: depersonalized (they stay tied
+    to the records: a depersonalized record no longer says whose they are, but a phone
+    number left beside it would), deleted (notes about the person), or kept."""
     if not keys:
         return
     key_table = temp_table(connection, [("k", context.key.type)], [(k,) for k in keys])
@@ -82,16 +81,34 @@ def depersonalize(
         connection, context.table, [context.key], context.columns, key_table, context.key, secret
     )
     for child in context.children:
-        if child.columns:
+        handling = child.spec.when_depersonalized
+        if handling is ChildOnDepersonalize.DEPERSONALIZE and child.columns:
             _depersonalize_children(connection, child, key_table, secret)
+        elif handling is ChildOnDepersonalize.DELETE:
+            connection.execute(sa.delete(child.table).where(_child_rows(child, key_table)))
     drop_temp(connection, key_table)
+
+
+def _child_rows(child: ChildContext, key_table: sa.Table) -> sa.ColumnElement[bool]:
+    """The child's rows tied to the batch's records (and, with `where:`, its own)."""
+    tied = _matching(child.table.c[child.spec.fk], key_table)
+    return tied if child.where is None else sa.and_(tied, child.where)
 
 
 def _depersonalize_children(
     connection: sa.Connection, child: ChildContext, key_table: sa.Table, secret: bytes
 ) -> None:
     fk = child.table.c[child.spec.fk]
-    _rewrite(connection, child.table, child.primary_key, child.columns, key_table, fk, secret)
+    _rewrite(
+        connection,
+        child.table,
+        child.primary_key,
+        child.columns,
+        key_table,
+        fk,
+        secret,
+        only=child.where,
+    )
 
 
 def _rewrite(
@@ -102,11 +119,17 @@ def _rewrite(
     key_table: sa.Table,
     link: sa.Column[Any],
     secret: bytes,
+    *,
+    only: sa.ColumnElement[bool] | None = None,
 ) -> None:
-    """Read the PD columns of the rows `link` ties to the batch, transform, write back."""
+    """Read the PD columns of the rows `link` ties to the batch (those of them `only`
+    selects), transform, write back."""
     base_names = list(dict.fromkeys(c.ref.column for c in columns))
     selected = [*identity, *(table.c[name] for name in base_names)]
-    rows = connection.execute(sa.select(*selected).where(_matching(link, key_table))).fetchall()
+    tied = _matching(link, key_table)
+    if only is not None:
+        tied = sa.and_(tied, only)
+    rows = connection.execute(sa.select(*selected).where(tied)).fetchall()
     if not rows:
         return
     names = [c.name for c in identity] + base_names

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pdpipe.operators.base import ColumnInfo, Operator, OperatorError
 from pdpipe.operators.columns import describe_column
 from pdpipe.operators.registry import build_operator
+from pdpipe.policy.conditions import compile_condition
 from pdpipe.policy.models import (
     ChildTable,
     ColumnRef,
@@ -37,6 +38,8 @@ class ChildContext:
     table: sa.Table
     primary_key: list[sa.Column[Any]]
     columns: list[PdColumn]
+    # The child's `where:`, compiled: the rows of this parent in a polymorphic table.
+    where: sa.ColumnElement[bool] | None = None
 
 
 @dataclass
@@ -89,7 +92,14 @@ def table_context(
                 f"{child.table}: on_destroy: depersonalize needs a primary key on the child "
                 "table to write the depersonalized rows back"
             )
+        where = None
+        if child.where is not None:
+            where = compile_condition(
+                child.where, child_table, child.fk, lambda n: reflect(connection, n, metadata)
+            )
         context.children.append(
-            ChildContext(child, child_table, primary_key, _pd_columns(child_table, child.columns))
+            ChildContext(
+                child, child_table, primary_key, _pd_columns(child_table, child.columns), where
+            )
         )
     return context

@@ -54,3 +54,10 @@ class RequestsParameters(BaseModel):
     mailbox: str | None = Field(
         default=None, description="mbox/Maildir/.eml folder to read; empty: requests.mailbox"
     )
+
+
+class DiscoveryParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy_path: str = Field(description="path of policy.yaml, as the worker sees it")
+    rows: int = Field(default=2_000, ge=10, le=100_000, description="rows sampled per table")

@@ -24,7 +24,7 @@ from pdpipe.policy.interpolation import interpolate
 from pdpipe.report.documents.issue import issue_for_runs
 from pdpipe.requests.intake import ingest
 from pdpipe.requests.process import process_open
-from pdpipe.requests.views import open_requests_rows, today_for
+from pdpipe.requests.views import due_text, open_requests_rows, today_for
 
 REQUESTS_ARTIFACT = "pdpipe-requests"
 
@@ -58,6 +58,7 @@ def process_task(policy_path: str) -> dict[str, Any]:
         "closed": report.closed,
         "acted": report.acted,
         "waiting": report.waiting,
+        "stopped": report.stopped,
         "access_reports": len(report.access_reports),
     }
 
@@ -86,9 +87,11 @@ def requests_flow(parameters: RequestsParameters) -> dict[str, Any]:
         f"- registered for review (not readable as written): {len(ingested['flagged'])}",
         f"- closed now: {sum(processed['closed'].values())}; records acted on: "
         f"{processed['acted']}; updates awaiting approval: {len(processed['waiting'])}",
+        f"- unlawful processing stopped (records blocked), awaiting a decision: "
+        f"{len(processed['stopped'])}",
         f"- open: {len(rows)}; **overdue: {len(late)}**",
     ]
-    lines += [f"  - **{r['id']}** ({r['type']}) was due {r['due']}" for r in late]
+    lines += [f"  - **{r['id']}** ({r['type']}) was due {due_text(r)}" for r in late]
     create_markdown_artifact(key=REQUESTS_ARTIFACT + "-summary", markdown="\n".join(lines))
     logger.info(
         "requests: %d registered, %d for review as written, %d closed, %d open, %d overdue",

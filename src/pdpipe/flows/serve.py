@@ -2,6 +2,7 @@
 
     pdpipe-retention/nightly   every day at 02:00
     pdpipe-integrity/weekly    Sundays at 03:00
+    pdpipe-discovery/weekly    Sundays at 04:00
     pdpipe-requests/hourly     every hour at :15 (when the policy has `requests:`)
 
 ``pdpipe serve POLICY`` serves them from one process; prefect.yaml defines the same for
@@ -19,8 +20,14 @@ from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 from pydantic import BaseModel
 
+from pdpipe.flows.discovery import discovery_flow
 from pdpipe.flows.integrity import integrity_flow
-from pdpipe.flows.parameters import IntegrityParameters, RequestsParameters, RetentionParameters
+from pdpipe.flows.parameters import (
+    DiscoveryParameters,
+    IntegrityParameters,
+    RequestsParameters,
+    RetentionParameters,
+)
 from pdpipe.flows.requests import requests_flow
 from pdpipe.flows.retention import retention_flow_with
 from pdpipe.policy import load_policy
@@ -28,6 +35,7 @@ from pdpipe.settings import DASK_ADDRESS
 
 RETENTION_CRON = "0 2 * * *"
 INTEGRITY_CRON = "0 3 * * 0"
+DISCOVERY_CRON = "0 4 * * 0"
 REQUESTS_CRON = "15 * * * *"
 
 
@@ -65,6 +73,14 @@ def deployments(policy_path: Path, dask: str | None = None) -> list[Any]:
             timezone,
             IntegrityParameters(policy_path=path),
             "Check the policy against the stores and verify every ledger.",
+        ),
+        _deployment(
+            discovery_flow,
+            "weekly",
+            DISCOVERY_CRON,
+            timezone,
+            DiscoveryParameters(policy_path=path),
+            "Scan every store for personal data the policy does not name.",
         ),
     ]
     if policy.requests is not None:

@@ -20,6 +20,7 @@ _HOMES = {
     "parse_policy": "loading",
     "Action": "models",
     "ChildAction": "models",
+    "ChildOnDepersonalize": "models",
     "ChildTable": "models",
     "ColumnRef": "models",
     "ColumnSpec": "models",
@@ -42,6 +43,7 @@ __all__ = [
     "PROFILES",
     "Action",
     "ChildAction",
+    "ChildOnDepersonalize",
     "ChildTable",
     "ColumnRef",
     "ColumnSpec",
@@ -85,6 +87,7 @@ if TYPE_CHECKING:
     from pdpipe.policy.models import (
         Action,
         ChildAction,
+        ChildOnDepersonalize,
         ChildTable,
         ColumnRef,
         ColumnSpec,

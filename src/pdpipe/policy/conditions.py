@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +46,10 @@ class Compare:
     column: str
     op: str
     value: Scalar | tuple[Scalar, ...]
+    # Where the value is written inside the condition (a list's items are at
+    # (*where, index)), for a problem found against a store to name its line and column.
+    # Not part of equality: two conditions that say the same thing are equal.
+    where: Where = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -127,10 +131,10 @@ def _parse_exists(value: Any, where: Where, depth: int) -> Exists:
 def _parse_comparison(column: str, value: Any, where: Where) -> Condition:
     if _is_scalar(value):
         return Compare(
-            column, "is_null" if value is None else "eq", True if value is None else value
+            column, "is_null" if value is None else "eq", True if value is None else value, where
         )
     if isinstance(value, list):
-        return Compare(column, "in", _scalars(value, where))
+        return Compare(column, "in", _scalars(value, where), where)
     if not isinstance(value, Mapping) or not value:
         raise ConditionSyntaxError(where, "expected a value, a list of values or {op: value}")
     parts: list[Condition] = []
@@ -143,17 +147,17 @@ def _parse_comparison(column: str, value: Any, where: Where) -> Condition:
         if op == "is_null":
             if not isinstance(operand, bool):
                 raise ConditionSyntaxError(op_where, "is_null takes true or false")
-            parts.append(Compare(column, op, operand))
+            parts.append(Compare(column, op, operand, op_where))
         elif op in ("in", "not_in"):
             if not isinstance(operand, list) or not operand:
                 raise ConditionSyntaxError(op_where, f"'{op}' takes a non-empty list of values")
-            parts.append(Compare(column, op, _scalars(operand, op_where)))
+            parts.append(Compare(column, op, _scalars(operand, op_where), op_where))
         else:
             if not _is_scalar(operand) or operand is None:
                 raise ConditionSyntaxError(
                     op_where, f"'{op}' takes one value (use is_null to test for NULL)"
                 )
-            parts.append(Compare(column, op, operand))
+            parts.append(Compare(column, op, operand, op_where))
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
@@ -197,6 +201,40 @@ def referenced_columns(condition: Condition, table: str) -> set[tuple[str, str]]
     return found
 
 
+@dataclass(frozen=True)
+class Literal:
+    """One value a condition compares a column with, and where it is written."""
+
+    table: str  # the table the column is on: the rule's, or an `exists`'s child
+    column: str
+    op: str
+    value: str | int | float | bool | dt.date
+    where: Where  # inside the condition
+
+
+def literals(condition: Condition, table: str) -> Iterator[Literal]:
+    """Every value `condition` compares a column with (each item of a list on its own),
+    `table` being the one it is evaluated on; NULL tests hold none."""
+    if isinstance(condition, Compare):
+        if condition.op == "is_null":
+            return
+        if isinstance(condition.value, tuple):
+            for index, value in enumerate(condition.value):
+                assert value is not None
+                where = (*condition.where, index)
+                yield Literal(table, condition.column, condition.op, value, where)
+        else:
+            assert condition.value is not None
+            yield Literal(table, condition.column, condition.op, condition.value, condition.where)
+    elif isinstance(condition, AllOf | AnyOf):
+        for item in condition.items:
+            yield from literals(item, table)
+    elif isinstance(condition, Not):
+        yield from literals(condition.item, table)
+    elif condition.where is not None:
+        yield from literals(condition.where, condition.table)
+
+
 TableResolver = Callable[[str], sa.Table]
 
 
@@ -207,19 +245,24 @@ def compile_condition(
     resolve: TableResolver,
     *,
     plain_not_exists: bool = False,
+    filters: Mapping[str, Condition] | None = None,
 ) -> sa.ColumnElement[bool]:
     """The condition as a SQLAlchemy boolean expression over `table`.
 
     `resolve` gives the Table object of a child named in an `exists`; `key` is the parent's
-    key column that the child's fk refers to. With `plain_not_exists`, a negated `exists`
-    is a bare NOT EXISTS (it is never NULL), which PostgreSQL can run as an anti-join; by
-    default it gets the NULL-safe wrapper of every negation, since MariaDB read a bare one
-    in the decision reads' key-ordered chunks seven times slower (130 s against 19 s for
-    a million subscribers).
+    key column that the child's fk refers to. `filters` are the children's own `where:`
+    (a polymorphic child's rows of this parent): an `exists` sees only those rows.
+
+    With `plain_not_exists`, a negated `exists` is a bare NOT EXISTS (it is never NULL),
+    which PostgreSQL can run as an anti-join; by default it gets the NULL-safe wrapper of
+    every negation, since MariaDB read a bare one in the decision reads' key-ordered
+    chunks seven times slower (130 s against 19 s for a million subscribers).
     """
 
     def compiled(item: Condition) -> sa.ColumnElement[bool]:
-        return compile_condition(item, table, key, resolve, plain_not_exists=plain_not_exists)
+        return compile_condition(
+            item, table, key, resolve, plain_not_exists=plain_not_exists, filters=filters
+        )
 
     if isinstance(condition, Compare):
         return _compile_compare(condition, table)
@@ -235,11 +278,13 @@ def compile_condition(
         # so its negation must count as matching, as a reader of the policy would expect.
         return sa.not_(sa.func.coalesce(sa.case((inner, 1), else_=0), 0) == 1)
     child = resolve(condition.table)
-    link = child.c[condition.fk] == table.c[key]
-    where = link
+    where = [child.c[condition.fk] == table.c[key]]
+    own = (filters or {}).get(condition.table)
+    if own is not None:
+        where.append(compile_condition(own, child, key, resolve))
     if condition.where is not None:
-        where = sa.and_(link, compile_condition(condition.where, child, key, resolve))
-    return sa.exists(sa.select(sa.literal(1)).select_from(child).where(where))
+        where.append(compile_condition(condition.where, child, key, resolve))
+    return sa.exists(sa.select(sa.literal(1)).select_from(child).where(*where))
 
 
 def _compile_compare(cmp: Compare, table: sa.Table) -> sa.ColumnElement[bool]:

@@ -32,6 +32,10 @@ class Problem:
     loc: Loc
     message: str
     line: int | None = None
+    # 1-based, for a problem with one value written in the file (a condition's literal
+    # the store cannot hold): `at_value` asks for the value's own line and column.
+    column: int | None = None
+    at_value: bool = False
 
     @property
     def path(self) -> str:
@@ -39,7 +43,9 @@ class Problem:
 
     def render(self, file: Path | None = None) -> str:
         where = ""
-        if file is not None:
+        if file is not None and self.line and self.column:
+            where = f"{file}:{self.line}:{self.column}: "
+        elif file is not None:
             where = f"{file}:{self.line}: " if self.line else f"{file}: "
         return f"{where}{self.path}: {self.message}"
 

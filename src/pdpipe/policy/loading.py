@@ -10,6 +10,7 @@ import os
 import types
 import typing
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from pdpipe.policy.models import CATEGORY, NAME, SLUG, Policy
 from pdpipe.policy.placeholders import todo_problems, under
 from pdpipe.policy.reading import MAX_BYTES, PolicyTextError, decode, read_document, too_large
 from pdpipe.policy.semantics import policy_problems
-from pdpipe.policy.yaml_lines import line_of, value_lines
+from pdpipe.policy.yaml_lines import line_of, value_places
 
 
 def load_policy(path: Path | str, environ: Mapping[str, str] | None = None) -> Policy:
@@ -135,13 +136,27 @@ def located(problems: list[Problem], file: Path | None) -> list[Problem]:
         text = file.read_text(encoding="utf-8") if file is not None else ""
     except OSError:
         text = ""
-    return _with_lines(problems, value_lines(text)) if text else problems
+    return _with_lines(problems, *value_places(text)) if text else problems
 
 
-def _with_lines(problems: list[Problem], lines: dict[Loc, int]) -> list[Problem]:
-    """Each problem with its line, in the order of the file (a reader fixes top-down)."""
-    located = [Problem(p.loc, p.message, p.line or line_of(lines, p.loc)) for p in problems]
-    return sorted(located, key=lambda p: p.line or 0)
+def _with_lines(
+    problems: list[Problem],
+    lines: dict[Loc, int],
+    starts: dict[Loc, tuple[int, int]] | None = None,
+) -> list[Problem]:
+    """Each problem with its line (and, `at_value`, the column of the value it is
+    about), in the order of the file (a reader fixes top-down)."""
+    located = [_placed(p, lines, starts or {}) for p in problems]
+    return sorted(located, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _placed(problem: Problem, lines: dict[Loc, int], starts: dict[Loc, tuple[int, int]]) -> Problem:
+    if problem.line:
+        return problem
+    if problem.at_value and problem.loc in starts:
+        line, column = starts[problem.loc]
+        return replace(problem, line=line, column=column)
+    return replace(problem, line=line_of(lines, problem.loc))
 
 
 _PATTERN_MEANING = {

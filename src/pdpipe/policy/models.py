@@ -53,6 +53,14 @@ class ChildAction(StrEnum):
     DEPERSONALIZE = "depersonalize"
 
 
+class ChildOnDepersonalize(StrEnum):
+    """What becomes of a child's rows when their parent record is depersonalized."""
+
+    DEPERSONALIZE = "depersonalize"  # its declared PD columns, by their operators
+    DELETE = "delete"  # the rows go (a CRM's notes about the person)
+    KEEP = "keep"  # the rows stay as they are (they hold no PD)
+
+
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
@@ -139,13 +147,6 @@ class ColumnRef:
         return bool(self.json_path)
 
 
-class ChildTable(Strict):
-    table: str = Field(pattern=NAME)
-    fk: str = Field(pattern=NAME, description="column of the child referring to the parent key")
-    on_destroy: ChildAction
-    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
-
-
 def _parse_condition(value: Any) -> Any:
     # ConditionSyntaxError is a ValueError: pydantic keeps it in the error's ctx, and the
     # loader extends the error's path with `where` inside the condition.
@@ -164,6 +165,31 @@ ConditionField = Annotated[
         }
     ),
 ]
+
+
+class ChildTable(Strict):
+    table: str = Field(pattern=NAME)
+    fk: str = Field(pattern=NAME, description="column of the child referring to the parent key")
+    on_destroy: ChildAction
+    on_depersonalize: ChildOnDepersonalize | None = Field(
+        default=None,
+        description="when the parent is depersonalized: depersonalize (the default with "
+        "columns), delete, or keep (the default without)",
+    )
+    # The child's own rows this entry is about: a polymorphic table (entity_table =
+    # 'contact', entity_id) holds rows whose fk refers to other tables too.
+    where: ConditionField | None = None
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+
+    @property
+    def when_depersonalized(self) -> ChildOnDepersonalize:
+        if self.on_depersonalize is not None:
+            return self.on_depersonalize
+        return ChildOnDepersonalize.DEPERSONALIZE if self.columns else ChildOnDepersonalize.KEEP
+
+    @property
+    def depersonalized_with_parent(self) -> bool:
+        return self.when_depersonalized is ChildOnDepersonalize.DEPERSONALIZE
 
 
 class EndRule(Strict):
@@ -342,6 +368,9 @@ class OperatorInfo(Strict):
         return ZoneInfo(self.timezone)
 
 
+TERM_NAMES = tuple(name.value for name in (*EndReason, *RequestKind))
+
+
 class RequestsSpec(Strict):
     """Where subject requests are registered and how they are read."""
 
@@ -357,8 +386,32 @@ class RequestsSpec(Strict):
     )
     extension: TermField | None = Field(
         default=None,
-        description="how far a reasoned notice extends a deadline (default: the profile's)",
+        description="how far a reasoned notice extends a deadline, counted with the first "
+        "term from receipt (default: the profile's)",
     )
+    extendable: list[str] | None = Field(
+        default=None,
+        description="the terms (names as under `terms:`) whose requests may be extended "
+        "(default: the profile's, those the statute extends; [] for none)",
+        json_schema_extra={"items": {"enum": list(TERM_NAMES)}},
+    )
+    roll_to_working_day: bool | None = Field(
+        default=None,
+        description="a request's calendar-day or month term whose last day is a day off ends "
+        "on the next working day (Civil Code art. 193); default: the profile's, false for "
+        "every profile (the cautious reading)",
+    )
+
+    @field_validator("extendable")
+    @classmethod
+    def _known_extendable(cls, value: list[str] | None) -> list[str] | None:
+        unknown = [name for name in value or () if name not in TERM_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown term {', '.join(map(repr, unknown))} (known: {', '.join(TERM_NAMES)})"
+            )
+        return value
+
     reports: str = Field(
         default="access-reports",
         description="folder for access reports, files readable by their owner only; a "
@@ -396,7 +449,6 @@ def _exactly_an_int(value: Any) -> Any:
 
 
 SECRET_REF = r"^(env|prefect):[A-Za-z0-9_./-]+$"
-TERM_NAMES = tuple(name.value for name in (*EndReason, *RequestKind))
 
 
 class Policy(Strict):
@@ -480,6 +532,11 @@ class Policy(Strict):
         return next(p for p in self.purposes if p.id == purpose_id)
 
 
+def child_filters(spec: TableSpec) -> dict[str, Condition]:
+    """The children's own `where:` by table, for the conditions that look into them."""
+    return {child.table: child.where for child in spec.children if child.where is not None}
+
+
 def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
     """The policy's columns whose operators a run may apply: on depersonalize, the table's
     and its children's; on destroy, those of children depersonalized then. Known without
@@ -487,6 +544,8 @@ def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
     depersonalizing = purpose.on_end is Action.DEPERSONALIZE
     applied = list(spec.columns.values()) if depersonalizing else []
     for child in spec.children:
-        if depersonalizing or child.on_destroy is ChildAction.DEPERSONALIZE:
+        if (depersonalizing and child.depersonalized_with_parent) or (
+            child.on_destroy is ChildAction.DEPERSONALIZE
+        ):
             applied += child.columns.values()
     return applied

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -65,6 +65,8 @@ class Document:
 
     data: Any
     lines: dict[Loc, int]
+    # Where each value itself starts: (line, column), both 1-based.
+    starts: dict[Loc, tuple[int, int]] = field(default_factory=dict)
 
 
 def too_large(size: int) -> Problem | None:
@@ -120,10 +122,11 @@ def read_document(text: str) -> Document:
         if root is None:
             return Document(None, {})
         lines: dict[Loc, int] = {}
-        problems = _node_problems(loader, root, (), lines)
+        starts: dict[Loc, tuple[int, int]] = {}
+        problems = _node_problems(loader, root, (), lines, starts)
         if problems:
             raise PolicyTextError(_capped(problems))
-        return Document(loader.construct_document(root), lines)
+        return Document(loader.construct_document(root), lines, starts)
     except yaml.YAMLError as exc:
         raise PolicyTextError([_yaml_problem(exc)]) from None
     finally:
@@ -132,10 +135,17 @@ def read_document(text: str) -> Document:
 
 def node_lines(text: str) -> dict[Loc, int]:
     """Each path's line in `text`, or {} when the text is not a readable policy."""
+    return node_places(text)[0]
+
+
+def node_places(text: str) -> tuple[dict[Loc, int], dict[Loc, tuple[int, int]]]:
+    """Each path's line, and where its value starts (line, column), in `text`; both {}
+    when the text is not a readable policy."""
     try:
-        return read_document(text).lines
+        document = read_document(text)
     except PolicyTextError:
-        return {}
+        return {}, {}
+    return document.lines, document.starts
 
 
 def _character_problems(text: str) -> list[Problem]:
@@ -198,20 +208,29 @@ def _on_lines(message: str, lines: list[int]) -> str:
     return f"{message} (also on line{'s' if len(others) > 1 else ''} {shown}{more})"
 
 
-def _node_problems(loader: Any, node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> list[Problem]:
-    """Repeated keys, merge keys and unreadable scalars; fills `lines` on the way.
+def _node_problems(
+    loader: Any,
+    node: yaml.Node,
+    loc: Loc,
+    lines: dict[Loc, int],
+    starts: dict[Loc, tuple[int, int]],
+) -> list[Problem]:
+    """Repeated keys, merge keys and unreadable scalars; fills `lines` and `starts` on the
+    way.
 
     A key's line is that of the key (where a reader looks), a list item's that of its
-    first value. Depth is bounded by the event scan, so the recursion is too.
+    first value; `starts` has where each value itself begins. Depth is bounded by the
+    event scan, so the recursion is too.
     """
     lines[loc] = node.start_mark.line + 1
+    starts[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     problems: list[Problem] = []
     if isinstance(node, yaml.ScalarNode):
         if problem := _scalar_problem(loader, node, loc):
             problems.append(problem)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            problems += _node_problems(loader, item, (*loc, index), lines)
+            problems += _node_problems(loader, item, (*loc, index), lines, starts)
     elif isinstance(node, yaml.MappingNode):
         first: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -246,7 +265,7 @@ def _node_problems(loader: Any, node: yaml.Node, loc: Loc, lines: dict[Loc, int]
                 )
                 continue
             first[key] = line
-            problems += _node_problems(loader, value_node, key_loc, lines)
+            problems += _node_problems(loader, value_node, key_loc, lines, starts)
             lines[key_loc] = line
     return problems
 

@@ -17,11 +17,16 @@ class EndReason(StrEnum):
 
 
 class RequestKind(StrEnum):
-    """Requests with their own answer terms (handled by the requests issue)."""
+    """Requests, and steps of them, with their own terms (requests/sla.py)."""
 
     ACCESS = "access_request"
     UPDATE = "update_request"
     REGULATOR = "regulator_request"
+    BLOCK = "block_request"  # block for the period of the check (152-FZ art. 21 p.1)
+    DESTROY = "destroy_request"  # data shown unlawfully obtained or unnecessary (art. 20 p.3)
+    # Unlawful processing's first step, before `unlawful_processing` (destroy): stop it
+    # (art. 21 p.3).
+    UNLAWFUL_STOP = "unlawful_processing_stop"
 
 
 class UnblockReason(StrEnum):

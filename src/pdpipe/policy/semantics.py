@@ -19,6 +19,8 @@ from pdpipe.policy.errors import Loc, Problem, format_loc
 from pdpipe.policy.models import (
     Action,
     ChildAction,
+    ChildOnDepersonalize,
+    ChildTable,
     ColumnRef,
     ColumnSpec,
     Policy,
@@ -155,7 +157,51 @@ def _tables(policy: Policy) -> Iterator[Problem]:
                     yield from _operators_required(
                         child_loc, child.columns, "on_destroy: depersonalize"
                     )
+                yield from _on_depersonalize(child_loc, child, purpose)
+                yield from _child_where(child_loc, child)
+            yield from _children_once(loc, table)
             yield from _rules(loc, table)
+
+
+def _on_depersonalize(loc: Loc, child: ChildTable, purpose: Purpose) -> Iterator[Problem]:
+    handling = child.on_depersonalize
+    if handling is ChildOnDepersonalize.DEPERSONALIZE and not child.columns:
+        yield Problem(
+            (*loc, "columns"),
+            "on_depersonalize: depersonalize needs the child's PD columns with their operators",
+        )
+    if handling is ChildOnDepersonalize.KEEP and child.columns:
+        yield Problem(
+            (*loc, "on_depersonalize"),
+            "keep would leave the PD columns declared here beside the depersonalized record: "
+            "use depersonalize or delete (or declare no columns if the rows hold no PD)",
+        )
+    already = child.on_destroy is ChildAction.DEPERSONALIZE  # its operators checked there
+    if child.depersonalized_with_parent and purpose.on_end is Action.DEPERSONALIZE and not already:
+        yield from _operators_required(loc, child.columns, "on_depersonalize: depersonalize")
+
+
+def _child_where(loc: Loc, child: ChildTable) -> Iterator[Problem]:
+    """A child's `where:` selects its own rows by their columns; it cannot look further."""
+    if child.where is None:
+        return
+    if any(isinstance(node, Exists) for node in walk(child.where)):
+        yield Problem(
+            (*loc, "where"),
+            "a child's where: compares the child's own columns; 'exists' is not allowed here",
+        )
+
+
+def _children_once(loc: Loc, table: TableSpec) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, child in enumerate(table.children):
+        if child.table in seen:
+            yield Problem(
+                (*loc, "children", index, "table"),
+                f"'{child.table}' is already a child of this table: one entry per child table "
+                "(its where: selects the rows that belong to this table)",
+            )
+        seen.add(child.table)
 
 
 def _columns(

@@ -33,6 +33,7 @@ class TermUnit(StrEnum):
     MONTHS = "months"
 
 
+_AT_ONCE = re.compile(r"^\s*(?:at\s+once|immediately)\s*$", re.IGNORECASE)
 _TERM_TEXT = re.compile(
     r"^\s*(?P<amount>\d+)\s*(?P<unit>working\s+days?|calendar\s+days?|days?|months?)\s*$",
     re.IGNORECASE,
@@ -42,6 +43,8 @@ _TERM_TEXT = re.compile(
 def _parse_term(value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    if _AT_ONCE.match(value):
+        return {"amount": 0, "unit": TermUnit.DAYS, "roll_to_working_day": False}
     match = _TERM_TEXT.match(value)
     if match is None:
         raise ValueError(
@@ -61,7 +64,9 @@ class Term(BaseModel):
     """``amount`` units counted from the day after the trigger (Civil Code art. 191).
 
     A term whose last day is not a working day ends on the next working day (art. 193)
-    unless ``roll_to_working_day`` is false.
+    unless ``roll_to_working_day`` is false. Request deadlines follow the policy's
+    reading instead, unless the term says it (requests/sla.py). ``0 days`` (also written
+    ``at once``) ends on the trigger's own day: for a request, at the instant of receipt.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -81,6 +86,16 @@ class Term(BaseModel):
             )
         return self
 
+    @property
+    def at_once(self) -> bool:
+        """Due at the trigger itself (0 working days instead end on the next working day)."""
+        return self.amount == 0 and self.unit is not TermUnit.WORKING_DAYS
+
+    @property
+    def rolls_explicitly(self) -> bool:
+        """Whether the policy itself wrote ``roll_to_working_day`` for this term."""
+        return "roll_to_working_day" in self.model_fields_set
+
     def describe(self) -> str:
         unit = self.unit.value.replace("_", " ")
         if self.amount == 1:
@@ -94,7 +109,10 @@ TermField = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "description": "e.g. '30 days', '10 working days', '1 month'"},
+                {
+                    "type": "string",
+                    "description": "e.g. '30 days', '10 working days', '1 month', 'at once'",
+                },
                 {
                     "type": "object",
                     "properties": {

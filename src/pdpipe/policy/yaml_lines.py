@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pdpipe.policy.errors import Loc
-from pdpipe.policy.reading import node_lines
+from pdpipe.policy.reading import node_lines, node_places
 
 
 def value_lines(text: str) -> dict[Loc, int]:
@@ -20,3 +20,8 @@ def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
         if loc[:end] in lines:
             return lines[loc[:end]]
     return None
+
+
+def value_places(text: str) -> tuple[dict[Loc, int], dict[Loc, tuple[int, int]]]:
+    """`value_lines`, and where each value itself starts (line, column), 1-based."""
+    return node_places(text)

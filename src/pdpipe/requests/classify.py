@@ -20,6 +20,7 @@ class RequestType(StrEnum):
     BLOCK = "block"
     DESTROY = "destroy"
     CEASE = "cease"
+    UNLAWFUL = "unlawful_processing"  # the data are processed unlawfully (152-FZ art. 21 p.3)
 
 
 # Reply and forward markers mail clients put before a subject, English and Russian.
@@ -44,6 +45,14 @@ _PHRASES: dict[RequestType, tuple[str, ...]] = {
         r"correct\w*\s+(?:of\s+)?(?:my\s+)?personal\s+data",
         r"(?:обновлени|изменени|уточнени|исправлени)\w*\s+(?:мо\w+\s+)?персональных\s+данных",
         r"(?:обновить|изменить|уточнить|исправить)\s+(?:мо\w+\s+)?персональн\w+\s+данн",
+    ),
+    RequestType.UNLAWFUL: (
+        r"\b(?:unlawful|illegal)\w*\s+(?:the\s+)?processing",
+        r"\b(?:unlawfully|illegally)\s+process",
+        r"\bprocess\w*\s+(?:\w+\s+){0,4}?(?:unlawfully|illegally)\b",
+        r"(?:неправомерн|незаконн)\w*\s+обработк",
+        r"(?:неправомерно|незаконно)\s+обрабатыва",
+        r"обрабатыва\w*\s+(?:\w+\s+){0,4}?(?:неправомерно|незаконно)",
     ),
     RequestType.CEASE: (
         r"(?:stop|cease)\w*\s+(?:the\s+)?processing",
@@ -98,10 +107,12 @@ def strip_prefixes(subject: str) -> str:
 
 
 # A stronger demand covers the weaker ones said with it: withdrawing consent means the
-# data are destroyed, and destroying them ends processing.
+# data are destroyed, and destroying them ends processing; unlawful processing is blocked
+# and stopped ("stop the unlawful processing", "block my data: you process them unlawfully").
 _COVERS = {
     RequestType.WITHDRAW_CONSENT: {RequestType.CEASE, RequestType.BLOCK, RequestType.DESTROY},
     RequestType.DESTROY: {RequestType.CEASE, RequestType.BLOCK},
+    RequestType.UNLAWFUL: {RequestType.CEASE, RequestType.BLOCK},
 }
 
 

@@ -28,7 +28,8 @@ from pdpipe.requests.classify import RequestType, classify
 from pdpipe.requests.identity import REQUESTER_SCHEME, Keys, normalize_address
 from pdpipe.requests.mailbox import Message, ReviewReason, open_mailbox, read_mailbox
 from pdpipe.requests.proposals import proposed_values
-from pdpipe.requests.sla import deadline
+from pdpipe.requests.sla import due as sla_due
+from pdpipe.requests.sla import earliest
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,10 @@ def _row(
     if kind is None:
         # The clock runs from receipt whatever the message turns out to be: until a person
         # reads it, the earliest deadline any request type could have applies.
-        due = min(deadline(policy, each, received) for each in RequestType)
+        due = earliest(policy, received)
         status = register.Status.NEEDS_REVIEW
     else:
-        due = deadline(policy, kind, received)
+        due = sla_due(policy, kind, received)
         status = register.Status.NEW
     proposal = None
     if kind is RequestType.UPDATE:
@@ -117,7 +118,9 @@ def _row(
         "status": status.value,
         "received_at": received,
         "received_from": source,
-        "deadline": due,
+        "deadline": due.deadline,
+        "due_at": due.at,
+        "stop_by": due.stop_by,
         "requester": keys.requester(normalize_address(sender, plus_addressing=_plus(policy)))
         if sender
         else "",

@@ -4,6 +4,10 @@
                                 where their purpose says so (reason consent_withdrawn)
     cease, block                the records are blocked: later runs skip them until
                                 `pdpipe unblock` (reason cease_demand)
+    unlawful_processing         the records are blocked at once, which stops processing
+                                (152-FZ art. 21 p.3, 3 working days); a person then makes
+                                it lawful (`requests close`, `pdpipe unblock`) or has them
+                                destroyed (`requests approve`, 10 working days)
     update                      the proposed values wait for `pdpipe requests approve`
     access                      a report of what is held, for the answer (access.py)
 
@@ -48,6 +52,7 @@ _REASON = {
     RequestType.DESTROY: EndReason.CONSENT_WITHDRAWN,
     RequestType.CEASE: EndReason.CEASE_DEMAND,
     RequestType.BLOCK: EndReason.CEASE_DEMAND,
+    RequestType.UNLAWFUL: EndReason.UNLAWFUL_PROCESSING,
 }
 
 
@@ -55,6 +60,8 @@ _REASON = {
 class ProcessReport:
     closed: dict[str, int] = field(default_factory=dict)  # type -> requests closed
     waiting: list[str] = field(default_factory=list)  # request ids awaiting a person
+    # Unlawful processing stopped (records blocked), awaiting a person's decision.
+    stopped: list[str] = field(default_factory=list)
     acted: int = 0  # records acted on
     access_reports: list[Path] = field(default_factory=list)
     destroying_runs: list[str] = field(default_factory=list)  # their acts are due
@@ -104,6 +111,11 @@ def _process_open(
                 _await_approval(policy, request, address)
                 report.waiting.append(request.request_id)
                 continue
+            if kind is RequestType.UNLAWFUL:
+                if request.stopped_at is None:
+                    report.acted += _stop(policy, request, address)
+                report.stopped.append(request.request_id)
+                continue
             if kind is RequestType.ACCESS:
                 path, records = access.write_report(policy, request, address)
                 report.access_reports.append(path)
@@ -134,14 +146,35 @@ def _close(
         )
 
 
+def _stop(policy: Policy, request: register.Request, address: str) -> int:
+    """Unlawful processing's first step: block the person's records (later runs skip them,
+    nothing processes them) and keep the request open for the decision."""
+    records, outcome = _apply(policy, request, RequestType.UNLAWFUL, address, action="block")
+    with register.connect(policy) as connection:
+        register.update(
+            connection,
+            request.request_id,
+            status=register.Status.IN_PROGRESS.value,
+            matched=[[r.store, r.table, r.key] for r in records],
+            outcome={"stopped": outcome["ledger"]},
+            stopped_at=register.now(),
+        )
+    return sum(int(o["records"]) for o in outcome["ledger"])
+
+
 def _each_table(policy: Policy) -> list[tuple[StoreSpec, TableSpec]]:
     return [(store, spec) for store in policy.stores for spec in store.tables]
 
 
 def _apply(
-    policy: Policy, request: register.Request, kind: RequestType, address: str
+    policy: Policy,
+    request: register.Request,
+    kind: RequestType,
+    address: str,
+    action: str | None = None,
 ) -> tuple[list[Record], dict[str, Any]]:
-    """Destroy/depersonalize or block every record of the person, store by store."""
+    """Destroy/depersonalize or block every record of the person, store by store; `action`
+    for all of them when given, else as the request's type and each purpose say."""
     run_id = run_id_of(request.request_id)
     secret = pseudonym_secret(policy)  # read once: a Prefect block is a round trip
     records: list[Record] = []
@@ -157,6 +190,7 @@ def _apply(
                 address=address,
                 run_id=run_id,
                 secret=secret,
+                action=action,
             ),
         )
         records += found
@@ -176,6 +210,8 @@ def _apply(
 def _action_for(policy: Policy, spec: TableSpec, kind: RequestType) -> str:
     if kind in (RequestType.CEASE, RequestType.BLOCK):
         return "block"
+    if kind is RequestType.UNLAWFUL:
+        return "destroy"  # what cannot be made lawful is destroyed (art. 21 p.3)
     on_end = policy.purpose(spec.purpose).on_end
     return "depersonalize" if on_end is Action.DEPERSONALIZE else "destroy"
 
@@ -188,6 +224,7 @@ def _apply_in_store(
     address: str,
     run_id: str,
     secret: bytes,
+    action: str | None = None,
 ) -> tuple[list[Record], list[TableOutcome]]:
     plus = policy.requests.plus_addressing if policy.requests else True
     metadata = sa.MetaData()
@@ -207,7 +244,11 @@ def _apply_in_store(
             )
         )
         decisions = pd.DataFrame(
-            {"key": keys, "action": _action_for(policy, spec, kind), "reason": _REASON[kind].value},
+            {
+                "key": keys,
+                "action": action or _action_for(policy, spec, kind),
+                "reason": _REASON[kind].value,
+            },
             dtype=object,
         )
         outcome = TableOutcome(store.name, spec.name)
@@ -242,13 +283,38 @@ def _await_approval(policy: Policy, request: register.Request, address: str) -> 
         )
 
 
-def approve(policy: Policy, request_id: str) -> int:
-    """Apply an update request's proposed values to the person's records; close it."""
-    keys = keys_for(policy)
+@dataclass(frozen=True)
+class Approved:
+    kind: RequestType
+    records: int  # records updated or destroyed
+    destroying_run: str | None  # the run whose act of destruction is due
+
+
+def approve(policy: Policy, request_id: str) -> Approved:
+    """Apply what an open request asks once a person has decided: an update request's
+    proposed values; for unlawful processing that cannot be made lawful, destruction of
+    the person's records (152-FZ art. 21 p.3). Closes it."""
     with register.connect(policy) as connection:
         request = register.load_one(connection, request_id)
+    if request.type == RequestType.UNLAWFUL.value and request.open:
+        return _destroy_unlawful(policy, request)
     if request.type != RequestType.UPDATE.value or not request.open:
-        raise BadInput(f"request {request_id} is not an open update request")
+        raise BadInput(f"request {request_id} is not an open update or unlawful_processing request")
+    return Approved(RequestType.UPDATE, _approve_update(policy, request), None)
+
+
+def _destroy_unlawful(policy: Policy, request: register.Request) -> Approved:
+    address = address_of(policy, keys_for(policy), request)
+    with held_stores(policy, RunOptions()):
+        records, outcome = _apply(policy, request, RequestType.UNLAWFUL, address)
+    acted = sum(int(o["records"]) for o in outcome["ledger"])
+    _close(policy, request, records, {**request.outcome, **outcome})
+    return Approved(RequestType.UNLAWFUL, acted, run_id_of(request.request_id) if acted else None)
+
+
+def _approve_update(policy: Policy, request: register.Request) -> int:
+    request_id = request.request_id
+    keys = keys_for(policy)
     if request.proposal is None:
         raise BadInput(
             f"request {request_id}: no new values could be read from the message; "

@@ -22,7 +22,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
 from pdpipe.policy.models import Policy, StoreSpec
+from pdpipe.requests.sla import recount
 from pdpipe.stores.engine import as_store_error
 from pdpipe.stores.owner import owned
 
@@ -61,7 +62,7 @@ requests = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("received_at", sa.DateTime, nullable=False),  # UTC
     sa.Column("received_from", sa.String(10), nullable=False),  # "date" header | "ingest"
-    sa.Column("deadline", sa.Date),
+    sa.Column("deadline", sa.Date),  # the last day of the request's last step
     sa.Column("extended_until", sa.Date),
     sa.Column("extension_reason", sa.Text),
     # Keyed hash of the normalized address, "v2:…" (identity.py); "" when no sender
@@ -75,6 +76,10 @@ requests = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("closed_at", sa.DateTime),
+    # Added with the statutes' deadlines (upgrade() adds them, and recounts open rows):
+    sa.Column("due_at", sa.DateTime),  # UTC: due at receipt itself (block, 152-FZ art. 21 p.1)
+    sa.Column("stop_by", sa.Date),  # unlawful processing: the last day to stop (art. 21 p.3)
+    sa.Column("stopped_at", sa.DateTime),  # UTC: when its records were blocked
     sa.Index("ix_pdpipe_requests_status", "status", "deadline"),
 )
 
@@ -97,6 +102,9 @@ class Request:
     outcome: dict[str, Any]
     note: str | None
     review: tuple[str, ...] = ()  # ReviewReason words
+    due_at: dt.datetime | None = None
+    stop_by: dt.date | None = None
+    stopped_at: dt.datetime | None = None
 
     @property
     def has_contact(self) -> bool:
@@ -104,8 +112,27 @@ class Request:
         return bool(self.contact)
 
     @property
-    def due(self) -> dt.date | None:
+    def last_due(self) -> dt.date | None:
+        """The last day of the request's last step, extended or not."""
         return self.extended_until or self.deadline
+
+    @property
+    def stop_pending(self) -> bool:
+        return self.stop_by is not None and self.stopped_at is None
+
+    @property
+    def due(self) -> dt.date | None:
+        """The day the next step is due: stopping unlawful processing until it is
+        stopped, then the last step."""
+        last = self.last_due
+        if self.stop_pending and self.stop_by is not None:
+            return self.stop_by if last is None else min(self.stop_by, last)
+        return last
+
+    @property
+    def due_instant(self) -> dt.datetime | None:
+        """The instant it is due, when that is its receipt (a request to block)."""
+        return self.due_at if self.extended_until is None else None
 
     @property
     def open(self) -> bool:
@@ -132,19 +159,23 @@ def opened(policy: Policy, *, create: bool = True) -> Iterator[sa.Engine]:
             if create:
                 with engine.begin() as connection:
                     metadata.create_all(connection, checkfirst=True)
-                upgrade(engine)
+                upgrade(engine, policy)
             yield engine
         except sa.exc.DBAPIError as exc:  # what got past the engine's hook
             raise as_store_error(store, exc) from None
 
 
-_ADDED = ("message_id_key", "content_digest", "review")
+_ADDED = ("message_id_key", "content_digest", "review", "due_at", "stop_by", "stopped_at")
+# Open rows, and those awaiting review, have their deadlines recounted once, when these
+# columns arrive: they were counted under rules that the statutes' text corrected.
+_DEADLINE_COLUMNS = ("due_at", "stop_by", "stopped_at")
+WAITING = (*OPEN, Status.NEEDS_REVIEW)
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Adds the columns a register of the first version lacks, and gives its rows their
-    Message-ID key (then, the row's `message_key`). Idempotent; each step commits on its
-    own (MariaDB commits DDL anyway)."""
+def upgrade(engine: sa.Engine, policy: Policy) -> None:
+    """Adds the columns a register of an earlier version lacks, gives its rows their
+    Message-ID key (then, the row's `message_key`), and recounts the deadlines of its
+    open rows. Idempotent; each step commits on its own (MariaDB commits DDL anyway)."""
     with engine.connect() as connection:
         present = {c["name"] for c in sa.inspect(connection).get_columns(requests.name)}
     for name in _ADDED:
@@ -164,6 +195,21 @@ def upgrade(engine: sa.Engine) -> None:
             .where(requests.c.message_id_key.is_(None) & requests.c.content_digest.is_(None))
             .values(message_id_key=requests.c.message_key)
         )
+    if not set(_DEADLINE_COLUMNS) <= present:
+        with engine.begin() as connection:  # all at once: no row left under the old rules
+            for row in connection.execute(
+                sa.select(
+                    requests.c.request_id,
+                    requests.c.type,
+                    requests.c.received_at,
+                    requests.c.extended_until,
+                ).where(requests.c.status.in_([s.value for s in WAITING]))
+            ).all():
+                connection.execute(
+                    requests.update()
+                    .where(requests.c.request_id == row.request_id)
+                    .values(**recount(policy, row.type, row.received_at, row.extended_until))
+                )
 
 
 @contextmanager
@@ -226,9 +272,9 @@ def insert_new(connection: sa.Connection, row: dict[str, Any]) -> bool:
     return True
 
 
-def _request(row: sa.Row[Any]) -> Request:
+def _request(row: sa.Row[Any], policy: Policy | None = None) -> Request:
     m = row._mapping
-    return Request(
+    request = Request(
         request_id=m["request_id"],
         type=m["type"],
         basis=m["basis"],
@@ -244,22 +290,46 @@ def _request(row: sa.Row[Any]) -> Request:
         matched=[(str(s), str(t), str(k)) for s, t, k in json.loads(m["matched"] or "[]")],
         outcome=json.loads(m["outcome"] or "{}"),
         note=m["note"],
-        review=tuple(r for r in (m["review"] or "").split(",") if r),
+        review=tuple(r for r in (m.get("review") or "").split(",") if r),
+        due_at=m.get("due_at"),
+        stop_by=m.get("stop_by"),
+        stopped_at=m.get("stopped_at"),
     )
+    if policy is not None and "due_at" not in m and request.status in WAITING:
+        # A register not upgraded yet, read without writing: its deadlines as the rules
+        # count them now, as upgrade() will write them.
+        counted = recount(policy, request.type, request.received_at, request.extended_until)
+        request = replace(request, **counted)
+    return request
 
 
-def load_all(connection: sa.Connection, statuses: Sequence[str] | None = None) -> list[Request]:
+def _columns(connection: sa.Connection) -> list[sa.Column[Any]]:
+    """The register's columns this database has: a register of an earlier version is read
+    as it is (upgrade() adds the rest when pdpipe next writes to it)."""
+    present = {c["name"] for c in sa.inspect(connection).get_columns(requests.name)}
+    return [c for c in requests.c if c.name in present]
+
+
+def load_all(
+    connection: sa.Connection,
+    statuses: Sequence[str] | None = None,
+    policy: Policy | None = None,
+) -> list[Request]:
+    """The register's rows; with `policy`, those of a register not upgraded yet carry
+    their deadlines as the rules count them now."""
     if not sa.inspect(connection).has_table(requests.name):
         return []
-    query = sa.select(requests).order_by(requests.c.received_at, requests.c.request_id)
+    query = sa.select(*_columns(connection)).order_by(requests.c.received_at, requests.c.request_id)
     if statuses is not None:
         query = query.where(requests.c.status.in_(list(statuses)))
-    return [_request(row) for row in connection.execute(query)]
+    return [_request(row, policy) for row in connection.execute(query)]
 
 
 def load_one(connection: sa.Connection, request_id: str) -> Request:
     row = (
-        connection.execute(sa.select(requests).where(requests.c.request_id == request_id)).first()
+        connection.execute(
+            sa.select(*_columns(connection)).where(requests.c.request_id == request_id)
+        ).first()
         if sa.inspect(connection).has_table(requests.name)
         else None
     )

@@ -26,7 +26,7 @@ from sqlalchemy.sql.functions import Function
 
 from pdpipe.policy.conditions import compile_condition
 from pdpipe.policy.durations import IsoDuration
-from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.policy.models import Policy, TableSpec, child_filters
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.calendar import deadlines
 from pdpipe.retention.decide import AsOf
@@ -263,6 +263,7 @@ def ended_terms(
             spec.key,
             lambda name: reflect(connection, name, metadata),
             plain_not_exists=plain_not_exists,
+            filters=child_filters(spec),
         )
         dated = [spec.clock] if rule.since is None else [rule.since, spec.clock]
         # An end that cannot be dated counts as ended (and overdue), as the engine counts it.

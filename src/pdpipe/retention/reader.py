@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe.policy.conditions import compile_condition
-from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.policy.models import Policy, TableSpec, child_filters
 from pdpipe.retention.decide import AsOf, FrameColumns
 from pdpipe.retention.ended_sql import possibly_due
 from pdpipe.stores.engine import reflect
@@ -200,7 +200,11 @@ def _decision_columns(
     for index, rule in enumerate(spec.ends):
         if rule.when is not None:
             verdict = compile_condition(
-                rule.when, table, spec.key, lambda n: reflect(connection, n, metadata)
+                rule.when,
+                table,
+                spec.key,
+                lambda n: reflect(connection, n, metadata),
+                filters=child_filters(spec),
             )
             columns.append(sa.case((verdict, 1), else_=0).label(FrameColumns.match(index)))
         if rule.since is not None:

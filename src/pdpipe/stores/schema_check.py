@@ -1,14 +1,15 @@
 """Checks a policy against the live schema of its stores (``pdpipe check``).
 
-Reads only the catalog and, where no unique constraint proves it, counts duplicate keys.
-Every problem carries the policy path it concerns; values are never read.
+Reads the catalog; where no unique constraint proves it, counts duplicate keys; and has
+the database compare each value a condition holds with its column, reading no row
+(stores/condition_values.py). Every problem carries the policy path it concerns; values
+are never read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,7 +28,9 @@ from pdpipe.policy.models import (
     StoreSpec,
     TableSpec,
 )
+from pdpipe.stores.condition_values import value_problems
 from pdpipe.stores.owner import owned
+from pdpipe.stores.unique_indexes import UniqueIndex, unique_indexes
 
 
 def _can_hold_json(kind: sa.types.TypeEngine[object]) -> bool:
@@ -41,6 +44,7 @@ def _can_hold_json(kind: sa.types.TypeEngine[object]) -> bool:
 class _Catalog:
     inspector: sa.Inspector
     tables: set[str]
+    connection: sa.Connection
 
     def columns(self, table: str) -> dict[str, sa.types.TypeEngine[object]]:
         return {c["name"]: c["type"] for c in self.inspector.get_columns(table)}
@@ -48,15 +52,10 @@ class _Catalog:
     def nullable(self, table: str) -> dict[str, bool]:
         return {c["name"]: bool(c["nullable"]) for c in self.inspector.get_columns(table)}
 
-    def unique(self, table: str) -> frozenset[str]:
-        """Columns in a primary key, unique constraint or unique index: changing one can
-        make two rows collide, alone or with the index's other columns."""
-        sets: list[list[Any]] = [
-            self.inspector.get_pk_constraint(table).get("constrained_columns") or []
-        ]
-        sets += [u["column_names"] for u in self.inspector.get_unique_constraints(table)]
-        sets += [i["column_names"] for i in self.inspector.get_indexes(table) if i["unique"]]
-        return frozenset(str(name) for names in sets for name in names)
+    def unique(self, table: str) -> list[UniqueIndex]:
+        """Every unique index on `table`, whatever its form: changing a column one
+        constrains can make two rows collide, alone or with the index's other parts."""
+        return unique_indexes(self.connection, self.inspector, table)
 
 
 def store_problems(policy: Policy) -> list[Problem]:
@@ -76,7 +75,7 @@ def _check_store(loc: Loc, store: StoreSpec) -> list[Problem]:
     try:
         with owned(read_only=True) as stores, stores.connect(store) as connection:
             inspector = sa.inspect(connection)
-            catalog = _Catalog(inspector, set(inspector.get_table_names()))
+            catalog = _Catalog(inspector, set(inspector.get_table_names()), connection)
             problems: list[Problem] = []
             for t_index, table in enumerate(store.tables):
                 problems += _check_table((*loc, "tables", t_index), table, catalog, connection)
@@ -93,6 +92,7 @@ def _check_table(
     columns = catalog.columns(table.name)
     problems = list(_without_transactions(loc, table, catalog, connection))
     problems += _column_refs(loc, table, columns, catalog)
+    problems += value_problems(loc, table, connection, catalog.inspector)
     if table.key in columns:
         problems += _key_problems(loc, table, catalog, connection)
     return problems
@@ -169,6 +169,16 @@ def _column_refs(
         else:
             yield from _declared_fk(child_loc, table, child.table, child.fk, catalog)
             yield from _child_action(child_loc, child.table, child.fk, child.on_destroy, catalog)
+        if (
+            child.depersonalized_with_parent
+            and child.columns
+            and child.on_destroy is not (ChildAction.DEPERSONALIZE)
+        ):
+            yield from _write_back_key((*child_loc, "on_depersonalize"), child.table, catalog)
+        if child.where is not None:
+            for _, column in sorted(referenced_columns(child.where, child.table)):
+                if column not in child_columns:
+                    yield _missing((*child_loc, "where"), child.table, column, child_columns)
         yield from _pd_columns(
             (*child_loc, "columns"), child.table, child.columns, child_columns, catalog
         )
@@ -182,7 +192,7 @@ def _pd_columns(
     catalog: _Catalog,
 ) -> Iterator[Problem]:
     nullable = catalog.nullable(table) if specs else {}
-    unique = catalog.unique(table) if specs else frozenset()
+    unique = catalog.unique(table) if specs else []
     for name, spec in specs.items():
         ref = ColumnRef(name)
         if ref.column not in columns:
@@ -195,11 +205,21 @@ def _pd_columns(
             )
         elif spec.depersonalize is not None:
             info = describe_column(table, name, columns[ref.column], nullable.get(ref.column, True))
-            is_unique = ref.column in unique and not ref.is_json_path
-            yield from _operator_fits((*loc, name, "depersonalize"), spec, info, is_unique)
+            indexes = [i for i in unique if _constrains(i, ref)]
+            yield from _operator_fits((*loc, name, "depersonalize"), spec, info, indexes)
 
 
-def _operator_fits(loc: Loc, spec: ColumnSpec, info: ColumnInfo, unique: bool) -> Iterator[Problem]:
+def _constrains(index: UniqueIndex, ref: ColumnRef) -> bool:
+    """A new value in `ref` can collide in `index`: a key inside a JSON column only where
+    an expression picks that key out (`attribs->>'phone'`)."""
+    if ref.is_json_path:
+        return index.holds_json_key(ref.column, ref.json_path[-1])
+    return ref.column in index.columns
+
+
+def _operator_fits(
+    loc: Loc, spec: ColumnSpec, info: ColumnInfo, unique: list[UniqueIndex]
+) -> Iterator[Problem]:
     """The operator can write this column's type, and its unique index if it has one (the
     policy file alone cannot tell)."""
     assert spec.depersonalize is not None
@@ -211,11 +231,12 @@ def _operator_fits(loc: Loc, spec: ColumnSpec, info: ColumnInfo, unique: bool) -
         yield Problem(loc, str(exc))
         return
     if unique and not operator.may_write_unique(info):
+        indexes = "; ".join(index.describe() for index in unique)
         yield Problem(
             loc,
-            f"{info.label} is in a unique index, and operator '{operator.name}' can give two "
-            "records the same value, which the index would refuse mid-run: use pseudonym or "
-            "pseudonym_email (or redact, if the column allows NULL)",
+            f"{info.label} is in a unique index ({indexes}), and operator '{operator.name}' "
+            "can give two records the same value, which the index would refuse mid-run: use "
+            "pseudonym or pseudonym_email (or redact, if the column allows NULL)",
         )
 
 
@@ -233,12 +254,13 @@ def _child_action(
                 "record; use delete, or allow NULL",
             )
     if action is ChildAction.DEPERSONALIZE:
-        primary_key = catalog.inspector.get_pk_constraint(child).get("constrained_columns")
-        if not primary_key:
-            yield Problem(
-                (*loc, "on_destroy"),
-                f"depersonalize: '{child}' has no primary key to write its rows back by",
-            )
+        yield from _write_back_key((*loc, "on_destroy"), child, catalog)
+
+
+def _write_back_key(loc: Loc, child: str, catalog: _Catalog) -> Iterator[Problem]:
+    primary_key = catalog.inspector.get_pk_constraint(child).get("constrained_columns")
+    if not primary_key:
+        yield Problem(loc, f"depersonalize: '{child}' has no primary key to write its rows back by")
 
 
 def _declared_fk(
@@ -289,16 +311,17 @@ def _key_problems(
 
 
 def _declared_unique(table: TableSpec, catalog: _Catalog) -> bool:
-    inspector = catalog.inspector
-    pk = inspector.get_pk_constraint(table.name).get("constrained_columns") or []
-    if pk == [table.key]:
-        return True
-    uniques: list[list[str | None]] = [
-        list(u["column_names"]) for u in inspector.get_unique_constraints(table.name)
-    ]
-    uniques += [list(i["column_names"]) for i in inspector.get_indexes(table.name) if i["unique"]]
-    nullable = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
-    return [table.key] in uniques and not nullable.get(table.key, True)
+    """A primary key, or a unique index over all rows on the key alone, not NULL. A
+    partial index or one on an expression (lower(key)) proves nothing of the key."""
+    nullable = catalog.nullable(table.name)
+    for index in catalog.unique(table.name):
+        if (
+            index.plain
+            and index.key_columns == (table.key,)
+            and (index.primary or not nullable.get(table.key, True))
+        ):
+            return True
+    return False
 
 
 def timestamp_warnings(policy: Policy) -> list[Problem]:

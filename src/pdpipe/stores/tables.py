@@ -11,6 +11,10 @@
                      (validation/snapshot.py); deleted once the run is validated
     pdpipe_reclaims  per run and store, how destroyed values were erased from the
                      database's files after the run (execute/reclaim.py)
+    pdpipe_scans     one row per discovery scan that reached this database: when, what
+                     it sampled, how many columns held undeclared PD
+    pdpipe_findings  per scan, each column it judged: store, table, column, status and
+                     categories (names and shares only, never a value; discovery/record.py)
 
 Keys of processed records are kept as text so one table serves integer and text keys.
 """
@@ -18,6 +22,7 @@ Keys of processed records are kept as text so one table serves integer and text 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.schema import CreateColumn
 
 from pdpipe.stores.keys import BINARY, key_type
@@ -132,6 +137,35 @@ reclaims = sa.Table(
     sa.Column("store", NAME, primary_key=True),
     sa.Column("done_at", sa.DateTime, nullable=False),
     sa.Column("facts", sa.Text, nullable=False),  # JSON of execute.reclaim.Reclaimed
+)
+
+PRECISE_INSTANT = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+scans = sa.Table(
+    "pdpipe_scans",
+    metadata,
+    sa.Column("scan_id", RUN_ID, primary_key=True),
+    # UTC, to the microsecond (MariaDB's DATETIME keeps whole seconds): the latest scan is
+    # the one validation follows, and two scans can fall within a second.
+    sa.Column("scanned_at", PRECISE_INSTANT, nullable=False),
+    sa.Column("tables", sa.Integer, nullable=False),
+    sa.Column("columns", sa.Integer, nullable=False),
+    sa.Column("rows_sampled", sa.BigInteger, nullable=False),
+    sa.Column("undeclared", sa.Integer, nullable=False),
+)
+
+findings = sa.Table(
+    "pdpipe_findings",
+    metadata,
+    sa.Column("scan_id", RUN_ID, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("store", NAME, nullable=False),
+    sa.Column("table_name", NAME, nullable=False),
+    sa.Column("column_name", sa.String(500), nullable=False),  # or a JSON key path
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("found", sa.String(500), nullable=False),  # categories, comma-separated
+    sa.Column("declared", sa.String(500), nullable=False),
+    sa.Column("share", sa.Float),
 )
 
 # Earlier releases kept one digest per row in pdpipe_snapshot; nothing reads it now.

@@ -14,12 +14,13 @@ import logging
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from pdpipe.discovery.record import latest_undeclared
 from pdpipe.errors import BadInput, ValidationFailed
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.retention.decide import AsOf
@@ -142,9 +143,13 @@ def _suites_for(
                 f"{tables.state.name} table); validation checks what a run left"
             )
         specs = {spec.name: spec for spec in store.tables}
+        flagged = latest_undeclared(connection, store.name)
         built = []
         for template in templates:
             spec = specs[template.table]
+            extra = suites.flagged_check(connection, spec, flagged) if flagged else None
+            if extra is not None:
+                template = replace(template, checks=[*template.checks, extra])
             values = suites.values(connection, policy, spec, as_of, run_id)
             skip: frozenset[str] = frozenset()
             if run_id is None or not (

@@ -17,7 +17,15 @@ from pdpipe.operators._values import fitted
 from pdpipe.operators.base import OperatorContext
 from pdpipe.operators.columns import describe_column
 from pdpipe.operators.registry import build_operator
-from pdpipe.policy.models import ColumnRef, ColumnSpec, OperatorSpec, Policy, TableSpec
+from pdpipe.policy.conditions import compile_condition
+from pdpipe.policy.models import (
+    ChildTable,
+    ColumnRef,
+    ColumnSpec,
+    OperatorSpec,
+    Policy,
+    TableSpec,
+)
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
 from pdpipe.stores import tables
@@ -36,20 +44,45 @@ def overdue_rows(
 
 
 def orphaned_children(
-    connection: sa.Connection, spec: TableSpec, child_name: str, fk: str
+    connection: sa.Connection, spec: TableSpec, child_spec: ChildTable
 ) -> sa.Select[Any]:
-    """Rows of a child whose reference points at no parent (NULL is allowed: set_null).
+    """Rows of a child whose reference points at no parent (NULL is allowed: set_null);
+    with the child's `where:`, among its own rows only (a polymorphic table's other rows
+    refer to other tables).
 
     On PostgreSQL the query carries a guard (guarantees.py): where an enforced foreign key
     vouches that there are none, the server skips reading the child."""
     metadata = sa.MetaData()
     parent = sa.Table(spec.name, metadata, autoload_with=connection)
-    child = sa.Table(child_name, metadata, autoload_with=connection)
-    identity = list(child.primary_key.columns) or [child.c[fk]]
-    missing = ~sa.exists(sa.select(sa.literal(1)).where(parent.c[spec.key] == child.c[fk]))
-    orphans = sa.select(identity[0].label("key")).where(child.c[fk].is_not(None), missing)
-    enforced = guarantees.foreign_key(connection, child_name, fk, spec.name, spec.key)
+    child = sa.Table(child_spec.table, metadata, autoload_with=connection)
+    fk = child.c[child_spec.fk]
+    identity = list(child.primary_key.columns) or [fk]
+    missing = ~sa.exists(sa.select(sa.literal(1)).where(parent.c[spec.key] == fk))
+    orphans = sa.select(identity[0].label("key")).where(fk.is_not(None), missing)
+    if child_spec.where is not None:
+        orphans = orphans.where(own_rows(child_spec, child))
+    enforced = guarantees.foreign_key(
+        connection, child_spec.table, child_spec.fk, spec.name, spec.key
+    )
     return orphans if enforced is None else orphans.where(~guarantees.as_condition(enforced))
+
+
+def own_rows(child_spec: ChildTable, child: sa.Table) -> sa.ColumnElement[bool]:
+    """The child's rows its `where:` selects."""
+    assert child_spec.where is not None
+    return compile_condition(child_spec.where, child, child_spec.fk, _no_other_table)
+
+
+def _tied(
+    child_spec: ChildTable, child: sa.Table, key: sa.Column[Any]
+) -> list[sa.ColumnElement[bool]]:
+    """The conditions of a child's rows tied to the record of `key`."""
+    tied = [child.c[child_spec.fk] == key]
+    return tied if child_spec.where is None else [*tied, own_rows(child_spec, child)]
+
+
+def _no_other_table(name: str) -> sa.Table:
+    raise AssertionError(f"a child's where: names no other table ({name})")
 
 
 # Portable patterns: PostgreSQL (~), MariaDB (REGEXP, PCRE) and SQLite (SQLAlchemy
@@ -158,15 +191,80 @@ def personal_data_left(
     metadata = sa.MetaData()
     dialect = connection.dialect.name
     table = sa.Table(spec.name, metadata, autoload_with=connection)
-    key = table.c[spec.key]
     leaks = _leaks(table, spec.columns, dialect)
     for child_spec in spec.children:
         if not child_spec.columns:
             continue
         child = sa.Table(child_spec.table, metadata, autoload_with=connection)
         in_child = _leaks(child, child_spec.columns, dialect)
-        tied = child.c[child_spec.fk] == key
-        leaks.append(sa.exists(sa.select(sa.literal(1)).where(tied, sa.or_(*in_child))))
+        tied = _tied(child_spec, child, table.c[spec.key])
+        leaks.append(sa.exists(sa.select(sa.literal(1)).where(*tied, sa.or_(*in_child))))
+    return _depersonalized_where(connection, spec, table, leaks, with_state)
+
+
+def flagged_data_left(
+    connection: sa.Connection, spec: TableSpec, flagged: Mapping[str, list[str]]
+) -> sa.Select[Any] | None:
+    """Keys of DEPERSONALIZED records where a column a discovery scan found PD in, and the
+    policy does not name, holds an email or a phone number: in the record's own table or
+    in a child tied to it. `flagged` maps tables to those columns (or JSON key paths);
+    None when none of them is the table's or its children's.
+
+    Names are not looked for: a column the policy does not name is anything from prose to
+    a city, where a capitalized word is no sign of a name."""
+    metadata = sa.MetaData()
+    dialect = connection.dialect.name
+    leaks: list[sa.ColumnElement[bool]] = []
+    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    if spec.name in flagged:
+        leaks += _shaped_columns(table, flagged[spec.name], dialect)
+    for child_spec in spec.children:
+        if child_spec.table not in flagged:
+            continue
+        child = sa.Table(child_spec.table, metadata, autoload_with=connection)
+        in_child = _shaped_columns(child, flagged[child_spec.table], dialect)
+        if in_child:
+            tied = _tied(child_spec, child, table.c[spec.key])
+            leaks.append(sa.exists(sa.select(sa.literal(1)).where(*tied, sa.or_(*in_child))))
+    if not leaks:
+        return None
+    return _depersonalized_where(connection, spec, table, leaks, with_state=None)
+
+
+def _shaped_columns(
+    table: sa.Table, names: list[str], dialect: str
+) -> list[sa.ColumnElement[bool]]:
+    """An email or a phone number in each named column or JSON key path. A path through
+    an array or a data-like key (`tags[].phone`, `*`) has no SQL address: the whole JSON
+    text is looked at. A column gone since the scan is passed over (check reports it)."""
+    found: list[sa.ColumnElement[bool]] = []
+    for name in names:
+        ref = ColumnRef(name)
+        column = ref.column.removesuffix("[]")
+        if column not in table.c:
+            continue
+        value: sa.ColumnElement[Any] = table.c[column]
+        addressable = column == ref.column and all(
+            part != "*" and not part.endswith("[]") for part in ref.json_path
+        )
+        if ref.is_json_path and addressable:
+            value = sa.type_coerce(value, sa.JSON)[ref.json_path].as_string()
+        else:
+            value = sa.cast(value, sa.String)
+        found.append(sa.and_(value.is_not(None), _shaped(dialect, ["email", "phone"], value)))
+    return found
+
+
+def _depersonalized_where(
+    connection: sa.Connection,
+    spec: TableSpec,
+    table: sa.Table,
+    leaks: list[sa.ColumnElement[bool]],
+    with_state: bool | None,
+) -> sa.Select[Any]:
+    """Keys of the table's depersonalized records where any of `leaks` holds."""
+    dialect = connection.dialect.name
+    key = table.c[spec.key]
     if with_state is None:
         with_state = sa.inspect(connection).has_table(tables.state.name)
     if not leaks or not with_state:

@@ -17,6 +17,7 @@ from pdpipe.report.dashboard.data import (
     REQUEST_DAYS_LEFT,
     Acted,
     Backlog,
+    Discovery,
     RequestCount,
     Run,
 )
@@ -272,6 +273,29 @@ def run_acted(run: Run) -> Spec:
                 alt.Tooltip("reason:N"),
                 alt.Tooltip("sum(records):Q", title="records", format=","),
             ],
+        )
+    )
+    return _spec(chart)
+
+
+def undeclared_per_scan(discovery: Discovery) -> Spec:
+    """Columns holding PD the policy does not name, scan after scan."""
+    values = [
+        {"scan": f"{scan.scanned_at:%Y-%m-%d %H:%M}", "columns": scan.undeclared}
+        for scan in discovery.scans
+    ]
+    chart = (
+        alt.Chart({"values": values}, width=WIDTH, height=200)
+        .mark_bar(color="#b2182b")
+        .encode(
+            x=alt.X(
+                "scan:O",
+                title="scanned (UTC)",
+                sort="ascending",
+                axis=alt.Axis(labelAngle=0, labelOverlap=True),
+            ),
+            y=alt.Y("columns:Q", title="columns with undeclared PD", axis=COUNTS),
+            tooltip=[alt.Tooltip("scan:O"), alt.Tooltip("columns:Q")],
         )
     )
     return _spec(chart)

@@ -9,9 +9,12 @@ acted      ONE GROUP BY over each database's pdpipe_ledger: records per run, day
 backlog    the plan `pdpipe plan` prints, as of the build's day, plus how many days
            are left to each due record's deadline, counted chunk by chunk as the plan
            reads (memory does not grow with the tables)
-requests   the register's counts by status, type and due date (one GROUP BY), and the
-           open requests: ids, types, statuses, dates. The register keeps requesters
+requests   the register's counts by status and type (one GROUP BY), and the open
+           requests: ids, types, statuses, dates, counted by days left to their next
+           deadline as `pdpipe requests list` counts them. The register keeps requesters
            pseudonymized and encrypted; nothing here reads or decrypts them
+discovery  the kept discovery scans (pdpipe_scans): undeclared PD over time, and the
+           latest scan's verdicts per column (names, categories, shares)
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from pdpipe import json_files
+from pdpipe.discovery.compare import Verdict
+from pdpipe.discovery.record import ScanCount, latest_findings, policy_history
 from pdpipe.errors import FormatError
 from pdpipe.policy.models import Policy, StoreSpec
 from pdpipe.report.documents.gather import DOCUMENT
@@ -162,6 +167,12 @@ class Requests:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    scans: list[ScanCount] = field(default_factory=list)  # oldest first
+    latest: list[Verdict] = field(default_factory=list)  # the latest scan's verdicts
+
+
+@dataclass(frozen=True)
 class Dashboard:
     as_of: AsOf
     jurisdiction: str
@@ -173,6 +184,7 @@ class Dashboard:
     backlog: Backlog
     requests: Requests
     runs_folder: Path | None  # where run folders are (None: a policy built in memory)
+    discovery: Discovery = field(default_factory=Discovery)
 
     @property
     def today(self) -> dt.date:
@@ -201,6 +213,7 @@ def gather(policy: Policy, as_of: AsOf, progress: Progress | None = None) -> Das
     report("reading the request register", 0, 1)
     requests = read_requests(policy, as_of.local_date)
     report("reading the request register", 1, 1)
+    discovery = Discovery(policy_history(policy), latest_findings(policy))
     ordered = sorted(
         runs.values(),
         key=lambda r: (r.as_of, r.started_at or dt.datetime.min, r.run_id),
@@ -217,6 +230,7 @@ def gather(policy: Policy, as_of: AsOf, progress: Progress | None = None) -> Das
         backlog=backlog,
         requests=requests,
         runs_folder=folder,
+        discovery=discovery,
     )
 
 
@@ -431,28 +445,29 @@ def read_requests(policy: Policy, today: dt.date) -> Requests:
             return Requests(configured=True)
         grouped = _request_groups(connection)
     counts: dict[tuple[str, str], int] = {}
-    waiting = dict.fromkeys(REQUEST_DAYS_LEFT, 0)
-    open_statuses = {*register.OPEN, register.Status.NEEDS_REVIEW}
-    for status, kind, due, n in grouped:
+    for status, kind, n in grouped:
         counts[(status, kind)] = counts.get((status, kind), 0) + n
-        if status in open_statuses:
-            waiting[_request_bucket(due, today)] += n
+    # Open requests only: what is waiting is short, the closed history is counted. Their
+    # deadlines are the listing's (the next step's: a block is due at receipt, unlawful
+    # processing's stop before its destruction), so the page and `requests list` agree.
+    waiting_rows = views.open_requests_rows(policy, today)
+    waiting = dict.fromkeys(REQUEST_DAYS_LEFT, 0)
+    for row in waiting_rows:
+        waiting[_request_bucket(None if row["due"] is None else _date(row["due"]), today)] += 1
     return Requests(
         configured=True,
         counts=[RequestCount(s, k, n) for (s, k), n in sorted(counts.items())],
         open_by_days_left=waiting,
-        # Open requests only: what is waiting is short, the closed history is counted.
-        open=views.open_requests_rows(policy, today),
+        open=waiting_rows,
     )
 
 
-def _request_groups(connection: sa.Connection) -> list[tuple[str, str, dt.date | None, int]]:
+def _request_groups(connection: sa.Connection) -> list[tuple[str, str, int]]:
     c = register.requests.c
-    due = sa.func.coalesce(c.extended_until, c.deadline)
-    query = sa.select(c.status, c.type, due, sa.func.count()).group_by(c.status, c.type, due)
+    query = sa.select(c.status, c.type, sa.func.count()).group_by(c.status, c.type)
     return [
-        (str(status), str(kind or "unclassified"), None if day is None else _date(day), int(n))
-        for status, kind, day, n in connection.execute(query)
+        (str(status), str(kind or "unclassified"), int(n))
+        for status, kind, n in connection.execute(query)
     ]
 
 

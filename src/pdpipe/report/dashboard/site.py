@@ -3,6 +3,7 @@
     index.html        runs over time
     backlog.html      records due per table, days left to their deadlines
     requests.html     subject requests by status and deadline
+    discovery.html    undeclared PD over the kept discovery scans, the latest per column
     validation.html   Great Expectations results per run, with links to the Data Docs
     runs/<id>.html    one run: counts, checks, documents
     assets/           vega.min.js, vega-lite.min.js, vega-embed.min.js (with licenses/),
@@ -46,6 +47,7 @@ PAGES = {
     "index": "Runs",
     "backlog": "Backlog",
     "requests": "Requests",
+    "discovery": "Discovery",
     "validation": "Validation",
 }
 
@@ -69,6 +71,9 @@ def write_site(data: Dashboard, out: Path) -> Path:
     _render(environment, "index.html", index, out, data, _runs_context(data))
     _render(environment, "backlog.html", out / "backlog.html", out, data, _backlog_context(data))
     _render(environment, "requests.html", out / "requests.html", out, data, _requests_context(data))
+    _render(
+        environment, "discovery.html", out / "discovery.html", out, data, _discovery_context(data)
+    )
     _render(
         environment,
         "validation.html",
@@ -223,4 +228,19 @@ def _requests_context(data: Dashboard) -> dict[str, Any]:
         "types": types,
         "table": table,
         "buckets": REQUEST_DAYS_LEFT,
+    }
+
+
+def _discovery_context(data: Dashboard) -> dict[str, Any]:
+    from pdpipe.discovery.compare import Status
+
+    discovery = data.discovery
+    return {
+        "specs": _specs(
+            undeclared=charts.undeclared_per_scan(discovery) if discovery.scans else None
+        ),
+        "discovery": discovery,
+        "latest": discovery.scans[-1] if discovery.scans else None,
+        "undeclared": [v for v in discovery.latest if v.status is Status.UNDECLARED],
+        "others": [v for v in discovery.latest if v.status is not Status.UNDECLARED],
     }
