@@ -38,3 +38,29 @@ def test_when_rows_are_scanned_then_the_share_counts_rows_with_pd() -> None:
     notes = pd.Series(["Клиент прислал логотип.", NOTE, None, "Пишите на a.b@mail.ru", ""])
     assert embeds_pd(notes).tolist() == [False, True, False, True, False]
     assert embedded_share(notes) == 2 / 3
+
+
+def test_when_prose_mentions_ten_digit_order_numbers_then_no_inn_is_found() -> None:
+    """One ten-digit number in eleven passes the ИНН check, as these two orders do."""
+    assert find_spans("Заказ 4100000019 не доставлен, верните деньги за 4100000026.") == []
+
+
+def test_when_a_user_agent_names_versions_in_dotted_quads_then_no_ip_is_found() -> None:
+    agent = "Mozilla/5.0 (X11; Linux i686; rv:1.9.7.20) Gecko/20100101 Firefox/3.6.10.1"
+    assert find_spans(agent) == []
+
+
+def test_when_an_address_holds_a_street_or_town_named_after_people_then_it_is_one_address() -> None:
+    for text in [
+        "Доставить на пр. Карла Маркса, д. 92, кв. 5, после обеда.",
+        "Ship to 159 Erica Spring Suite 692, Lake Tammy, CA 85707 please.",
+    ]:
+        assert {s.category for s in find_spans(text)} == {Category.ADDRESS}
+
+
+def test_when_eleven_digits_follow_a_plus_then_they_are_a_phone_not_a_snils() -> None:
+    """79161000082 passes the СНИЛС check too, as one number in a hundred does."""
+    text = "Новый номер +79161000082, звонить после обеда."
+    assert [(s.category, text[s.start : s.end]) for s in find_spans(text)] == [
+        (Category.PHONE, "+79161000082")
+    ]

@@ -125,3 +125,18 @@ def test_a_json_key_that_is_data_is_never_a_column_name(tmp_path: Path) -> None:
     (book,) = sample_store(_store(url))
     names = sorted(c.column for c in book.columns)
     assert names == ["id", "owners", "owners.*", "owners.*.phone"]
+
+
+def test_a_json_flag_reads_as_json_writes_it(tmp_path: Path) -> None:
+    """Python's "True" would also be an English surname; JSON's `true` is no one's."""
+    url = f"sqlite:///{tmp_path}/prefs.db"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE prefs (id INTEGER PRIMARY KEY, doc JSON)")
+        connection.execute(
+            sa.text("INSERT INTO prefs VALUES (:i, :doc)"),
+            [{"i": i, "doc": json.dumps({"mail": bool(i % 2)})} for i in range(4)],
+        )
+    engine.dispose()
+    (prefs,) = sample_store(_store(url))
+    assert sorted(_column(prefs, "doc.mail").values) == ["false", "false", "true", "true"]

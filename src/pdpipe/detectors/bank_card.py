@@ -30,6 +30,7 @@ class BankCard(Detector):
     name_words = frozenset({"card", "pan", "cardnumber", "karta", "cc", "ccnum"})
     name_phrases = ("card number", "card num", "card no", "credit card", "nomer karty")
     max_length = 23
+    shape = SHAPE
 
     def _match(self, texts: pd.Series, named: bool) -> pd.Series:
         shaped = texts.str.fullmatch(SHAPE)

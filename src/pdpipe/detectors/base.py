@@ -15,10 +15,10 @@ from typing import ClassVar
 import pandas as pd
 
 from pdpipe.detectors.column_names import suggests
-from pdpipe.detectors.values import MAX_CHARS, distinct_texts, spread
+from pdpipe.detectors.values import MAX_CHARS, Texts, spread
 from pdpipe.errors import BadInput
 
-__all__ = ["MAX_CHARS", "Category", "Detector", "DetectorError", "Evidence"]
+__all__ = ["MAX_CHARS", "Category", "Detector", "DetectorError", "Evidence", "Texts"]
 
 
 class DetectorError(BadInput):
@@ -74,18 +74,35 @@ class Detector(ABC):
     name_vetoes: ClassVar[frozenset[str]] = frozenset()
     # Values longer than this (after stripping) never match as a whole value.
     max_length: ClassVar[int] = 200
+    # For a checksum: the written shape its numbers have (a regular expression for the
+    # whole value). Random numbers of that shape pass a check digit by chance (one in ten
+    # or eleven): a scan compares the matches with the values of the shape.
+    shape: ClassVar[str | None] = None
 
     def name_suggests(self, column: str) -> bool:
         """Whether a column's name (``"contacts.e_mail"``, ``"attribs.phone"``) says
         it holds this category."""
         return suggests(column, self.name_words, self.name_phrases, self.name_vetoes)
 
-    def matches(self, values: pd.Series, *, named: bool = False) -> pd.Series:
+    def matches(self, values: pd.Series | Texts, *, named: bool = False) -> pd.Series:
         """A boolean Series aligned with ``values``: True where the value is PD of this
-        category. None/NaN are False. Computed once per distinct value."""
-        texts, codes = distinct_texts(values, self.max_length)
-        found = self._match(texts, named) if len(texts) else texts.astype(bool)
-        return spread(found, codes, values.index)
+        category. None/NaN are False. Computed once per distinct value; a scan passes the
+        column's ``Texts``, made once for all detectors."""
+        texts = values if isinstance(values, Texts) else Texts.of(values)
+        candidates, codes = texts.within(self.max_length)
+        found = self._match(candidates, named) if len(candidates) else candidates.astype(bool)
+        return spread(found, codes, texts.index)
+
+    def shaped(self, values: pd.Series | Texts) -> pd.Series:
+        """A boolean Series aligned with ``values``: True where the value has the written
+        shape of this category's numbers, valid or not (all False without a ``shape``)."""
+        texts = values if isinstance(values, Texts) else Texts.of(values)
+        candidates, codes = texts.within(self.max_length)
+        if self.shape is None or not len(candidates):
+            found = pd.Series(False, index=candidates.index)
+        else:
+            found = candidates.str.fullmatch(self.shape).astype(bool)
+        return spread(found, codes, texts.index)
 
     @abstractmethod
     def _match(self, texts: pd.Series, named: bool) -> pd.Series:

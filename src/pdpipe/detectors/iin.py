@@ -9,6 +9,8 @@ from pdpipe.detectors.base import Category, Detector, Evidence
 from pdpipe.detectors.checksums import iin_ok
 from pdpipe.detectors.registry import register
 
+SHAPE = r"\d{12}"
+
 
 @register
 class Iin(Detector):
@@ -18,9 +20,10 @@ class Iin(Detector):
     name_words = frozenset({"iin", "zhsn"})
     name_phrases = ("individual identification number",)
     max_length = 12
+    shape = SHAPE
 
     def _match(self, texts: pd.Series, named: bool) -> pd.Series:
-        shaped = texts.str.fullmatch(r"\d{12}")
+        shaped = texts.str.fullmatch(SHAPE)
         found = pd.Series(False, index=texts.index)
         found[shaped] = texts[shaped].map(iin_ok).astype(bool)
         return found

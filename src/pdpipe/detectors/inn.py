@@ -21,6 +21,7 @@ class Inn(Detector):
     name_words = frozenset({"inn", "taxpayer", "tin", "innfl", "nalogovyi", "nalogovy"})
     name_phrases = ("tax id", "tax number", "taxpayer id")
     max_length = 12
+    shape = SHAPE
 
     def _match(self, texts: pd.Series, named: bool) -> pd.Series:
         shaped = texts.str.fullmatch(SHAPE)

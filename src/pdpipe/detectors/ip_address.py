@@ -14,7 +14,9 @@ from pdpipe.detectors.registry import register
 
 _V4 = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
 V4 = re.compile(rf"{_V4}(?::\d{{1,5}})?")
-V4_IN_TEXT = re.compile(rf"(?<![\d.]){_V4}(?![\d.]*\d)")
+# In text, a dotted quad after a product's "/" or "rv:" is its version, as user agents
+# write them ("Firefox/3.6.10.1", "rv:1.9.2.20"), not an address.
+V4_IN_TEXT = re.compile(rf"(?<![\d./])(?<!rv:){_V4}(?![\d.]*\d)", re.IGNORECASE)
 V6_CANDIDATE = re.compile(r"\[?[0-9A-Fa-f:.]{2,45}(?:%\w{1,16})?\]?(?::\d{1,5})?")
 V6_IN_TEXT = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}(?![\w:])")
 

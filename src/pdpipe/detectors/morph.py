@@ -55,17 +55,23 @@ class Reading:
 
 
 _GRAMMEMES = (("Name", FIRST), ("Surn", LAST), ("Patr", PATRONYMIC))
+_UNKNOWN = Reading(frozenset(), frozenset(), 0.0, 0.0)
 
 
 @lru_cache(maxsize=262_144)
 def read(word: str) -> Reading:
     """The dictionary's reading of ``word`` (any case; Kazakh letters russianized).
     Guesses from the word's ending are left out: only words the dictionary holds count."""
+    lower = russianize(word).lower()
+    if not analyzer().word_is_known(lower):
+        # Only the dictionary's own readings count, and it has none: skip the guessers
+        # parse() would run (most Latin spellings tried for a name are no word at all).
+        return _UNKNOWN
     roles: set[str] = set()
     nominative: set[str] = set()
     name_score = other_score = plural_genitive = first_score = surname_score = 0.0
     dictionary = _dictionary_unit()
-    for parse in analyzer().parse(russianize(word).lower()):
+    for parse in analyzer().parse(lower):
         stack = parse.methods_stack
         if len(stack) != 1 or type(stack[0][0]) is not dictionary:
             continue  # a guess from a prefix or an ending, not a word the dictionary holds

@@ -11,6 +11,7 @@ lists and the same dictionary read through transliteration (latin.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -108,7 +109,7 @@ def words(value: str) -> list[tuple[str, int, int]]:
 _WORD = re.compile(r"(?:[^\W\d_]\.){1,2}(?![^\W\d_])|[^\W\d_]+(?:['’-][^\W\d_]+)*\.?")
 
 
-def full_name_parts(parts: list[Part], *, strict: bool) -> bool:
+def full_name_parts(parts: Sequence[Part], *, strict: bool) -> bool:
     """Whether 2-4 words together are a person's full name: a first name with a surname
     or a patronymic, a surname with a patronymic or initials. ``strict`` (free text) asks
     every word to be a name part; otherwise one unknown word may stand beside a first

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 import pandas as pd
 
@@ -67,8 +69,10 @@ _NAME_VETOES = frozenset(
 )
 
 
-def value_parts(value: str) -> list[Part] | None:
-    """The parts of a value made of words only (and spaces, commas); None otherwise."""
+@lru_cache(maxsize=65_536)
+def value_parts(value: str) -> tuple[Part, ...] | None:
+    """The parts of a value made of words only (and spaces, commas); None otherwise.
+    Cached: the four name detectors ask it of the same values."""
     found = words(value)
     if not found or len(found) > 4:
         return None
@@ -77,7 +81,20 @@ def value_parts(value: str) -> list[Part] | None:
         rest = rest.replace(word, " ", 1)
     if not _SEPARATORS.fullmatch(rest):
         return None  # digits, an "@", other punctuation: not a name
-    return [part(word) for word, _, _ in found]
+    return tuple(part(word) for word, _, _ in found)
+
+
+# Characters no name holds (value_parts refuses them too): a vectorized look first spares
+# the dictionary look-up of every id, number, date, e-mail and URL a scan samples.
+_NOT_WORDS = r"[\d@/:_=#<>{}\[\]]"
+_NOT_ONE_WORD = r"[\s\d@/:_=#<>{}\[\]]"
+
+
+def _where_wordy(texts: pd.Series, refused: str, test: Callable[[str], bool]) -> pd.Series:
+    found = pd.Series(False, index=texts.index)
+    wordy = ~texts.str.contains(refused).astype(bool)
+    found[wordy] = texts[wordy].map(test).astype(bool)
+    return found
 
 
 def _single(role: str, value: str) -> bool:
@@ -91,7 +108,7 @@ class _OneWord(Detector):
     role: str
 
     def _match(self, texts: pd.Series, named: bool) -> pd.Series:
-        return texts.map(lambda t: _single(self.role, t)).astype(bool)
+        return _where_wordy(texts, _NOT_ONE_WORD, lambda t: _single(self.role, t))
 
 
 @register
@@ -140,7 +157,7 @@ class FullName(Detector):
             parts = value_parts(value)
             return parts is not None and full_name_parts(parts, strict=False)
 
-        return texts.map(full).astype(bool)
+        return _where_wordy(texts, _NOT_WORDS, full)
 
 
 def spans_in(text: str) -> list[tuple[int, int]]:

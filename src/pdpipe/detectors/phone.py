@@ -23,6 +23,8 @@ from pdpipe.detectors.registry import register
 _EXTENSION = re.compile(
     r"\s*[,;]?\s*(?:доб(?:авочный)?\.?|ext(?:ension)?\.?|x|#)\s*\d{1,6}$", re.IGNORECASE
 )
+_NOT_TYPED = r"[^\d\s()+.,;#-]"
+_EXTENSION_WORD = r"(?i)доб|ext|x"
 _SHAPE = re.compile(r"\+?\s*\(?\d[\d\s().-]*\d")
 _NOT_DIGIT = re.compile(r"\D")
 # In free text: a run of digits and phone separators, not glued to a word or a longer
@@ -112,7 +114,10 @@ class Phone(Detector):
     max_length = 40
 
     def _match(self, texts: pd.Series, named: bool) -> pd.Series:
-        candidates = texts.str.count(r"\d").between(10, 21)
+        # Only digits and the separators people type, or an extension word: timestamps,
+        # UUIDs and codes, whose digits would count, are refused without a look-up.
+        typed = ~texts.str.contains(_NOT_TYPED) | texts.str.contains(_EXTENSION_WORD)
+        candidates = typed.astype(bool) & texts.str.count(r"\d").between(10, 21)
         found = pd.Series(False, index=texts.index)
         found[candidates] = texts[candidates].map(lambda t: phone_ok(t, named)).astype(bool)
         return found

@@ -12,7 +12,9 @@ from pdpipe.detectors.checksums import snils_ok
 from pdpipe.detectors.registry import register
 
 SHAPE = r"\d{3}([- ]?)\d{3}\1\d{3}[- ]?\d{2}"
-IN_TEXT = re.compile(rf"(?<![\d-]){SHAPE}(?![\d-])")
+# In text, eleven digits after a "+" are a phone number ("+79161234567"), one in a hundred
+# of which would pass the СНИЛС check.
+IN_TEXT = re.compile(rf"(?<![\d+-]){SHAPE}(?![\d-])")
 _NOT_DIGIT = re.compile(r"\D")
 
 
@@ -28,6 +30,7 @@ class Snils(Detector):
     name_words = frozenset({"snils", "snils_number", "strakhovoi", "strahovoy"})
     name_phrases = ("insurance number", "pension number")
     max_length = 14
+    shape = SHAPE
 
     def _match(self, texts: pd.Series, named: bool) -> pd.Series:
         shaped = texts.str.fullmatch(SHAPE)

@@ -1,9 +1,9 @@
 """Personal data inside free text (notes, comments, message bodies): where each piece is.
 
 ``find_spans`` returns (category, start, end) for every e-mail, phone, checksummed number
-(card, СНИЛС, ИНН, ИИН), passport, IP address, birth date after a birth word, postal
-address and full name in a text; a later ``scrub`` operator replaces exactly these
-spans. ``embeds_pd`` and ``embedded_share`` answer, per sampled row and for a column,
+(card, СНИЛС, a person's 12-digit ИНН, ИИН), passport, IP address, birth date after a
+birth word, postal address and full name in a text; a later ``scrub`` operator replaces
+exactly these spans. ``embeds_pd`` and ``embedded_share`` answer, per sampled row and for a column,
 whether the text holds any.
 
 Names count here only with a strong signal (capitalized words that are each a name
@@ -43,7 +43,10 @@ class Span(NamedTuple):
 
 
 _NOT_DIGIT = re.compile(r"\D")
-_DIGITS_10_12 = re.compile(r"(?<![\d-])(?:\d{12}|\d{10})(?![\d-])")
+# A person's ИНН and ИИН have 12 digits. Ten digits are an organization's ИНН (no PD by
+# itself), and in prose more often an order or account number, one in eleven of which
+# passes the ИНН check by chance.
+_DIGITS_12 = re.compile(r"(?<![\d-])\d{12}(?![\d-])")
 _WORTH_A_LOOK = re.compile(r"[@\d:]|[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]")
 
 
@@ -80,8 +83,8 @@ _FINDERS: tuple[tuple[Category, Callable[[str], Iterator[tuple[int, int]]]], ...
     (Category.EMAIL, _regex(email.IN_TEXT)),
     (Category.BANK_CARD, _regex(bank_card.IN_TEXT, bank_card.card_ok)),
     (Category.SNILS, _regex(snils.IN_TEXT, _digits(snils_ok))),
-    (Category.IIN, _regex(_DIGITS_10_12, iin_ok)),
-    (Category.INN, _regex(_DIGITS_10_12, inn_ok)),
+    (Category.IIN, _regex(_DIGITS_12, iin_ok)),
+    (Category.INN, _regex(_DIGITS_12, inn_ok)),
     (Category.PASSPORT, _regex(passport.IN_TEXT)),
     (Category.IP_ADDRESS, _ip),
     (Category.PHONE, lambda text: iter(phone.spans_in(text))),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -37,13 +39,38 @@ def texts_of(values: pd.Series) -> pd.Series:
     return text.str.strip()
 
 
+@dataclass(frozen=True)
+class Texts:
+    """A column's values as detectors read them, each distinct text once: made once per
+    column and shared by every detector that looks at it."""
+
+    unique: pd.Series  # the distinct non-empty texts
+    lengths: np.ndarray  # of each
+    codes: np.ndarray  # per value, the index of its text in `unique` (-1: none)
+    index: pd.Index  # of the values
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Texts:
+        text = texts_of(values)
+        codes, uniques = pd.factorize(text.where(text.str.len() > 0))
+        unique = pd.Series(uniques, dtype=object)
+        lengths = unique.str.len().to_numpy(dtype=np.int64) if len(unique) else np.zeros(0, int)
+        return cls(unique, lengths, np.asarray(codes), values.index)
+
+    def within(self, max_length: int) -> tuple[pd.Series, np.ndarray]:
+        """The distinct texts of at most ``max_length`` characters, and each value's index
+        among them (-1: not one of them)."""
+        keep = self.lengths <= max_length
+        if keep.all():
+            return self.unique, self.codes
+        position = np.append(np.where(keep, np.cumsum(keep) - 1, -1), -1)  # -1 picks -1
+        return self.unique[keep].reset_index(drop=True), position[self.codes]
+
+
 def distinct_texts(values: pd.Series, max_length: int) -> tuple[pd.Series, np.ndarray]:
     """The distinct candidate texts (non-empty, at most ``max_length`` characters) and,
     for each value, the index of its text among them (-1: not a candidate)."""
-    text = texts_of(values)
-    usable = (text.str.len() > 0) & (text.str.len() <= max_length)
-    codes, uniques = pd.factorize(text.where(usable))
-    return pd.Series(uniques, dtype=object), codes
+    return Texts.of(values).within(max_length)
 
 
 def spread(found: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:

@@ -178,5 +178,8 @@ def _leaves(document: Any, prefix: str, depth: int = 0) -> Iterator[tuple[str, s
     elif isinstance(document, list):
         for item in document:
             yield from _leaves(item, f"{prefix}[]", depth + 1)
+    elif isinstance(document, bool):
+        # as JSON writes it: Python's "True" is also an English surname
+        yield prefix, "true" if document else "false"
     elif document is not None:
         yield prefix, str(document)

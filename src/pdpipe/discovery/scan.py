@@ -24,46 +24,39 @@ from pdpipe.stores.owner import Stores, owned
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pdpipe.detectors.base import Evidence
+
 MIN_SHARE = 0.05  # of a column's sampled values
 # A column whose own name says it holds places, things or codes: a value there that is
-# also in a name dictionary ("Астана", a city and a given name) is the thing's, unless
-# most of the column's values are names.
+# also in a name dictionary ("Астана", a city and a given name; "Киров", a city and a
+# surname; "Scarlett", a brand) is the thing's, unless most of the column's values are
+# names. English, and Russian in transliteration.
 THINGS = frozenset(
-    {
-        "city",
-        "town",
-        "country",
-        "region",
-        "district",
-        "settlement",
-        "place",
-        "location",
-        "company",
-        "organization",
-        "org",
-        "employer",
-        "brand",
-        "product",
-        "item",
-        "sku",
-        "title",
-        "category",
-        "tag",
-        "label",
-        "kind",
-        "type",
-        "status",
-        "channel",
-        "lang",
-        "language",
-        "currency",
-        "source",
-        "campaign",
-        "plan",
-        "tier",
-    }
-)
+    (
+        "city", "town", "country", "region", "district", "settlement", "place", "location",
+        "street", "address", "company", "organization", "org", "employer", "brand", "product",
+        "item", "sku", "title", "category", "tag", "label", "kind", "type", "status", "channel",
+        "lang", "language", "currency", "source", "campaign", "plan", "tier", "manufacturer",
+        "vendor", "supplier", "merchant", "shop", "store", "bank", "branch", "department",
+        "job", "position", "role", "model",
+        "gorod", "strana", "oblast", "raion", "rayon", "punkt", "mesto", "ulitsa", "kompaniya",
+        "kompania", "organizatsiya", "firma", "brend", "marka", "tovar", "produkt", "nazvanie",
+        "naimenovanie", "kategoriya", "tip", "vid", "kanal", "istochnik", "tarif", "yazyk",
+        "til", "valyuta", "proizvoditel", "postavshchik", "magazin", "sklad", "filial", "otdel",
+        "dolzhnost",
+    )
+)  # fmt: skip
 DICTIONARY_MAJORITY = 0.5
+# A checksum's matches count only when most values of its written shape pass the check:
+# random numbers of that shape pass one time in ten or eleven (order numbers, barcodes).
+CHECKSUM_MAJORITY = 0.5
+# A column of single name parts holds one part (surnames, or given names): a second part
+# found in under half as many values is the first's ambiguous words ("Thomas", "Роман").
+ONE_PART = 0.5
+NAME_PARTS = frozenset({"first_name", "last_name", "patronymic"})
+# A column most of whose values are of one category as a whole (addresses) is a field of
+# it, not prose: the name of a street or town inside an address is no person's.
+FIELD_MAJORITY = 0.5
 
 Progress = Callable[[str, int, int], None]  # (store, databases done, databases)
 
@@ -168,33 +161,66 @@ def detect_column(
     import pandas as pd
 
     from pdpipe.detectors import DETECTORS
-    from pdpipe.detectors.base import Evidence
+    from pdpipe.detectors.base import Evidence, Texts
 
     values = pd.Series(sample.values, dtype=object)
-    found: list[Detection] = []
-    whole: set[str] = set()
+    if not len(values):  # nothing to look at: the name alone says it
+        return [
+            Detection(store, table, sample.column, d.category.value, 0.0, "column name")
+            for d in DETECTORS.values()
+            if d.name_suggests(sample.column)
+        ]
+    texts = Texts.of(values)
+    named = {key: d.name_suggests(sample.column) for key, d in DETECTORS.items()}
+    hits = {key: d.matches(texts, named=named[key]) for key, d in DETECTORS.items()}
+    # A value of the category the column's name gives is that category's alone: in a
+    # `passport` column "45 12 345678" is no phone; in a `tel` column ten digits that
+    # pass the ИНН check are a phone number.
+    claimed = pd.Series(False, index=values.index)
+    for key, is_named in named.items():
+        if is_named:
+            claimed |= hits[key]
     a_thing = _names_a_thing(sample.column)
-    for detector in DETECTORS.values():
-        named = detector.name_suggests(sample.column)
-        share = float(detector.matches(values, named=named).mean()) if len(values) else 0.0
+    shares: dict[str, tuple[float, Evidence]] = {}
+    for key, detector in DETECTORS.items():
+        found = hits[key] if named[key] else hits[key] & ~claimed
+        share = float(found.mean())
         if a_thing and detector.evidence is Evidence.DICTIONARY and share < DICTIONARY_MAJORITY:
             continue
-        if share >= min_share or (named and share > 0):
-            evidence = detector.evidence
-        elif named and not len(values):
-            evidence = Evidence.COLUMN_NAME  # nothing to look at: the name alone says it
-        else:
-            continue
-        whole.add(detector.category.value)
-        found.append(
-            Detection(store, table, sample.column, detector.category.value, share, evidence.value)
-        )
+        chance = detector.evidence is Evidence.CHECKSUM and not named[key]
+        if chance and found.sum() < CHECKSUM_MAJORITY * detector.shaped(texts).sum():
+            continue  # what chance gives numbers of this shape
+        if share >= min_share or (named[key] and share > 0):
+            category = detector.category.value
+            if category not in shares or share > shares[category][0]:
+                shares[category] = (share, detector.evidence)
+    _one_name_part(shares, sample.column)
+    found_list = [
+        Detection(store, table, sample.column, category, share, evidence.value)
+        for category, (share, evidence) in shares.items()
+    ]
+    if max((share for share, _ in shares.values()), default=0.0) >= FIELD_MAJORITY:
+        return found_list
     for category, (rows, share) in embedded(values).items():
         # Prose that names a person's phone twice holds PD whatever else it says: a
         # lower bar than for a column's whole values, where one stray match is noise.
-        if category not in whole and rows >= FREE_TEXT_ROWS:
-            found.append(Detection(store, table, sample.column, category, share, "free text"))
-    return found
+        if category not in shares and rows >= FREE_TEXT_ROWS:
+            found_list.append(Detection(store, table, sample.column, category, share, "free text"))
+    return found_list
+
+
+def _one_name_part(shares: dict[str, tuple[float, Evidence]], column: str) -> None:
+    """Drops the name parts found in under ONE_PART of the most found part's share,
+    unless the column's name gives them."""
+    from pdpipe.detectors import DETECTORS
+
+    parts = {c: s for c, (s, _) in shares.items() if c in NAME_PARTS}
+    if len(parts) < 2:
+        return
+    top = max(parts.values())
+    for category, share in parts.items():
+        if share < ONE_PART * top and not DETECTORS[category].name_suggests(column):
+            del shares[category]
 
 
 def _names_a_thing(column: str) -> bool:
