@@ -104,9 +104,12 @@ def _gone_values(before: dict[str, dict[object, dict[str, object]]], url: str) -
     return {value for value in gone if not any(value in other for other in present)}
 
 
-def _run(tmp_path: Path, url: str, physical: str) -> tuple[set[str], str]:
+def _run(
+    tmp_path: Path, url: str, physical: str, *, populated: bool = False
+) -> tuple[set[str], str]:
     """Run the job with `physical`; the values it removed and its act's HTML."""
-    populate(url, people_count=300, leads_count=240)
+    if not populated:
+        populate(url, people_count=300, leads_count=240)
     policy_path = write_policy(tmp_path, url)
     policy_path.write_text(
         policy_path.read_text().replace(
@@ -139,3 +142,69 @@ def test_when_the_policy_says_none_then_values_remain_and_the_act_says_so(
         assert left_in_files(store_url, gone)  # the reading sees what a DELETE leaves
     assert "значения могут оставаться в файлах данных" in act
     assert "не распространяется на резервные копии" in act  # backups: not declared
+
+
+def _holding_a_snapshot(url: str) -> tuple[sa.Engine, sa.Connection]:
+    """Another session of the database, in a transaction whose snapshot predates the run:
+    VACUUM FULL keeps every row version it may still see."""
+    engine = sa.create_engine(url, isolation_level="REPEATABLE READ")
+    holder = engine.connect()
+    # No table is read: a lock on one would make VACUUM FULL wait for the lock instead.
+    holder.execute(sa.text("SELECT 1")).scalar()
+    return engine, holder
+
+
+def test_the_rewrite_waits_for_a_session_that_could_still_see_the_values(
+    pg_url: str, tmp_path: Path
+) -> None:
+    import threading
+
+    def release_once_the_rewrite_waits() -> None:
+        watcher = sa.create_engine(pg_url)
+        with watcher.connect() as connection:
+            for _ in range(600):
+                waiting = connection.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                        "'%age(backend_xmin)%' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
+                if waiting:
+                    break
+                connection.rollback()
+                threading.Event().wait(0.1)
+        watcher.dispose()
+        holder.close()
+
+    populate(pg_url, people_count=300, leads_count=240)
+    engine, holder = _holding_a_snapshot(pg_url)
+    releaser = threading.Thread(target=release_once_the_rewrite_waits)
+    releaser.start()
+    try:
+        gone, act = _run(tmp_path, pg_url, "rewrite", populated=True)
+    finally:
+        releaser.join(timeout=120)
+        engine.dispose()
+
+    assert left_in_files(pg_url, gone) == set()
+    assert "файлы данных базы не содержат уничтоженных значений" in act
+
+
+def test_a_session_that_outlasts_the_wait_is_named_in_the_act(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    reclaim = importlib.import_module("pdpipe.execute.reclaim")  # the module, not its function
+    monkeypatch.setattr(reclaim, "SNAPSHOT_WAIT_SECONDS", 0.5)
+    populate(pg_url, people_count=300, leads_count=240)
+    engine, holder = _holding_a_snapshot(pg_url)
+    try:
+        gone, act = _run(tmp_path, pg_url, "rewrite", populated=True)
+        left = left_in_files(pg_url, gone)
+    finally:
+        holder.close()
+        engine.dispose()
+
+    assert "1 сеанс(ов) базы удерживали более ранние снимки данных" in act
+    assert left  # what the act warns of: the rebuilt files kept what the session could see

@@ -50,6 +50,10 @@ class Reclaimed:
     tables: list[str]
     at: str  # UTC, ISO 8601
     logs: dict[str, str] = field(default_factory=dict)  # the server's log settings
+    # PostgreSQL: sessions of the database that still held a snapshot from before the
+    # statement when it ran (after waiting for them): the row versions they could see
+    # were kept. 0 means none could remain.
+    held_back: int = 0
 
 
 def reclaim(policy: Policy, run_id: str) -> list[Reclaimed]:
@@ -143,8 +147,10 @@ def _erase(connection: sa.Connection, store: StoreSpec, touched: list[str]) -> R
     names = [quote(name) for name in touched]
     statement: str | None = None
     autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+    held_back = 0
     if dialect == "postgresql" and physical is not Physical.NONE:
         statement = "VACUUM FULL" if physical is Physical.REWRITE else "VACUUM"
+        held_back = _older_snapshots_gone(autocommit)
         autocommit.execute(sa.text(f"{statement} {', '.join(names)}"))
     elif dialect in ("mysql", "mariadb") and physical is Physical.REWRITE:
         statement = "OPTIMIZE TABLE"
@@ -164,7 +170,45 @@ def _erase(connection: sa.Connection, store: StoreSpec, touched: list[str]) -> R
         tables=touched,
         at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         logs=_log_settings(connection),
+        held_back=held_back,
     )
+
+
+SNAPSHOT_WAIT_SECONDS = 60.0
+
+# Other sessions of this database whose oldest snapshot predates the moment given: even
+# VACUUM FULL copies the row versions such a snapshot may still see (an autovacuum
+# ANALYZE of the tables the run changed, a report someone is running).
+_OLDER_SNAPSHOTS = sa.text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+    "AND age(backend_xmin) > age(CAST(:before AS xid))"
+)
+
+
+def _older_snapshots_gone(autocommit: sa.Connection, timeout: float | None = None) -> int:
+    """Wait, up to `timeout` (SNAPSHOT_WAIT_SECONDS), until no other session of the
+    database holds a snapshot taken before now; returns how many still did (0: none could
+    keep a destroyed value)."""
+    import time
+
+    timeout = SNAPSHOT_WAIT_SECONDS if timeout is None else timeout
+    before = autocommit.execute(
+        sa.text("SELECT CAST(pg_snapshot_xmax(pg_current_snapshot()) AS text)")
+    ).scalar_one()
+    deadline = time.monotonic() + timeout
+    while True:
+        older = int(autocommit.execute(_OLDER_SNAPSHOTS, {"before": before}).scalar_one())
+        if older == 0 or time.monotonic() >= deadline:
+            if older:
+                log.warning(
+                    "%d session(s) still held snapshots older than the erasure after %.0f s: "
+                    "the row versions they could see remain in the data files",
+                    older,
+                    timeout,
+                )
+            return older
+        time.sleep(0.2)
 
 
 def _log_settings(connection: sa.Connection) -> dict[str, str]:

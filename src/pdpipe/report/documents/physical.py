@@ -71,6 +71,8 @@ def _erasure(
         "statement": entry.statement,
     }
     if entry.physical == Physical.REWRITE.value:
+        if entry.held_back:  # sessions kept snapshots that could still see the values
+            return [label(language, "note_physical_rewrite_held", held=entry.held_back, **values)]
         return [label(language, "note_physical_rewrite", **values)]
     dialect = "mysql" if entry.dialect in ("mysql", "mariadb") else entry.dialect
     return [label(language, f"note_physical_vacuum_{dialect}", **values)]

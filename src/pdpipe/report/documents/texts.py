@@ -107,6 +107,9 @@ LABELS: dict[Language, dict[str, str]] = {
         "перезаписано нулями при удалении (PRAGMA secure_delete), журнал WAL сброшен {date}.",
         "note_physical_rewrite": "{store}: {date} таблицы {tables} перестроены ({statement}): "
         "файлы данных базы не содержат уничтоженных значений.",
+        "note_physical_rewrite_held": "{store}: {date} таблицы {tables} перестроены "
+        "({statement}), но {held} сеанс(ов) базы удерживали более ранние снимки данных: "
+        "видимые им версии строк могли остаться в файлах данных до следующего перестроения.",
         "note_physical_missing": "{store}: физическое удаление (destruction.physical: "
         "{physical}) для этих записей не зафиксировано.",
         "note_physical_period": "{store}: физическое удаление ({statements}) выполнено после "
@@ -221,6 +224,9 @@ LABELS: dict[Language, dict[str, str]] = {
         "checkpointed on {date}.",
         "note_physical_rewrite": "{store}: on {date}, tables {tables} were rebuilt "
         "({statement}): the database's data files hold none of the destroyed values.",
+        "note_physical_rewrite_held": "{store}: on {date}, tables {tables} were rebuilt "
+        "({statement}), but {held} session(s) of the database held older snapshots: the row "
+        "versions they could see may remain in the data files until the next rebuild.",
         "note_physical_missing": "{store}: no physical erasure (destruction.physical: "
         "{physical}) is recorded for these records.",
         "note_physical_period": "{store}: physical erasure ({statements}) followed {done} of "
