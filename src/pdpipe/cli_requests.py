@@ -73,6 +73,13 @@ def ingest_command(
                 f"  {report.ignored} other {entries} in the mailbox's folders not read "
                 "(not .eml, dotfiles, folders)"
             )
+        if report.future_dated:
+            out.print(
+                f"  {len(report.future_dated)} dated in the future (Date after the ingest): "
+                "their deadlines count from the ingest; flagged in `requests list`: "
+                + ", ".join(report.future_dated),
+                soft_wrap=True,
+            )
         if report.rekeyed:
             out.print(
                 f"  {report.rekeyed} register row(s) re-keyed: their requester hash was the "
@@ -136,7 +143,7 @@ def list_command(
 ) -> None:
     """The register's requests with their deadlines; overdue ones in red."""
     from pdpipe.policy import load_policy
-    from pdpipe.requests.views import due_text, open_requests_rows, today_for
+    from pdpipe.requests.views import due_text, open_requests_rows, review_words, today_for
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -151,26 +158,47 @@ def list_command(
             sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
             return
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        for name in ("id", "type", "status", "received", "due", "days left", "records", "review"):
-            table.add_column(name, no_wrap=name == "due")
+        names = ("id", "subject", "message", "type", "status", "received", "due", "days left")
+        # What a reviewer copies (ids, digests, days) stays whole; words fold when narrow.
+        whole = {"id", "subject", "message", "received", "due"}
+        for name in (*names, "records", "review"):
+            table.add_column(
+                name, no_wrap=name in whole, overflow="ellipsis" if name in whole else "fold"
+            )
         for r in rows:
             style = "red" if r["overdue"] else None
             table.add_row(
                 r["id"],
+                r["subject"] or "-",
+                (r["message_id_sha256"] or "-")[:12],
                 r["type"] or "?",
                 r["status"],
                 r["received"],
                 due_text(r),
                 "" if r["days_left"] is None else str(r["days_left"]),
                 str(r["records"]),
-                ", ".join(r["review"]),
+                ", ".join(review_words(r)),
                 style=style,
             )
-        out.print(table)
+        _print_wide(table)
         late = sum(1 for r in rows if r["overdue"])
         out.print(f"{len(rows)} request(s); {late} overdue (as of {today.isoformat()})")
 
     _run(work)
+
+
+def _print_wide(table: Table) -> None:
+    """Piped, the listing is for a log or a script: wide enough for every column whole (a
+    terminal keeps its own width)."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    usual = out.width
+    out.width = max(usual, 160)
+    try:
+        out.print(table)
+    finally:
+        out.width = usual
 
 
 @requests_app.command("approve")

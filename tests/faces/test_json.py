@@ -150,5 +150,12 @@ def test_requests_list_json_is_ids_types_states_and_deadlines(
             "overdue",
             "records",
             "review",
+            "due_at",
+            "deadline",
+            "stop_by",
+            "stopped",
+            "subject",
+            "message_id_sha256",
+            "date_in_future",
         }
     assert "@" not in stdout and "canary" not in stdout.lower()  # no requester's address

@@ -97,4 +97,6 @@ def test_each_other_jurisdiction_is_its_own_warning() -> None:
 
 def test_a_word_inside_another_word_is_no_country() -> None:
     # "Russiaville" (Indiana) names no country; the zone says the US.
-    assert jurisdiction_warnings(parse(_operator("America/Chicago", "a@b.com", "Russiaville"))) == []
+    assert (
+        jurisdiction_warnings(parse(_operator("America/Chicago", "a@b.com", "Russiaville"))) == []
+    )
