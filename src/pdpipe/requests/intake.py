@@ -102,7 +102,8 @@ def _row(
         status = register.Status.NEW
     proposal = None
     if kind is RequestType.UPDATE:
-        values = proposed_values(message.body)
+        # National numbers (8 (701) …) are read as the operator's country writes them.
+        values = proposed_values(message.body, policy.calendar_country)
         proposal = keys.encrypt(json.dumps(values, ensure_ascii=False)) if values else None
     sender = message.sender
     message_key = _message_key(message, seen)
