@@ -20,7 +20,8 @@ from pdpipe.policy.models import Policy
 from pdpipe.policy.profiles import Jurisdiction
 
 _EU = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+    {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT"}
+    | {"LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
 )
 _COUNTRY_NAMES = {"KZ": "Kazakhstan", "RU": "Russia"}
 _LAW = {
