@@ -122,6 +122,19 @@ def _print_processed(policy_file: Path) -> None:
         )
     for path in report.access_reports:
         out.print(f"  access report (personal data, send it to the requester): {path}")
+    _print_notices(report.notices)
+
+
+def _print_notices(paths: list[Path]) -> None:
+    """Where the drafted notices are: their folder and count (the files hold an address)."""
+    if not paths:
+        return
+    folders = sorted({str(p.parent) for p in paths})
+    out.print(
+        f"  {len(paths)} notice draft(s) to check and send (personal data, RU and EN): "
+        + escape(", ".join(folders)),
+        soft_wrap=True,
+    )
 
 
 @requests_app.command("process")
@@ -217,6 +230,7 @@ def approve_command(
         done = approve(policy, request_id)
         verb = "updated" if done.kind is RequestType.UPDATE else "destroyed"
         out.print(f"request {escape(request_id)}: {verb} {done.records} record(s); closed")
+        _print_notices(done.notices)
         if done.destroying_run is not None:
             for issued in issue_for_runs(policy, [done.destroying_run]):
                 out.print(f"  act of destruction: {escape(str(issued.folder))}", soft_wrap=True)
@@ -233,7 +247,8 @@ def extend_command(
     """Extend an open request's deadline once, with the reason given to the requester; only
     where the statute grants an extension (the total counted from receipt)."""
     from pdpipe.policy import load_policy
-    from pdpipe.requests import register
+    from pdpipe.requests import notices, register
+    from pdpipe.requests.intake import keys_for
     from pdpipe.requests.sla import TERM_OF, extendable, extended
 
     def work() -> None:
@@ -265,6 +280,11 @@ def extend_command(
                 extension_reason=reason.strip(),
             )
         out.print(f"request {escape(request_id)}: due {until.isoformat()} (was {request.deadline})")
+        kind_ = notices.NoticeKind.EXTENSION
+        drafted = notices.draft(
+            policy, keys_for(policy), request, kind_, reason=reason.strip(), until=until.isoformat()
+        )
+        _print_notices(drafted)
 
     _run(work)
 
@@ -319,7 +339,8 @@ def close_command(
 ) -> None:
     """Close a request by hand: answered outside pdpipe, refused, or not a request at all."""
     from pdpipe.policy import load_policy
-    from pdpipe.requests import register
+    from pdpipe.requests import notices, register
+    from pdpipe.requests.intake import keys_for
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -327,7 +348,7 @@ def close_command(
             raise BadInput("--note: say what was decided (it is kept with the request)")
         status = register.Status.REFUSED if refuse else register.Status.DONE
         with register.connect(policy) as connection:
-            register.load_one(connection, request_id)
+            request = register.load_one(connection, request_id)
             register.update(
                 connection,
                 request_id,
@@ -336,5 +357,10 @@ def close_command(
                 closed_at=register.now(),
             )
         out.print(f"request {escape(request_id)}: {status.value}")
+        if refuse:  # the reasoned refusal, with the note as its reason
+            kind_ = notices.NoticeKind.REFUSAL
+            _print_notices(
+                notices.draft(policy, keys_for(policy), request, kind_, reason=note.strip())
+            )
 
     _run(work)

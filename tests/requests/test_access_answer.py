@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,9 +16,10 @@ import sqlalchemy as sa
 from pdpipe.policy import PolicyError, load_policy
 from pdpipe.requests.intake import ingest
 from pdpipe.requests.process import process_open
-from tests.execute.builders import populate
+from tests.cli import CONTACT_KEY
+from tests.execute.builders import PSEUDONYM_KEY, populate
 from tests.requests.mailboxes import date, message, text, write_mbox
-from tests.requests.scenario import CONTACT_KEY, PSEUDONYM_KEY, policy_with_requests
+from tests.requests.scenario import policy_with_requests
 
 # A polymorphic child: entity_id refers to people for 'person' rows, to another table
 # for the rest. Person 3's own phone, lead 3's (someone else), person 4's.
@@ -63,7 +65,9 @@ def _store(url: str) -> None:
     engine.dispose()
 
 
-def _answer(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch, answer: str) -> dict:
+def _answer(
+    tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> dict[str, Any]:
     monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
     monkeypatch.setenv("PDPIPE_TEST_CONTACT_KEY", CONTACT_KEY)
     monkeypatch.delenv("PDPIPE_OUTPUT_DIR", raising=False)
@@ -86,7 +90,7 @@ def _answer(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch, answer: s
     )
     ingest(policy, mailbox)
     (report,) = process_open(policy).access_reports
-    document: dict = json.loads(report.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
     document["markdown"] = report.with_suffix(".md").read_text(encoding="utf-8")
     return document
 

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from pdpipe.policy import load_policy
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.sla import due
-from tests.cli import run_main
-from tests.execute.builders import populate
+from tests.cli import CONTACT_KEY, run_main
+from tests.execute.builders import PSEUDONYM_KEY, populate
 from tests.requests.mailboxes import date, message, text, write_mbox
-from tests.requests.scenario import CONTACT_KEY, PSEUDONYM_KEY, policy_with_requests
+from tests.requests.scenario import policy_with_requests
 
 SENT = date(2026, 11, 20, 9, 30, 5)
 
@@ -115,8 +115,9 @@ def test_a_future_date_is_flagged_and_counted_from_the_ingest(
     assert "1 dated in the future (Date after the ingest)" in stdout
     engine = sa.create_engine(store_url)
     with engine.connect() as connection:  # typed columns: SQLite returns dates as text
-        table = sa.Table("pdpipe_requests", sa.MetaData(), autoload_with=connection)
-        columns = (table.c.type, table.c.received_from, table.c.received_at, table.c.deadline)
+        register = sa.Table("pdpipe_requests", sa.MetaData(), autoload_with=connection)
+        c = register.c
+        columns = (c.type, c.received_from, c.received_at, c.deadline)
         rows = {r.type: r for r in connection.execute(sa.select(*columns))}
     engine.dispose()
     future = rows["withdraw_consent"]

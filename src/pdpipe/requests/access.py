@@ -192,7 +192,7 @@ def _store_sections(
     return sections
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(text)
@@ -284,6 +284,6 @@ def write_report(
     folder = reports_folder(policy)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"access-{request.request_id}.json"
-    _write_private(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    _write_private(path.with_suffix(".md"), _markdown(report))
+    write_private(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    write_private(path.with_suffix(".md"), _markdown(report))
     return path, records
