@@ -99,7 +99,7 @@ def test_each_request_gets_its_notice_in_both_languages(
         # Each notice names its own requester only.
         assert len(set(re.findall(r"canary\.\w+@", read[name], re.I))) == 1, name
 
-    def notice(kind: str, request: str, language: str) -> str:
+    def notice(kind: str, request: str | None, language: str) -> str:
         return read[f"notice-{ids[request]}-{kind}.{language}.txt"]
 
     assert "Кому: canary.person3@mail.ru" in notice("access", "access", "ru")
