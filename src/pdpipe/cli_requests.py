@@ -73,6 +73,13 @@ def ingest_command(
                 f"  {report.ignored} other {entries} in the mailbox's folders not read "
                 "(not .eml, dotfiles, folders)"
             )
+        if report.future_dated:
+            out.print(
+                f"  {len(report.future_dated)} dated in the future (Date after the ingest): "
+                "their deadlines count from the ingest; flagged in `requests list`: "
+                + ", ".join(report.future_dated),
+                soft_wrap=True,
+            )
         if report.rekeyed:
             out.print(
                 f"  {report.rekeyed} register row(s) re-keyed: their requester hash was the "
@@ -115,6 +122,19 @@ def _print_processed(policy_file: Path) -> None:
         )
     for path in report.access_reports:
         out.print(f"  access report (personal data, send it to the requester): {path}")
+    _print_notices(report.notices)
+
+
+def _print_notices(paths: list[Path]) -> None:
+    """Where the drafted notices are: their folder and count (the files hold an address)."""
+    if not paths:
+        return
+    folders = sorted({str(p.parent) for p in paths})
+    out.print(
+        f"  {len(paths)} notice draft(s) to check and send (personal data, RU and EN): "
+        + escape(", ".join(folders)),
+        soft_wrap=True,
+    )
 
 
 @requests_app.command("process")
@@ -136,7 +156,7 @@ def list_command(
 ) -> None:
     """The register's requests with their deadlines; overdue ones in red."""
     from pdpipe.policy import load_policy
-    from pdpipe.requests.views import due_text, open_requests_rows, today_for
+    from pdpipe.requests.views import due_text, open_requests_rows, review_words, today_for
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -151,26 +171,47 @@ def list_command(
             sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
             return
         table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        for name in ("id", "type", "status", "received", "due", "days left", "records", "review"):
-            table.add_column(name, no_wrap=name == "due")
+        names = ("id", "subject", "message", "type", "status", "received", "due", "days left")
+        # What a reviewer copies (ids, digests, days) stays whole; words fold when narrow.
+        whole = {"id", "subject", "message", "received", "due"}
+        for name in (*names, "records", "review"):
+            table.add_column(
+                name, no_wrap=name in whole, overflow="ellipsis" if name in whole else "fold"
+            )
         for r in rows:
             style = "red" if r["overdue"] else None
             table.add_row(
                 r["id"],
+                r["subject"] or "-",
+                (r["message_id_sha256"] or "-")[:12],
                 r["type"] or "?",
                 r["status"],
                 r["received"],
                 due_text(r),
                 "" if r["days_left"] is None else str(r["days_left"]),
                 str(r["records"]),
-                ", ".join(r["review"]),
+                ", ".join(review_words(r)),
                 style=style,
             )
-        out.print(table)
+        _print_wide(table)
         late = sum(1 for r in rows if r["overdue"])
         out.print(f"{len(rows)} request(s); {late} overdue (as of {today.isoformat()})")
 
     _run(work)
+
+
+def _print_wide(table: Table) -> None:
+    """Piped, the listing is for a log or a script: wide enough for every column whole (a
+    terminal keeps its own width)."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    usual = out.width
+    out.width = max(usual, 160)
+    try:
+        out.print(table)
+    finally:
+        out.width = usual
 
 
 @requests_app.command("approve")
@@ -189,6 +230,7 @@ def approve_command(
         done = approve(policy, request_id)
         verb = "updated" if done.kind is RequestType.UPDATE else "destroyed"
         out.print(f"request {escape(request_id)}: {verb} {done.records} record(s); closed")
+        _print_notices(done.notices)
         if done.destroying_run is not None:
             for issued in issue_for_runs(policy, [done.destroying_run]):
                 out.print(f"  act of destruction: {escape(str(issued.folder))}", soft_wrap=True)
@@ -205,7 +247,8 @@ def extend_command(
     """Extend an open request's deadline once, with the reason given to the requester; only
     where the statute grants an extension (the total counted from receipt)."""
     from pdpipe.policy import load_policy
-    from pdpipe.requests import register
+    from pdpipe.requests import notices, register
+    from pdpipe.requests.intake import keys_for
     from pdpipe.requests.sla import TERM_OF, extendable, extended
 
     def work() -> None:
@@ -237,6 +280,11 @@ def extend_command(
                 extension_reason=reason.strip(),
             )
         out.print(f"request {escape(request_id)}: due {until.isoformat()} (was {request.deadline})")
+        kind_ = notices.NoticeKind.EXTENSION
+        drafted = notices.draft(
+            policy, keys_for(policy), request, kind_, reason=reason.strip(), until=until.isoformat()
+        )
+        _print_notices(drafted)
 
     _run(work)
 
@@ -291,7 +339,8 @@ def close_command(
 ) -> None:
     """Close a request by hand: answered outside pdpipe, refused, or not a request at all."""
     from pdpipe.policy import load_policy
-    from pdpipe.requests import register
+    from pdpipe.requests import notices, register
+    from pdpipe.requests.intake import keys_for
 
     def work() -> None:
         policy = load_policy(policy_file)
@@ -299,7 +348,7 @@ def close_command(
             raise BadInput("--note: say what was decided (it is kept with the request)")
         status = register.Status.REFUSED if refuse else register.Status.DONE
         with register.connect(policy) as connection:
-            register.load_one(connection, request_id)
+            request = register.load_one(connection, request_id)
             register.update(
                 connection,
                 request_id,
@@ -308,5 +357,10 @@ def close_command(
                 closed_at=register.now(),
             )
         out.print(f"request {escape(request_id)}: {status.value}")
+        if refuse:  # the reasoned refusal, with the note as its reason
+            kind_ = notices.NoticeKind.REFUSAL
+            _print_notices(
+                notices.draft(policy, keys_for(policy), request, kind_, reason=note.strip())
+            )
 
     _run(work)

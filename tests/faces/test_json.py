@@ -46,6 +46,7 @@ def test_check_json_names_the_stores_and_tables_it_checked(
     }
     # SQLite keeps timestamps without a zone and the policy does not say which one.
     assert {(w["path"], w["line"]) for w in warnings} == {
+        ("operator.jurisdiction", 3),  # an operator in Almaty on the RU profile
         ("stores[0].tables[0].clock", 25),
         ("stores[0].tables[0].ends[0].since", 27),
         ("stores[0].tables[1].clock", 42),
@@ -153,5 +154,12 @@ def test_requests_list_json_is_ids_types_states_and_deadlines(
             "overdue",
             "records",
             "review",
+            "due_at",
+            "deadline",
+            "stop_by",
+            "stopped",
+            "subject",
+            "message_id_sha256",
+            "date_in_future",
         }
     assert "@" not in stdout and "canary" not in stdout.lower()  # no requester's address

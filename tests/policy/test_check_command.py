@@ -39,6 +39,11 @@ SEVERAL_LINES = [
 CONSOLE_SCRIPT = Path(sys.executable).with_name("pdpipe")
 # The good policy names its pseudonym key; set, check has nothing to warn of.
 KEY = {"PDPIPE_PSEUDONYM_KEY": "test-key-not-printed-4417"}
+# The good file's operator is in Almaty on the RU profile: check says so, as a warning.
+SENSED = (
+    "operator.jurisdiction: the operator's timezone Asia/Almaty points to KZ-94V, not the "
+    "profile RU-152FZ"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +89,10 @@ def console_script() -> dict[str, Outcome]:
 def test_when_the_console_script_checks_the_good_file_then_it_exits_0(
     console_script: dict[str, Outcome],
 ) -> None:
-    assert console_script["good"] == (0, f"ok: {GOOD_FILE}: 1 table(s); file checked\n", "")
+    code, out, err = console_script["good"]
+    assert (code, out) == (0, f"ok: {GOOD_FILE}: 1 table(s); file checked\n")
+    assert err.startswith(f"warning: {GOOD_FILE}:4: {SENSED}")
+    assert err.count("\n") == 1
 
 
 def test_when_the_console_script_checks_a_bad_file_then_it_exits_2_listing_every_problem(
@@ -242,10 +250,11 @@ runner = CliRunner()
 def test_when_app_checks_the_good_file_then_it_says_ok() -> None:
     result = runner.invoke(app, ["check", "--offline", str(GOOD_FILE)])
 
-    assert (result.exit_code, result.output) == (
+    assert (result.exit_code, result.stdout) == (
         0,
         f"ok: {GOOD_FILE}: 1 table(s); file checked\n",
     )
+    assert SENSED in result.stderr
 
 
 def test_when_app_checks_a_bad_file_then_the_policy_error_is_left_to_main() -> None:
@@ -278,7 +287,7 @@ def test_when_the_file_path_looks_like_markup_then_ok_prints_it_verbatim(
 
     result = runner.invoke(app, ["check", "--offline", str(path)])
 
-    assert (result.exit_code, result.output) == (0, f"ok: {path}: 1 table(s); file checked\n")
+    assert (result.exit_code, result.stdout) == (0, f"ok: {path}: 1 table(s); file checked\n")
 
 
 def test_when_the_file_path_is_long_then_ok_is_one_line(tmp_path: Path) -> None:
@@ -288,4 +297,4 @@ def test_when_the_file_path_is_long_then_ok_is_one_line(tmp_path: Path) -> None:
 
     result = runner.invoke(app, ["check", "--offline", str(path)])
 
-    assert (result.exit_code, result.output) == (0, f"ok: {path}: 1 table(s); file checked\n")
+    assert (result.exit_code, result.stdout) == (0, f"ok: {path}: 1 table(s); file checked\n")

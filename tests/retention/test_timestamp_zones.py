@@ -166,4 +166,4 @@ def test_when_a_store_does_not_say_its_zone_then_check_warns_with_the_line(
     assert "withdrawn_gmt" in err  # the rule's since column too
     declared = _policy(tmp_path, url, "    timestamps: Europe/Moscow").file
     code, _, err = run_main(monkeypatch, capsys, "check", str(declared))
-    assert code == 0 and "warning" not in err
+    assert code == 0 and "stores[0]" not in err

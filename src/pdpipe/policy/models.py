@@ -371,6 +371,57 @@ class OperatorInfo(Strict):
 TERM_NAMES = tuple(name.value for name in (*EndReason, *RequestKind))
 
 
+Text = Annotated[str, Field(min_length=1)]
+
+
+class CrossBorder(Strict):
+    """Whether the data are transferred across a border, and where to."""
+
+    transferred: bool = Field(description="whether the data are transferred abroad")
+    countries: list[Text] = Field(
+        default_factory=list, description="where to; required when transferred"
+    )
+    note: Text | None = Field(
+        default=None, description="anything the answer adds: the ground, the safeguards"
+    )
+
+    @model_validator(mode="after")
+    def _countries_when_transferred(self) -> CrossBorder:
+        if self.transferred and not self.countries:
+            raise ValueError("transferred: true needs the countries the data go to")
+        if not self.transferred and self.countries:
+            raise ValueError("countries given, but transferred is false")
+        return self
+
+
+class AnswerSpec(Strict):
+    """What answers to subjects say beyond the stores (152-FZ art. 14 p.7). Each item is
+    optional: an answer without it says the policy does not provide it, never a guess."""
+
+    source: Text | None = Field(
+        default=None,
+        description="where the personal data came from (e.g. 'from the subject, through "
+        "the subscription form')",
+    )
+    processors: list[Text] | None = Field(
+        default=None,
+        description="who processes the data on the operator's behalf: name and address of "
+        "each; [] for none (default: operator.processor when given)",
+    )
+    cross_border: CrossBorder | None = Field(
+        default=None, description="cross-border transfer: {transferred, countries, note}"
+    )
+    rights: Text | None = Field(
+        default=None,
+        description="how the subject exercises their rights: where to write, what to send",
+    )
+    measures: Text | None = Field(
+        default=None,
+        description="the measures taken under 152-FZ art. 18.1 (e.g. the published policy, "
+        "the person responsible, internal controls)",
+    )
+
+
 class RequestsSpec(Strict):
     """Where subject requests are registered and how they are read."""
 
@@ -414,8 +465,14 @@ class RequestsSpec(Strict):
 
     reports: str = Field(
         default="access-reports",
-        description="folder for access reports, files readable by their owner only; a "
-        "relative one is under PDPIPE_OUTPUT_DIR when that is set, else beside the policy",
+        description="folder for access reports and notices to subjects, files readable by "
+        "their owner only; a relative one is under PDPIPE_OUTPUT_DIR when that is set, else "
+        "beside the policy",
+    )
+    answer: AnswerSpec = Field(
+        default_factory=AnswerSpec,
+        description="what answers to subjects say beyond the stores (152-FZ art. 14 p.7): "
+        "source, processors, cross_border, rights, measures",
     )
 
 

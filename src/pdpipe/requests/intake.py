@@ -50,6 +50,7 @@ class IngestReport:
     request_ids: list[str] = field(default_factory=list)
     ignored: int = 0  # files in the mailbox's folders that are no messages
     rekeyed: int = 0  # register rows whose requester hash was rewritten (upgrade_register)
+    future_dated: list[str] = field(default_factory=list)  # ids: Date after the ingest
 
     @property
     def total_registered(self) -> int:
@@ -90,9 +91,7 @@ def _row(
         kind, basis = verdict.type, verdict.basis
         if kind is None:
             problems.append(ReviewReason.UNCLASSIFIED.value)
-    sent = message.sent_at.replace(tzinfo=None) if message.sent_at else None
-    # A Date header from the future is a wrong clock, not a later receipt.
-    received, source = (sent, "date") if sent and sent <= ingested_at else (ingested_at, "ingest")
+    received, source = receipt(message, ingested_at)
     if kind is None:
         # The clock runs from receipt whatever the message turns out to be: until a person
         # reads it, the earliest deadline any request type could have applies.
@@ -103,7 +102,8 @@ def _row(
         status = register.Status.NEW
     proposal = None
     if kind is RequestType.UPDATE:
-        values = proposed_values(message.body)
+        # National numbers (8 (701) …) are read as the operator's country writes them.
+        values = proposed_values(message.body, policy.calendar_country)
         proposal = keys.encrypt(json.dumps(values, ensure_ascii=False)) if values else None
     sender = message.sender
     message_key = _message_key(message, seen)
@@ -129,6 +129,19 @@ def _row(
         "created_at": ingested_at,
         "updated_at": ingested_at,
     }
+
+
+def receipt(message: Message, ingested_at: dt.datetime) -> tuple[dt.datetime, str]:
+    """When the message was received, and where that was read: its Date header, else the
+    time of ingest: "ingest" when it has no Date, FUTURE_DATE when its Date lies after the
+    ingest (a wrong clock, or a date set to gain time: not a later receipt, and not
+    silently replaced either — the register keeps the mark and `requests list` shows it)."""
+    sent = message.sent_at.replace(tzinfo=None) if message.sent_at else None
+    if sent is None:
+        return ingested_at, "ingest"
+    if sent > ingested_at:
+        return ingested_at, register.FUTURE_DATE
+    return sent, "date"
 
 
 def upgrade_register(policy: Policy, keys: Keys, engine: sa.Engine) -> int:
@@ -173,7 +186,9 @@ def ingest(
             if registered is None:
                 report.already += 1
                 continue
-            request_id, kind, review = registered
+            request_id, kind, review, source = registered
+            if source == register.FUTURE_DATE:
+                report.future_dated.append(request_id)
             report.registered[kind] = report.registered.get(kind, 0) + 1
             report.request_ids.append(request_id)
             if review and review != (ReviewReason.UNCLASSIFIED.value,):
@@ -183,9 +198,9 @@ def ingest(
 
 def _register(
     policy: Policy, keys: Keys, engine: sa.Engine, message: Message
-) -> tuple[str, str, tuple[str, ...]] | None:
-    """(request id, type or needs_review, review reasons) of the new row; None when the
-    message is registered already."""
+) -> tuple[str, str, tuple[str, ...], str] | None:
+    """(request id, type or needs_review, review reasons, where receipt was read) of the
+    new row; None when the message is registered already."""
     with engine.begin() as connection:  # one message, one transaction
         seen = register.seen(connection, message.id_key, message.digest)
         if seen is register.Seen.SAME:
@@ -195,4 +210,4 @@ def _register(
             return None
     kind = str(row["type"] or register.Status.NEEDS_REVIEW.value)
     review = tuple(str(row["review"] or "").split(",")) if row["review"] else ()
-    return str(row["request_id"]), kind, review
+    return str(row["request_id"]), kind, review, str(row["received_from"])

@@ -37,7 +37,7 @@ from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.runner import RunOptions, TableOutcome, act, held_stores, pseudonym_secret
 from pdpipe.policy.models import Action, Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason, RequestKind
-from pdpipe.requests import access, register
+from pdpipe.requests import access, notices, register
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.identity import Keys, normalize_address
 from pdpipe.requests.intake import keys_for, upgrade_register
@@ -64,6 +64,7 @@ class ProcessReport:
     stopped: list[str] = field(default_factory=list)
     acted: int = 0  # records acted on
     access_reports: list[Path] = field(default_factory=list)
+    notices: list[Path] = field(default_factory=list)  # drafts to send (notices.py)
     destroying_runs: list[str] = field(default_factory=list)  # their acts are due
 
 
@@ -113,12 +114,20 @@ def _process_open(
                 continue
             if kind is RequestType.UNLAWFUL:
                 if request.stopped_at is None:
-                    report.acted += _stop(policy, request, address)
+                    stopped = _stop(policy, request, address)
+                    report.acted += stopped
+                    report.notices += notices.draft(
+                        policy, keys, request, notices.NoticeKind.UNLAWFUL_STOP, records=stopped
+                    )
                 report.stopped.append(request.request_id)
                 continue
             if kind is RequestType.ACCESS:
                 path, records = access.write_report(policy, request, address)
                 report.access_reports.append(path)
+                answer = json.loads(path.read_text(encoding="utf-8"))
+                report.notices += notices.draft(
+                    policy, keys, request, notices.NoticeKind.ACCESS, report=answer
+                )
                 _close(policy, request, records, {"access_report": str(path)})
             else:
                 records, outcome = _apply(policy, request, kind, address)
@@ -127,6 +136,11 @@ def _process_open(
                 if acted and _REASON[kind] is EndReason.CONSENT_WITHDRAWN:
                     report.destroying_runs.append(run_id_of(request.request_id))
                 _close(policy, request, records, outcome)
+                # Nothing found under the address: the person is asked who they are.
+                notice = notices.DONE[kind] if records else notices.NoticeKind.REFUSAL
+                report.notices += notices.draft(
+                    policy, keys, request, notice, records=acted, no_records=not records
+                )
             report.closed[kind.value] = report.closed.get(kind.value, 0) + 1
         report_progress(len(pending), len(pending))
     return report
@@ -288,6 +302,7 @@ class Approved:
     kind: RequestType
     records: int  # records updated or destroyed
     destroying_run: str | None  # the run whose act of destruction is due
+    notices: list[Path] = field(default_factory=list)  # drafts to send (notices.py)
 
 
 def approve(policy: Policy, request_id: str) -> Approved:
@@ -300,7 +315,16 @@ def approve(policy: Policy, request_id: str) -> Approved:
         return _destroy_unlawful(policy, request)
     if request.type != RequestType.UPDATE.value or not request.open:
         raise BadInput(f"request {request_id} is not an open update or unlawful_processing request")
-    return Approved(RequestType.UPDATE, _approve_update(policy, request), None)
+    updated, categories = _approve_update(policy, request)
+    drafted = notices.draft(
+        policy,
+        keys_for(policy),
+        request,
+        notices.NoticeKind.UPDATE,
+        records=updated,
+        categories=categories,
+    )
+    return Approved(RequestType.UPDATE, updated, None, drafted)
 
 
 def _destroy_unlawful(policy: Policy, request: register.Request) -> Approved:
@@ -309,10 +333,16 @@ def _destroy_unlawful(policy: Policy, request: register.Request) -> Approved:
         records, outcome = _apply(policy, request, RequestType.UNLAWFUL, address)
     acted = sum(int(o["records"]) for o in outcome["ledger"])
     _close(policy, request, records, {**request.outcome, **outcome})
-    return Approved(RequestType.UNLAWFUL, acted, run_id_of(request.request_id) if acted else None)
+    drafted = notices.draft(
+        policy, keys_for(policy), request, notices.NoticeKind.UNLAWFUL_DESTROYED, records=acted
+    )
+    return Approved(
+        RequestType.UNLAWFUL, acted, run_id_of(request.request_id) if acted else None, drafted
+    )
 
 
-def _approve_update(policy: Policy, request: register.Request) -> int:
+def _approve_update(policy: Policy, request: register.Request) -> tuple[int, list[str]]:
+    """Records updated, and the categories proposed (the notice names them, not values)."""
     request_id = request.request_id
     keys = keys_for(policy)
     if request.proposal is None:
@@ -341,7 +371,7 @@ def _approve_update(policy: Policy, request: register.Request) -> int:
             records += found
             references += refs
     _close(policy, request, sorted(records), {"ledger": references})
-    return sum(int(r["records"]) for r in references)
+    return sum(int(r["records"]) for r in references), sorted(values)
 
 
 def _update_in_store(

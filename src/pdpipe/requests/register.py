@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from pdpipe.errors import BadInput
 from pdpipe.policy.models import Policy, StoreSpec
+from pdpipe.requests.identity import REQUESTER_SCHEME
 from pdpipe.requests.sla import recount
 from pdpipe.stores.engine import as_store_error
 from pdpipe.stores.owner import owned
@@ -47,6 +48,10 @@ class Status(StrEnum):
 
 
 OPEN = (Status.NEW, Status.IN_PROGRESS, Status.EXTENDED)
+FUTURE_DATE = "future"  # received_from: the Date header lay after the ingest
+# 12 base64 characters, 72 bits of the keyed hash: no collision among a register's people;
+# without contact_key no address can be tested against it.
+SUBJECT_DIGEST_LENGTH = 12
 
 requests = sa.Table(
     "pdpipe_requests",
@@ -61,7 +66,9 @@ requests = sa.Table(
     sa.Column("basis", sa.String(60), nullable=False),  # where the type was read
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("received_at", sa.DateTime, nullable=False),  # UTC
-    sa.Column("received_from", sa.String(10), nullable=False),  # "date" header | "ingest"
+    # "date" (the Date header) | "ingest" (none) | FUTURE_DATE (a Date after the ingest:
+    # counted from the ingest, flagged)
+    sa.Column("received_from", sa.String(10), nullable=False),
     sa.Column("deadline", sa.Date),  # the last day of the request's last step
     sa.Column("extended_until", sa.Date),
     sa.Column("extension_reason", sa.Text),
@@ -105,6 +112,7 @@ class Request:
     due_at: dt.datetime | None = None
     stop_by: dt.date | None = None
     stopped_at: dt.datetime | None = None
+    message_id_key: str | None = None  # SHA-256 of the Message-ID; None without one
 
     @property
     def has_contact(self) -> bool:
@@ -137,6 +145,20 @@ class Request:
     @property
     def open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def subject_digest(self) -> str | None:
+        """A short keyed digest of the requester, to tell requests of one person (and only
+        theirs) apart: the start of the register's keyed hash, never the address; None when
+        no sender address was read."""
+        if not self.requester.startswith(REQUESTER_SCHEME):
+            return None
+        return self.requester[len(REQUESTER_SCHEME) :][:SUBJECT_DIGEST_LENGTH]
+
+    @property
+    def date_in_future(self) -> bool:
+        """Its Date header lay after the ingest: the deadline counts from the ingest."""
+        return self.received_from == FUTURE_DATE
 
 
 def register_store(policy: Policy) -> StoreSpec:
@@ -294,6 +316,7 @@ def _request(row: sa.Row[Any], policy: Policy | None = None) -> Request:
         due_at=m.get("due_at"),
         stop_by=m.get("stop_by"),
         stopped_at=m.get("stopped_at"),
+        message_id_key=m.get("message_id_key"),
     )
     if policy is not None and "due_at" not in m and request.status in WAITING:
         # A register not upgraded yet, read without writing: its deadlines as the rules

@@ -45,6 +45,11 @@ def row(request: register.Request, today: dt.date) -> dict[str, Any]:
             and days_left < 0
         ),
         "records": len(request.matched),
+        # For a reviewer to lead back to the mail and the person, without either in clear:
+        "subject": request.subject_digest,  # a keyed digest of the requester's address
+        "message_id_sha256": request.message_id_key,  # SHA-256 of the Message-ID
+        # Its Date lay after the ingest: `received` (and the deadline) are the ingest's.
+        "date_in_future": request.date_in_future,
         "review": list(request.review),  # why it awaits a person: ReviewReason words
     }
 
@@ -59,6 +64,12 @@ def open_requests_rows(
         )
     rows = [row(r, today) for r in requests]
     return sorted(rows, key=lambda r: (r["due"] or "9999-12-31", r["id"]))
+
+
+def review_words(listed: dict[str, Any]) -> list[str]:
+    """What a person should look at in a row: its review reasons, and `date_in_future`
+    when its Date lay after the ingest (received, and the deadline, are the ingest's)."""
+    return [*listed["review"], *(["date_in_future"] if listed["date_in_future"] else [])]
 
 
 def due_text(listed: dict[str, Any]) -> str:
