@@ -7,6 +7,7 @@ that every problem in a file is reported at once.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -229,6 +230,23 @@ TimestampZone = Annotated[
 ]
 
 
+class Hold(Strict):
+    """Records kept although their purpose ended: a dispute, an investigation, an unpaid
+    invoice, a statutory duty to keep (152-FZ art. 21 p.4-5: another ground requires
+    them). While it lasts, a record its condition selects is never acted on."""
+
+    ground: str = Field(min_length=1, description="why the records are kept, for a reviewer")
+    when: ConditionField
+    until: dt.date | None = Field(
+        default=None,
+        description="the hold ends at the start of this day (operator's timezone); empty: "
+        "until it is removed from the policy",
+    )
+
+    def active(self, local_date: dt.date) -> bool:
+        return self.until is None or local_date < self.until
+
+
 class TableSpec(Strict):
     name: str = Field(pattern=NAME)
     key: str = Field(pattern=NAME, description="unique, non-null record identifier")
@@ -243,6 +261,7 @@ class TableSpec(Strict):
     ends: list[EndRule] = Field(default_factory=list)
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     children: list[ChildTable] = Field(default_factory=list)
+    holds: list[Hold] = Field(default_factory=list)
     timestamps: TimestampZone | dict[str, TimestampZone] | None = Field(
         default=None,
         description="the zone of this table's timestamps without one (overrides the "

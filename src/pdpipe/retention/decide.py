@@ -39,6 +39,10 @@ class FrameColumns:
     def since(rule: int) -> str:
         return f"end{rule}_since"
 
+    @staticmethod
+    def hold(index: int) -> str:
+        return f"hold{index}_match"
+
 
 @dataclass(frozen=True)
 class AsOf:
@@ -95,6 +99,31 @@ def as_utc(values: pd.Series) -> pd.Series:
 
 
 def decide(frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf) -> pd.DataFrame:
+    """The due records of one chunk, held ones left out (see `decide_held`)."""
+    return decide_held(frame, table, policy, as_of)[0]
+
+
+def decide_held(
+    frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf
+) -> tuple[pd.DataFrame, dict[int, int]]:
+    """The due records of one chunk that no hold keeps, and per hold (its index in
+    `table.holds`) how many due records it keeps. A record two holds select counts under
+    each; it is kept while any of them lasts."""
+    due = _decide(frame, table, policy, as_of)
+    active = [i for i, hold in enumerate(table.holds) if hold.active(as_of.local_date)]
+    if not active or due.empty:
+        return due, {}
+    held = np.zeros(len(due), dtype=bool)
+    counts: dict[int, int] = {}
+    for index in active:
+        selected = frame[FrameColumns.hold(index)].fillna(0).astype(bool).to_numpy()
+        mine = due["key"].isin(frame[FrameColumns.KEY].to_numpy()[selected]).to_numpy()
+        counts[index] = int(mine.sum())
+        held |= mine
+    return due[~held].reset_index(drop=True), counts
+
+
+def _decide(frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf) -> pd.DataFrame:
     """The due records of one chunk: one row per record, its earliest-deadline reason.
 
     Returns DECISION_COLUMNS: key, reason, rule (index into table.ends, -1 for purpose

@@ -205,6 +205,24 @@ def ended_rows(
     selects = [sa.select(key.label("key")).where(branch) for branch in branches or [sa.false()]]
     if with_state:
         selects = [branch.where(~sa.exists(marked)) for branch in selects]
+    if spec.holds:
+        # Held records are never acted on. Every hold counts here, lapsed or not (its end
+        # is a date of the run, not of the template): the check never calls a held record
+        # overdue, and misses one whose hold lapsed until the run acts on it.
+        held = sa.or_(
+            *(
+                compile_condition(
+                    hold.when,
+                    table,
+                    spec.key,
+                    lambda name: reflect(connection, name, metadata),
+                    filters=child_filters(spec),
+                )
+                for hold in spec.holds
+            )
+        )
+        kept = sa.func.coalesce(sa.case((held, 1), else_=0), 0) == 1
+        selects = [branch.where(sa.not_(kept)) for branch in selects]
     return selects[0] if len(selects) == 1 else sa.union(*selects)
 
 

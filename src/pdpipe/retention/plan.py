@@ -21,8 +21,15 @@ import sqlalchemy as sa
 from pdpipe.policy.conditions import child_rows_where, referenced_columns
 from pdpipe.policy.models import ChildOnDepersonalize, ChildTable, Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
-from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide
-from pdpipe.retention.plan_format import PLAN_FORMAT, PlanJson, ReasonJson, TableJson, Totals
+from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide_held
+from pdpipe.retention.plan_format import (
+    PLAN_FORMAT,
+    HeldJson,
+    PlanJson,
+    ReasonJson,
+    TableJson,
+    Totals,
+)
 from pdpipe.retention.reader import (
     DEFAULT_CHUNK,
     DecisionReader,
@@ -92,8 +99,16 @@ class TablePlan:
     # With build_plan(children=True): per child table, (its rows the due records' actions
     # would delete or change, its rows in all).
     children: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The table's holds (ground, end), and per hold (its index) the due records it keeps.
+    holds: list[tuple[str, dt.date | None]] = field(default_factory=list)
+    held: dict[int, int] = field(default_factory=dict)
 
-    def merge(self, reasons: dict[str, ReasonCount], children: dict[str, int]) -> None:
+    def merge(
+        self,
+        reasons: dict[str, ReasonCount],
+        children: dict[str, int],
+        held: dict[int, int] | None = None,
+    ) -> None:
         """Add one key range's counts (ranges merged in key order keep the reasons in the
         order a single reader meets them)."""
         for key, counted in reasons.items():
@@ -104,6 +119,8 @@ class TablePlan:
         for child, touched in children.items():
             before, total = self.children.get(child, (0, 0))
             self.children[child] = (before + touched, total)
+        for index, count in (held or {}).items():
+            self.held[index] = self.held.get(index, 0) + count
 
     @property
     def due(self) -> int:
@@ -152,6 +169,10 @@ class Plan:
                     rows_total=t.rows_total,
                     blocked=t.blocked,
                     depersonalized=t.depersonalized,
+                    held=[
+                        HeldJson(ground=ground, until=until, records=t.held.get(index, 0))
+                        for index, (ground, until) in enumerate(t.holds)
+                    ],
                     due=t.due,
                     overdue=t.overdue,
                     earliest_deadline=t.earliest_deadline,
@@ -269,7 +290,9 @@ def _build_plan(
             for bound in pairwise(bounds)
         ]
 
-    def plan_slice(piece: _Slice) -> tuple[dict[str, ReasonCount], dict[str, int]]:
+    def plan_slice(
+        piece: _Slice,
+    ) -> tuple[dict[str, ReasonCount], dict[str, int], dict[int, int]]:
         with stores.connect(piece.store) as connection:
             return _plan_slice(
                 connection,
@@ -286,8 +309,8 @@ def _build_plan(
     pieces = [piece for _, slices in surveyed for piece in slices]
     counted = _each(plan_slice, pieces, threads=not local)
     plans = {(plan.store, plan.table): plan for plan, _ in surveyed}
-    for piece, (reasons, touched) in zip(pieces, counted, strict=True):  # in key order
-        plans[piece.store.name, piece.spec.name].merge(reasons, touched)
+    for piece, (reasons, touched, held) in zip(pieces, counted, strict=True):  # in key order
+        plans[piece.store.name, piece.spec.name].merge(reasons, touched, held)
     if progress is not None:  # rows that cannot be due were never read: all are done
         for plan, _ in surveyed:
             progress(f"{plan.store}.{plan.table}", plan.rows_total, plan.rows_total)
@@ -315,17 +338,21 @@ def _plan_slice(
     progress: Callable[[int], None],
     observe: Observer | None,
     children: bool = False,
-) -> tuple[dict[str, ReasonCount], dict[str, int]]:
+) -> tuple[dict[str, ReasonCount], dict[str, int], dict[int, int]]:
     """The due records of one key range, counted per reason; with `children`, the rows
-    of each child table their actions would delete or change."""
+    of each child table their actions would delete or change; per hold, the due records
+    it keeps."""
     spec = piece.spec
     purpose = policy.purpose(spec.purpose)
     reasons: dict[str, ReasonCount] = {}
     changed = _changed_children(policy, spec) if children else {}
     touched = dict.fromkeys(changed, 0)
+    held: dict[int, int] = {}
     chunks = piece.reader.frames(connection, piece.chunk_size, piece.after, piece.through)
     for frame in chunks:
-        decisions = decide(frame, spec, policy, as_of)
+        decisions, kept = decide_held(frame, spec, policy, as_of)
+        for index, count in kept.items():
+            held[index] = held.get(index, 0) + count
         if observe is not None:
             observe(piece.store.name, spec.name, decisions)
         if changed and not decisions.empty:
@@ -342,7 +369,7 @@ def _plan_slice(
                 )
             reasons[reason_key].add(group)
         progress(len(frame))
-    return reasons, touched
+    return reasons, touched, held
 
 
 def _changed_children(policy: Policy, spec: TableSpec) -> dict[str, tuple[ChildTable, set[str]]]:
@@ -401,6 +428,7 @@ def _plan_counts(
     """A table's plan before any record is decided: its rows and marked records."""
     purpose = policy.purpose(spec.purpose)
     plan = TablePlan(store.name, spec.name, purpose.id, purpose.on_end.value)
+    plan.holds = [(hold.ground, hold.until) for hold in spec.holds]
     plan.rows_total = count_rows(connection, spec.name)
     if tables.has_state_table(connection):
         marked = marked_counts(connection, spec.name)

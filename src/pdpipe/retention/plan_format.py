@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from pydantic import Field
+
 from pdpipe.json_files import Format, Part
 
 PLAN_FORMAT = "pdpipe.plan/1"
@@ -26,6 +28,12 @@ class ReasonJson(Part):
     next_deadline: dt.date | None = None  # the earliest deadline not yet missed
 
 
+class HeldJson(Part):
+    ground: str
+    until: dt.date | None  # the hold ends at the start of this day; None: until removed
+    records: int  # due records it keeps from being acted on
+
+
 class TableJson(Part):
     store: str
     table: str
@@ -34,6 +42,8 @@ class TableJson(Part):
     rows_total: int
     blocked: int = 0  # blocked by earlier runs: skipped until unblocked
     depersonalized: int = 0  # depersonalized by earlier runs: nothing more due
+    # Per hold of the table; its records are not in `due`.
+    held: list[HeldJson] = Field(default_factory=list)
     due: int
     overdue: int
     earliest_deadline: dt.date | None

@@ -209,6 +209,15 @@ def _decision_columns(
             columns.append(sa.case((verdict, 1), else_=0).label(FrameColumns.match(index)))
         if rule.since is not None:
             read_instant(rule.since, FrameColumns.since(index))
+    for index, hold in enumerate(spec.holds):
+        verdict = compile_condition(
+            hold.when,
+            table,
+            spec.key,
+            lambda n: reflect(connection, n, metadata),
+            filters=child_filters(spec),
+        )
+        columns.append(sa.case((verdict, 1), else_=0).label(FrameColumns.hold(index)))
     return columns, copies, {name: column for column, name in read_as.items()}
 
 

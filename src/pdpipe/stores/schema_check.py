@@ -146,18 +146,18 @@ def _column_refs(
         if column is not None and ColumnRef(column).column not in columns:
             yield _missing(where, table.name, ColumnRef(column).column, columns)
     yield from _pd_columns((*loc, "columns"), table.name, table.columns, columns, catalog)
-    for i, rule in enumerate(table.ends):
-        if rule.when is None:
+    conditions = [((*loc, "ends", i, "when"), r.when) for i, r in enumerate(table.ends)]
+    conditions += [((*loc, "holds", i, "when"), h.when) for i, h in enumerate(table.holds)]
+    for where, condition in conditions:
+        if condition is None:
             continue
-        for on_table, column in sorted(referenced_columns(rule.when, table.name)):
+        for on_table, column in sorted(referenced_columns(condition, table.name)):
             if on_table not in catalog.tables:
-                yield Problem(
-                    (*loc, "ends", i, "when"), f"table '{on_table}' not found in the store"
-                )
+                yield Problem(where, f"table '{on_table}' not found in the store")
                 continue
             known = columns if on_table == table.name else catalog.columns(on_table)
             if column not in known:
-                yield _missing((*loc, "ends", i, "when"), on_table, column, known)
+                yield _missing(where, on_table, column, known)
     for c_index, child in enumerate(table.children):
         child_loc: Loc = (*loc, "children", c_index)
         if child.table not in catalog.tables:
