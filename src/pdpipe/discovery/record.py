@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -179,6 +180,14 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split(",") if part)
 
 
+def _each_database(policy: Policy, stores: Stores | None) -> Iterator[sa.Connection]:
+    """A read-only connection to each database the policy's stores are in, once each."""
+    with owned(stores, read_only=True) as owner:
+        for store in {store.url: store for store in reversed(policy.stores)}.values():
+            with owner.connect(store) as connection:
+                yield connection
+
+
 def policy_history(
     policy: Policy, *, limit: int = 200, stores: Stores | None = None
 ) -> list[ScanCount]:
@@ -186,15 +195,9 @@ def policy_history(
     the stores are in (a scan with a policy reaches each of them; the policy may have
     gained a store since)."""
     merged: dict[str, ScanCount] = {}
-    seen: set[str] = set()
-    with owned(stores, read_only=True) as owner:
-        for store in policy.stores:
-            if store.url in seen:
-                continue
-            seen.add(store.url)
-            with owner.connect(store) as connection:
-                for count in history(connection, limit):
-                    merged.setdefault(count.scan_id, count)
+    for connection in _each_database(policy, stores):
+        for count in history(connection, limit):
+            merged.setdefault(count.scan_id, count)
     ordered = sorted(merged.values(), key=lambda c: (c.scanned_at, c.scan_id))
     return ordered[-limit:]
 
@@ -205,13 +208,7 @@ def latest_findings(policy: Policy, *, stores: Stores | None = None) -> list[Ver
     if not scans:
         return []
     found: list[Verdict] = []
-    seen: set[str] = set()
-    with owned(stores, read_only=True) as owner:
-        for store in policy.stores:
-            if store.url in seen:
-                continue
-            seen.add(store.url)
-            with owner.connect(store) as connection:
-                if sa.inspect(connection).has_table(tables.findings.name):
-                    found += findings_of(connection, scans[-1].scan_id)
+    for connection in _each_database(policy, stores):
+        if sa.inspect(connection).has_table(tables.findings.name):
+            found += findings_of(connection, scans[-1].scan_id)
     return sorted(found, key=lambda v: (v.store, v.table, v.column))

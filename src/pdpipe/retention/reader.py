@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.policy.conditions import compile_condition
+from pdpipe.policy.conditions import Condition, compile_condition
 from pdpipe.policy.models import Policy, TableSpec, child_filters
 from pdpipe.retention.decide import AsOf, FrameColumns
 from pdpipe.retention.ended_sql import possibly_due
@@ -197,27 +197,24 @@ def _decision_columns(
     read_instant(spec.clock, FrameColumns.CLOCK)
     if spec.consent_given is not None:
         read_instant(spec.consent_given, FrameColumns.CONSENT_GIVEN)
-    for index, rule in enumerate(spec.ends):
-        if rule.when is not None:
-            verdict = compile_condition(
-                rule.when,
-                table,
-                spec.key,
-                lambda n: reflect(connection, n, metadata),
-                filters=child_filters(spec),
-            )
-            columns.append(sa.case((verdict, 1), else_=0).label(FrameColumns.match(index)))
-        if rule.since is not None:
-            read_instant(rule.since, FrameColumns.since(index))
-    for index, hold in enumerate(spec.holds):
+
+    def read_match(condition: Condition, name: str) -> None:
         verdict = compile_condition(
-            hold.when,
+            condition,
             table,
             spec.key,
             lambda n: reflect(connection, n, metadata),
             filters=child_filters(spec),
         )
-        columns.append(sa.case((verdict, 1), else_=0).label(FrameColumns.hold(index)))
+        columns.append(sa.case((verdict, 1), else_=0).label(name))
+
+    for index, rule in enumerate(spec.ends):
+        if rule.when is not None:
+            read_match(rule.when, FrameColumns.match(index))
+        if rule.since is not None:
+            read_instant(rule.since, FrameColumns.since(index))
+    for index, hold in enumerate(spec.holds):
+        read_match(hold.when, FrameColumns.hold(index))
     return columns, copies, {name: column for column, name in read_as.items()}
 
 
