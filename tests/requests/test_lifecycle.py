@@ -83,7 +83,7 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
     (withdrawal_run,) = {run for run, _, _, action in acted if action == "destroy"}
     (act_folder,) = (tmp_path / "runs" / "documents").glob(f"run-{withdrawal_run}")
     act = (act_folder / "destruction-act.ru.html").read_text(encoding="utf-8")
-    assert "отзыв согласия субъектом" in act and ">people<" in act
+    assert "отзыв субъектом согласия" in act and ">people<" in act
     assert "act of destruction:" in processed.stdout
     assert pdpipe("report", "verify", str(policy), str(act_folder)).returncode == 0
 

@@ -70,7 +70,7 @@ def create_subscribers(
 
 def policy_text(url: str, when: str, columns: str = "") -> str:
     return f"""version: 1
-operator: {{name: Test Operator, jurisdiction: RU-152FZ, timezone: Asia/Almaty, contact: a@b.c}}
+operator: {{name: Test Operator, jurisdiction: RU-152FZ, timezone: Europe/Moscow, contact: a@b.c}}
 purposes:
   - id: informing
     title: Informing
