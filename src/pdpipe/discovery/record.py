@@ -182,8 +182,11 @@ def _split(text: str) -> tuple[str, ...]:
 
 def _each_database(policy: Policy, stores: Stores | None) -> Iterator[sa.Connection]:
     """A read-only connection to each database the policy's stores are in, once each."""
+    first_of_each: dict[str, StoreSpec] = {}
+    for store in policy.stores:
+        first_of_each.setdefault(store.url, store)
     with owned(stores, read_only=True) as owner:
-        for store in {store.url: store for store in reversed(policy.stores)}.values():
+        for store in first_of_each.values():
             with owner.connect(store) as connection:
                 yield connection
 

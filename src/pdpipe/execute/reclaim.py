@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
@@ -190,8 +191,6 @@ def _older_snapshots_gone(autocommit: sa.Connection, timeout: float | None = Non
     """Wait, up to `timeout` (SNAPSHOT_WAIT_SECONDS), until no other session of the
     database holds a snapshot taken before now; returns how many still did (0: none could
     keep a destroyed value)."""
-    import time
-
     timeout = SNAPSHOT_WAIT_SECONDS if timeout is None else timeout
     before = autocommit.execute(
         sa.text("SELECT CAST(pg_snapshot_xmax(pg_current_snapshot()) AS text)")
