@@ -40,6 +40,7 @@ LAYERS: list[set[str]] = [
     {
         "cli_dashboard",
         "cli_demo",
+        "cli_holds",
         "cli_ledger",
         "cli_report",
         "cli_requests",

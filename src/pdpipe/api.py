@@ -11,6 +11,12 @@ call, for a Python caller to call the same way.
     process_requests(policy)             act on the open requests
     scan(policy, record=True)            the PD in every column of the stores, against
                                          the policy; kept for the checks after it
+    hold(policy, "STORE.TABLE", key, ground, until=None)
+                                         keep one record from being acted on (ledgered)
+    release_hold(policy, "STORE.TABLE", key, note=None)
+                                         end the hold on it (ledgered)
+    holds(policy, "STORE.TABLE"=None, include_released=False)
+                                         the record holds, in force or all
 
 An as-of is an instant: a `datetime` with its offset; one without, in the operator's zone;
 a `date`, the start of that day there. `None` means now.
@@ -25,6 +31,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pdpipe.discovery.scan import Progress as ScanProgress
     from pdpipe.discovery.scan import ScanReport
+    from pdpipe.execute.holds import RecordHold
     from pdpipe.execute.ledger import Verification
     from pdpipe.execute.runner import Progress, RunResult
     from pdpipe.policy.models import Policy
@@ -147,12 +154,42 @@ def process_requests(policy: Policy) -> ProcessReport:
     return process_open(policy)
 
 
+def hold(
+    policy: Policy, table: str, key: str, ground: str, until: dt.date | None = None
+) -> RecordHold:
+    """Hold the record `key` of `table` (STORE.TABLE) on `ground`, until the start of
+    `until` (None: until released): no run or request destroys or depersonalizes it while
+    the hold lasts. Ledgered; BadInput for a key the table lacks or a record held already."""
+    from pdpipe.execute.holds import place
+
+    return place(policy, table, key, ground, until)
+
+
+def release_hold(policy: Policy, table: str, key: str, note: str | None = None) -> RecordHold:
+    """Release the hold in force on the record `key` of `table`; ledgered."""
+    from pdpipe.execute.holds import release
+
+    return release(policy, table, key, note)
+
+
+def holds(
+    policy: Policy, table: str | None = None, *, include_released: bool = False
+) -> list[RecordHold]:
+    """The record holds in force (with `include_released`, every one ever placed)."""
+    from pdpipe.execute.holds import list_holds
+
+    return list_holds(policy, table, include_released=include_released)
+
+
 __all__ = [
+    "hold",
+    "holds",
     "ingest_requests",
     "issue_documents",
     "load_policy",
     "plan",
     "process_requests",
+    "release_hold",
     "run",
     "scan",
     "validate",

@@ -32,6 +32,7 @@ from pdpipe.cli_common import (
 from pdpipe.cli_common import run_reported as _run
 from pdpipe.cli_dashboard import dashboard_command  # and `pdpipe report dashboard`
 from pdpipe.cli_demo import demo_command
+from pdpipe.cli_holds import hold_app
 from pdpipe.cli_init import init_command
 from pdpipe.cli_job import as_flow_run, run_with_progress
 from pdpipe.cli_ledger import ledger_app
@@ -490,6 +491,7 @@ app.add_typer(requests_app, name="requests")
 app.add_typer(report_app, name="report")
 app.command("dashboard")(dashboard_command)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(hold_app, name="hold")
 app.command("demo")(demo_command)
 app.command("scan")(scan_command)
 app.command("init")(init_command)

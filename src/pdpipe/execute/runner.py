@@ -604,6 +604,36 @@ def act(
 # -- finish ----------------------------------------------------------------------------
 
 
+def held_by_table(plan: Plan, stores: set[str]) -> list[dict[str, Any]]:
+    """The holds of `stores`' tables as the run's plan met them: each with its ground, end
+    and the due records it kept from the run (pdpipe_runs.held, for the run's act)."""
+    found: list[dict[str, Any]] = []
+    for table in plan.to_model().tables:
+        if table.store not in stores:
+            continue
+        place = {"store": table.store, "table": table.table}
+        found += [
+            {
+                **place,
+                "kind": "policy",
+                **h.model_dump(mode="json", include={"ground", "until"}),
+                "records": h.records,
+            }
+            for h in table.held
+        ]
+        found += [
+            {
+                **place,
+                "kind": "record",
+                **h.model_dump(mode="json", include={"ground", "until"}),
+                "records": h.records,
+                "placed": h.placed,
+            }
+            for h in table.record_holds
+        ]
+    return found
+
+
 def finish(policy: Policy, prepared: PreparedRun, status: str = COMPLETED) -> RunResult:
     """Close the run with what its ledger and checkpoints say it did (every attempt of a
     resumed or retried run included), then plan again."""
@@ -630,6 +660,7 @@ def finish(policy: Policy, prepared: PreparedRun, status: str = COMPLETED) -> Ru
                     stage=ACTED,
                     finished_at=_now(),
                     counts=json.dumps(counts, sort_keys=True),
+                    held=json.dumps(held_by_table(prepared.before, set(sharing))),
                 )
             )
             tables.refresh_statistics(connection, tables.ledger.name, tables.state.name)

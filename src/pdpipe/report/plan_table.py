@@ -76,4 +76,27 @@ def _table(t: TablePlan) -> Table:
             _day(r.earliest_deadline),
             _day(r.next_deadline),
         )
+    held = _holds(t)
+    if held:
+        table.caption = Text("\n".join(held))  # grounds are text, never rich markup
+        table.caption_justify = "left"
     return table
+
+
+def _holds(t: TablePlan) -> list[str]:
+    """One line per hold of the table: policy holds, then record holds by ground; each
+    with its end and the due records it keeps (they are not counted above)."""
+    lines = [
+        f"policy hold: {ground} ({_until(until)}): {t.held.get(index, 0):,} due record(s) kept"
+        for index, (ground, until) in enumerate(t.holds)
+    ]
+    lines += [
+        f"record hold: {h.ground} ({_until(h.until)}): on {h.placed:,} record(s), "
+        f"{h.records:,} due record(s) kept"
+        for h in t.record_hold_groups()
+    ]
+    return lines
+
+
+def _until(until: dt.date | None) -> str:
+    return "no end set" if until is None else f"until {until.isoformat()}"

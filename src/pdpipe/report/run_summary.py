@@ -169,4 +169,27 @@ def markdown(
             f"{row['depersonalize']:,} | {row['block']:,} | "
             f"{'-' if row['overdue_after'] is None else format(row['overdue_after'], ',')} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + hold_lines(result)) + "\n"
+
+
+def hold_lines(result: RunResult) -> list[str]:
+    """The holds the run met, as a markdown table: per table, each policy hold and each
+    ground of record holds, its end, and the due records it kept (none: no lines)."""
+    rows = []
+    for table in result.before.to_model().tables:
+        name = f"{table.store}.{table.table}"
+        rows += [(name, "policy", h.ground, h.until, h.records) for h in table.held]
+        rows += [(name, "record", h.ground, h.until, h.records) for h in table.record_holds]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "Holds (records kept although their purpose ended; never acted on):",
+        "",
+        "| store.table | hold | ground | until | due records kept |",
+        "|---|---|---|---|---:|",
+    ]
+    for name, kind, ground, until, records in rows:
+        ground = ground.replace("|", "\\|")
+        lines.append(f"| {name} | {kind} | {ground} | {until or '-'} | {records:,} |")
+    return lines

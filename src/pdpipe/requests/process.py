@@ -12,9 +12,12 @@
     access                      a report of what is held, for the answer (access.py)
 
 Each request's changes are one transaction per store, under the store's lock, with its
-ledger rows under the run id `request-<id>`. A request whose records were all processed
-is closed with those ledger references; one that finds no records is closed too (the
-answer is that nothing is held).
+ledger rows under the run id `request-<id>`. A record a hold keeps (a policy hold or a
+record hold, retention/record_holds.py) is not destroyed or depersonalized: the outcome
+lists it under `kept`, with the holds' grounds (keys and counts only). Blocking keeps the
+data, so a block or a demand to cease blocks held records too. A request whose records
+were all processed is closed with those ledger references; one that finds no records is
+closed too (the answer is that nothing is held).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from pdpipe.requests.classify import RequestType
 from pdpipe.requests.identity import Keys, normalize_address
 from pdpipe.requests.intake import keys_for, upgrade_register
 from pdpipe.requests.match import Record, find_records, table_matches
+from pdpipe.retention.record_holds import Ground, kept_now
 from pdpipe.stores import tables
 from pdpipe.stores.owner import Stores, owned
 
@@ -193,8 +197,9 @@ def _apply(
     secret = pseudonym_secret(policy)  # read once: a Prefect block is a round trip
     records: list[Record] = []
     references: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
     for store in policy.stores:
-        found, outcomes = _in_store(
+        found, outcomes, kept_here = _in_store(
             store,
             partial(
                 _apply_in_store,
@@ -218,7 +223,8 @@ def _apply(
             }
             for o in outcomes
         ]
-    return sorted(records), {"ledger": references}
+        kept += kept_here
+    return sorted(records), {"ledger": references, **({"kept": kept} if kept else {})}
 
 
 def _action_for(policy: Policy, spec: TableSpec, kind: RequestType) -> str:
@@ -239,16 +245,26 @@ def _apply_in_store(
     run_id: str,
     secret: bytes,
     action: str | None = None,
-) -> tuple[list[Record], list[TableOutcome]]:
+) -> tuple[list[Record], list[TableOutcome], list[dict[str, Any]]]:
     plus = policy.requests.plus_addressing if policy.requests else True
     metadata = sa.MetaData()
     records: list[Record] = []
     outcomes: list[TableOutcome] = []
+    kept: list[dict[str, Any]] = []
+    today = dt.datetime.now(policy.operator.zone).date()
     for spec in store.tables:
         keys = table_matches(connection, spec, address, plus)
         if not keys:
             continue
         records += [Record(store.name, spec.name, str(k)) for k in keys]
+        chosen = action or _action_for(policy, spec, kind)
+        if chosen != "block":  # blocking keeps the data: held records are blocked too
+            held = kept_now(connection, spec, keys, today)
+            if held:
+                kept.append(_kept(store.name, spec.name, held))
+                keys = [k for k in keys if str(k) not in held]
+            if not keys:
+                continue
         context = table_context(connection, policy, store.name, spec, metadata)
         # The demand supersedes an earlier block or mark of the same records.
         connection.execute(
@@ -260,7 +276,7 @@ def _apply_in_store(
         decisions = pd.DataFrame(
             {
                 "key": keys,
-                "action": action or _action_for(policy, spec, kind),
+                "action": chosen,
                 "reason": _REASON[kind].value,
             },
             dtype=object,
@@ -277,7 +293,20 @@ def _apply_in_store(
             ledger_key=ledger_key(policy),
         )
         outcomes.append(outcome)
-    return records, outcomes
+    return records, outcomes, kept
+
+
+def _kept(store: str, table: str, held: dict[str, list[Ground]]) -> dict[str, Any]:
+    """The outcome's entry for a table's records a hold kept: how many, their keys, and
+    each ground that kept them with its end (never a value of the records)."""
+    grounds = list(dict.fromkeys(ground for found in held.values() for ground in found))
+    return {
+        "store": store,
+        "table": table,
+        "records": len(held),
+        "keys": sorted(held),
+        "holds": [ground.as_json() for ground in grounds],
+    }
 
 
 def _in_store(store: StoreSpec, work: Callable[[sa.Connection], T]) -> T:

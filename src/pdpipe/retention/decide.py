@@ -30,6 +30,9 @@ class FrameColumns:
     KEY = "key"
     CLOCK = "clock"
     CONSENT_GIVEN = "consent_given"
+    # The id of a record hold in force on the record (retention/record_holds.py), NULL
+    # where none: read only when the store has pdpipe_holds.
+    RECORD_HOLD = "record_hold"
 
     @staticmethod
     def match(rule: int) -> str:
@@ -105,22 +108,34 @@ def decide(frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf) -
 
 def decide_held(
     frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf
-) -> tuple[pd.DataFrame, dict[int, int]]:
-    """The due records of one chunk that no hold keeps, and per hold (its index in
-    `table.holds`) how many due records it keeps. A record two holds select counts under
-    each; it is kept while any of them lasts."""
+) -> tuple[pd.DataFrame, dict[int, int], dict[str, int]]:
+    """The due records of one chunk that no hold keeps; per policy hold (its index in
+    `table.holds`) how many due records it keeps; per record hold (its id) the same. A
+    record two holds select counts under each; it is kept while any of them lasts."""
     due = _decide(frame, table, policy, as_of)
     active = [i for i, hold in enumerate(table.holds) if hold.active(as_of.local_date)]
-    if not active or due.empty:
-        return due, {}
+    placed = FrameColumns.RECORD_HOLD in frame.columns
+    if (not active and not placed) or due.empty:
+        return due, {}, {}
     held = np.zeros(len(due), dtype=bool)
     counts: dict[int, int] = {}
+    keys = frame[FrameColumns.KEY].to_numpy()
     for index in active:
         selected = frame[FrameColumns.hold(index)].fillna(0).astype(bool).to_numpy()
-        mine = due["key"].isin(frame[FrameColumns.KEY].to_numpy()[selected]).to_numpy()
+        mine = due["key"].isin(keys[selected]).to_numpy()
         counts[index] = int(mine.sum())
         held |= mine
-    return due[~held].reset_index(drop=True), counts
+    by_record: dict[str, int] = {}
+    if placed:
+        holds = frame[FrameColumns.RECORD_HOLD]
+        selected = holds.notna().to_numpy()
+        hold_of = dict(zip(keys[selected], holds.to_numpy()[selected], strict=True))
+        mine = due["key"].isin(keys[selected]).to_numpy()
+        for key in due.loc[mine, "key"]:
+            hold_id = str(hold_of[key])
+            by_record[hold_id] = by_record.get(hold_id, 0) + 1
+        held |= mine
+    return due[~held].reset_index(drop=True), counts, by_record
 
 
 def _decide(frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from pdpipe.policy.models import Policy, TableSpec, child_filters
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.calendar import deadlines
 from pdpipe.retention.decide import AsOf
+from pdpipe.retention.record_holds import unreleased
 from pdpipe.stores import tables
 from pdpipe.stores.engine import reflect
 from pdpipe.stores.instants import column_zones, instant_columns
@@ -182,9 +183,12 @@ def ended_rows(
     moments: dict[str, dt.datetime],
     *,
     with_state: bool = True,
+    with_holds: bool | None = None,
 ) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """Keys of records whose purpose ended by the given instants (see due_moments and
-    overdue_moments), leaving out those pdpipe depersonalized or blocked."""
+    overdue_moments), leaving out those pdpipe depersonalized or blocked (`with_state`)
+    and those a policy hold or a record hold keeps (`with_holds`, pdpipe_holds exists;
+    by default as `with_state`: pdpipe makes its tables together)."""
     metadata = sa.MetaData()
     table = sa.Table(spec.name, metadata, autoload_with=connection)
     key = table.c[spec.key]
@@ -223,6 +227,9 @@ def ended_rows(
         )
         kept = sa.func.coalesce(sa.case((held, 1), else_=0), 0) == 1
         selects = [branch.where(sa.not_(kept)) for branch in selects]
+    if with_state if with_holds is None else with_holds:
+        placed = unreleased(spec.name, key, connection.dialect.name)
+        selects = [branch.where(~placed) for branch in selects]
     return selects[0] if len(selects) == 1 else sa.union(*selects)
 
 

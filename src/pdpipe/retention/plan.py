@@ -27,6 +27,7 @@ from pdpipe.retention.plan_format import (
     HeldJson,
     PlanJson,
     ReasonJson,
+    RecordHeldJson,
     TableJson,
     Totals,
 )
@@ -37,6 +38,7 @@ from pdpipe.retention.reader import (
     even_splits,
     python_value,
 )
+from pdpipe.retention.record_holds import Ground, in_force
 from pdpipe.stores import tables
 from pdpipe.stores.owner import Stores, owned
 
@@ -102,12 +104,16 @@ class TablePlan:
     # The table's holds (ground, end), and per hold (its index) the due records it keeps.
     holds: list[tuple[str, dt.date | None]] = field(default_factory=list)
     held: dict[int, int] = field(default_factory=dict)
+    # The record holds in force (pdpipe_holds) by id, and per id the due records it keeps.
+    record_holds: dict[str, Ground] = field(default_factory=dict)
+    record_held: dict[str, int] = field(default_factory=dict)
 
     def merge(
         self,
         reasons: dict[str, ReasonCount],
         children: dict[str, int],
         held: dict[int, int] | None = None,
+        record_held: dict[str, int] | None = None,
     ) -> None:
         """Add one key range's counts (ranges merged in key order keep the reasons in the
         order a single reader meets them)."""
@@ -121,6 +127,23 @@ class TablePlan:
             self.children[child] = (before + touched, total)
         for index, count in (held or {}).items():
             self.held[index] = self.held.get(index, 0) + count
+        for hold_id, count in (record_held or {}).items():
+            self.record_held[hold_id] = self.record_held.get(hold_id, 0) + count
+
+    def record_hold_groups(self) -> list[RecordHeldJson]:
+        """The record holds in force, one entry per ground and end: how many records they
+        are placed on, and how many due records they keep (keys stay in pdpipe_holds)."""
+        groups: dict[Ground, list[int]] = {}
+        for hold_id, ground in self.record_holds.items():
+            group = groups.setdefault(ground, [0, 0])
+            group[0] += 1
+            group[1] += self.record_held.get(hold_id, 0)
+        return [
+            RecordHeldJson(ground=g.ground, until=g.until, placed=placed, records=kept)
+            for g, (placed, kept) in sorted(
+                groups.items(), key=lambda item: (item[0].ground, str(item[0].until))
+            )
+        ]
 
     @property
     def due(self) -> int:
@@ -173,6 +196,7 @@ class Plan:
                         HeldJson(ground=ground, until=until, records=t.held.get(index, 0))
                         for index, (ground, until) in enumerate(t.holds)
                     ],
+                    record_holds=t.record_hold_groups(),
                     due=t.due,
                     overdue=t.overdue,
                     earliest_deadline=t.earliest_deadline,
@@ -273,6 +297,7 @@ def _build_plan(
         store, spec = job
         with stores.connect(store) as connection:
             plan = _plan_counts(connection, policy, store, spec)
+            plan.record_holds = in_force(connection, spec.name, as_of.local_date)
             if children:
                 plan.children = {
                     child: (0, count_rows(connection, child))
@@ -292,7 +317,7 @@ def _build_plan(
 
     def plan_slice(
         piece: _Slice,
-    ) -> tuple[dict[str, ReasonCount], dict[str, int], dict[int, int]]:
+    ) -> tuple[dict[str, ReasonCount], dict[str, int], dict[int, int], dict[str, int]]:
         with stores.connect(piece.store) as connection:
             return _plan_slice(
                 connection,
@@ -309,8 +334,8 @@ def _build_plan(
     pieces = [piece for _, slices in surveyed for piece in slices]
     counted = _each(plan_slice, pieces, threads=not local)
     plans = {(plan.store, plan.table): plan for plan, _ in surveyed}
-    for piece, (reasons, touched, held) in zip(pieces, counted, strict=True):  # in key order
-        plans[piece.store.name, piece.spec.name].merge(reasons, touched, held)
+    for piece, (reasons, touched, held, placed) in zip(pieces, counted, strict=True):
+        plans[piece.store.name, piece.spec.name].merge(reasons, touched, held, placed)
     if progress is not None:  # rows that cannot be due were never read: all are done
         for plan, _ in surveyed:
             progress(f"{plan.store}.{plan.table}", plan.rows_total, plan.rows_total)
@@ -338,21 +363,24 @@ def _plan_slice(
     progress: Callable[[int], None],
     observe: Observer | None,
     children: bool = False,
-) -> tuple[dict[str, ReasonCount], dict[str, int], dict[int, int]]:
+) -> tuple[dict[str, ReasonCount], dict[str, int], dict[int, int], dict[str, int]]:
     """The due records of one key range, counted per reason; with `children`, the rows
-    of each child table their actions would delete or change; per hold, the due records
-    it keeps."""
+    of each child table their actions would delete or change; per policy hold and per
+    record hold, the due records it keeps."""
     spec = piece.spec
     purpose = policy.purpose(spec.purpose)
     reasons: dict[str, ReasonCount] = {}
     changed = _changed_children(policy, spec) if children else {}
     touched = dict.fromkeys(changed, 0)
     held: dict[int, int] = {}
+    placed: dict[str, int] = {}
     chunks = piece.reader.frames(connection, piece.chunk_size, piece.after, piece.through)
     for frame in chunks:
-        decisions, kept = decide_held(frame, spec, policy, as_of)
+        decisions, kept, kept_by_record = decide_held(frame, spec, policy, as_of)
         for index, count in kept.items():
             held[index] = held.get(index, 0) + count
+        for hold_id, count in kept_by_record.items():
+            placed[hold_id] = placed.get(hold_id, 0) + count
         if observe is not None:
             observe(piece.store.name, spec.name, decisions)
         if changed and not decisions.empty:
@@ -369,7 +397,7 @@ def _plan_slice(
                 )
             reasons[reason_key].add(group)
         progress(len(frame))
-    return reasons, touched, held
+    return reasons, touched, held, placed
 
 
 def _changed_children(policy: Policy, spec: TableSpec) -> dict[str, tuple[ChildTable, set[str]]]:

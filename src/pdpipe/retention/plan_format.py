@@ -34,6 +34,15 @@ class HeldJson(Part):
     records: int  # due records it keeps from being acted on
 
 
+class RecordHeldJson(Part):
+    """Holds placed on single records (`pdpipe hold add`) with one ground and end."""
+
+    ground: str
+    until: dt.date | None  # the hold ends at the start of this day; None: until released
+    placed: int  # records the holds are placed on
+    records: int  # of them, due records kept from being acted on
+
+
 class TableJson(Part):
     store: str
     table: str
@@ -44,6 +53,8 @@ class TableJson(Part):
     depersonalized: int = 0  # depersonalized by earlier runs: nothing more due
     # Per hold of the table; its records are not in `due`.
     held: list[HeldJson] = Field(default_factory=list)
+    # Record holds in force, per ground and end; their due records are not in `due`.
+    record_holds: list[RecordHeldJson] = Field(default_factory=list)
     due: int
     overdue: int
     earliest_deadline: dt.date | None
@@ -69,4 +80,4 @@ class PlanJson(Format):
     tables: list[TableJson]
 
 
-__all__ = ["PLAN_FORMAT", "PlanJson", "ReasonJson", "TableJson", "Totals"]
+__all__ = ["PLAN_FORMAT", "PlanJson", "ReasonJson", "RecordHeldJson", "TableJson", "Totals"]

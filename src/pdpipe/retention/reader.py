@@ -5,7 +5,8 @@ compiled condition) and date are selected: no personal data leaves the store, an
 holds one chunk whatever the table's size. Chunks follow the key (keyset pagination), so
 each query is an index range scan rather than an ever-growing OFFSET. Records pdpipe has
 already depersonalized or blocked (``pdpipe_state``) are left out: nothing more is due
-for them.
+for them. A record hold in force on the as-of day (``pdpipe_holds``) is read as a column
+of its own, for decide() to leave the record out and count it, as it does policy holds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pdpipe.policy.conditions import Condition, compile_condition
 from pdpipe.policy.models import Policy, TableSpec, child_filters
 from pdpipe.retention.decide import AsOf, FrameColumns
 from pdpipe.retention.ended_sql import possibly_due
+from pdpipe.retention.record_holds import has_holds_table, hold_column
 from pdpipe.stores.engine import reflect
 from pdpipe.stores.instants import in_zone, naive
 from pdpipe.stores.keys import same_key
@@ -55,6 +57,10 @@ class DecisionReader:
                 zone = due_at[0].timestamp_zone(spec, column)
                 if zone != "UTC" and naive(self.table.c[column].type, connection.dialect):
                     self.local[name] = zone
+        if due_at is not None and has_holds_table(connection):
+            day = due_at[1].local_date
+            held = hold_column(spec.name, self.key, connection.dialect.name, day)
+            self.columns.append(held.label(FrameColumns.RECORD_HOLD))
         if extra is not None:  # labelled columns computed from the row, such as its digest
             self.columns += extra(self.table, connection.dialect)
         self.names = [c.key for c in self.columns]

@@ -15,6 +15,9 @@
                      it sampled, how many columns held undeclared PD
     pdpipe_findings  per scan, each column it judged: store, table, column, status and
                      categories (names and shares only, never a value; discovery/record.py)
+    pdpipe_holds     holds placed on single records (`pdpipe hold add`): the record's key,
+                     the ground, the day it ends, who placed and released it
+                     (execute/holds.py); runs and requests leave held records as they are
 
 Keys of processed records are kept as text so one table serves integer and text keys.
 """
@@ -47,6 +50,9 @@ runs = sa.Table(
     # How far it got (planned, acted, validated, documented); NULL for runs of releases
     # that did not say. Added to existing stores by ensure_tables.
     sa.Column("stage", sa.String(16)),
+    # JSON: per table, each hold and how many due records it kept from the run (from the
+    # run's plan), for the run's act to list; NULL for runs of releases before holds.
+    sa.Column("held", sa.Text),
 )
 
 ledger = sa.Table(
@@ -166,6 +172,25 @@ findings = sa.Table(
     sa.Column("found", sa.String(500), nullable=False),  # categories, comma-separated
     sa.Column("declared", sa.String(500), nullable=False),
     sa.Column("share", sa.Float),
+)
+
+holds = sa.Table(
+    "pdpipe_holds",
+    metadata,
+    sa.Column("hold_id", RUN_ID, primary_key=True),
+    sa.Column("store", NAME, nullable=False),
+    sa.Column("table_name", NAME, nullable=False),
+    sa.Column("record_key", KEY, nullable=False),
+    sa.Column("ground", sa.Text, nullable=False),
+    # The hold ends at the start of this day (operator's zone); NULL: until released.
+    sa.Column("held_until", sa.Date),
+    sa.Column("placed_at", sa.DateTime, nullable=False),
+    sa.Column("placed_by", RUN_ID, nullable=False),  # the operation id of its ledger row
+    sa.Column("released_at", sa.DateTime),
+    sa.Column("released_by", RUN_ID),
+    sa.Column("note", sa.Text),  # why it was released
+    # Readers look a record's holds up by table and key, once per record they decide.
+    sa.Index("ix_pdpipe_holds_record", "table_name", "record_key"),
 )
 
 # Earlier releases kept one digest per row in pdpipe_snapshot; nothing reads it now.

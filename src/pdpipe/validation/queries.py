@@ -38,9 +38,13 @@ def overdue_rows(
 ) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """Keys of records whose purpose ended and whose deadline has passed, still un-acted:
     present, not depersonalized, not blocked. After a good run: none."""
-    with_state = sa.inspect(connection).has_table(tables.state.name)
+    inspector = sa.inspect(connection)
+    with_state = inspector.has_table(tables.state.name)
+    with_holds = inspector.has_table(tables.holds.name)
     moments = overdue_moments(policy, spec, as_of)
-    return ended_rows(connection, policy, spec, moments, with_state=with_state)
+    return ended_rows(
+        connection, policy, spec, moments, with_state=with_state, with_holds=with_holds
+    )
 
 
 def orphaned_children(

@@ -40,6 +40,7 @@ from pdpipe.requests import register, views
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import Plan, build_plan
 from pdpipe.retention.plan_format import PlanJson
+from pdpipe.retention.record_holds import LEDGER_ACTIONS
 from pdpipe.settings import output_dir
 from pdpipe.stores import tables
 from pdpipe.stores.owner import owned
@@ -270,7 +271,11 @@ def ledger_groups(
     ledger = tables.ledger.c
     day = sa.func.date(ledger.acted_at)  # SQLite, PostgreSQL and MariaDB alike
     columns = (ledger.run_id, day, ledger.store, ledger.table_name, ledger.action, ledger.reason)
-    query = sa.select(*columns, sa.func.count()).where(ledger.action != DOCUMENT).group_by(*columns)
+    # Nor are the rows that record a hold placed or released (retention/record_holds.py).
+    skipped = (DOCUMENT, *LEDGER_ACTIONS)
+    query = (
+        sa.select(*columns, sa.func.count()).where(ledger.action.not_in(skipped)).group_by(*columns)
+    )
     return [
         (str(run), _date(when), str(store), str(table), str(action), str(reason), int(n))
         for run, when, store, table, action, reason, n in connection.execute(query)

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from pdpipe.operators import OPERATORS
 from pdpipe.policy.models import ChildAction, ChildOnDepersonalize, Person, Policy, TableSpec
 from pdpipe.report.documents import grounds, texts
-from pdpipe.report.documents.gather import DEPERSONALIZE, DESTROY, Line
+from pdpipe.report.documents.gather import DEPERSONALIZE, DESTROY, HeldLine, Line
 from pdpipe.report.documents.texts import Language
 
 Kind = Literal["destruction-act", "depersonalization-record"]
@@ -261,3 +261,26 @@ def _dates(line: Line, zone: ZoneInfo) -> str:
         for instant in (line.first_at, line.last_at)
     )
     return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+
+
+def hold_notes(language: Language, held: list[HeldLine]) -> list[str]:
+    """The paragraph on holds: each hold the run met, its ground and end, and how many
+    due records it kept from being destroyed or depersonalized (none: no paragraph)."""
+    if not held:
+        return []
+    items = [
+        texts.label(
+            language,
+            "hold_item",
+            store=line.store,
+            table=line.table,
+            kind=texts.label(language, f"hold_{line.kind}"),
+            ground=line.ground,
+            until=texts.label(language, "hold_until", date=line.until.isoformat())
+            if line.until is not None
+            else texts.label(language, "hold_no_end"),
+            records=f"{line.records:,}",
+        )
+        for line in held
+    ]
+    return [texts.label(language, "note_holds", holds="; ".join(items))]

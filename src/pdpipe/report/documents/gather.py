@@ -8,6 +8,7 @@ of days in the operator's timezone (`--from`, `--to`), both ends included.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -313,3 +314,54 @@ def child_rows(
         own = [] if child.where is None else [child_rows_where(child.where, table, child.fk)]
         count = connection.execute(sa.select(sa.func.count()).select_from(table).where(tied, *own))
         return int(count.scalar_one())
+
+
+@dataclass(frozen=True)
+class HeldLine:
+    """One hold of one table as the scope's run met it: its ground and end, and the due
+    records it kept from being destroyed or depersonalized."""
+
+    store: str
+    table: str
+    kind: str  # "policy" (tables[].holds) or "record" (pdpipe hold add)
+    ground: str
+    until: dt.date | None
+    records: int
+
+
+def held(policy: Policy, scope: Scope) -> list[HeldLine]:
+    """The holds the scope's run kept records under (pdpipe_runs.held, from the run's
+    plan); for a period, those of the last run started in it. A request's run and runs
+    of releases before holds have none."""
+    runs = tables.runs
+    found: list[HeldLine] = []
+    for store in {s.url: s for s in policy.stores}.values():
+        with opened_store(store, read_only=True) as connection:
+            inspector = sa.inspect(connection)
+            if not inspector.has_table(runs.name) or "held" not in {
+                c["name"] for c in inspector.get_columns(runs.name)
+            }:
+                continue
+            query = sa.select(runs.c.held).where(runs.c.held.is_not(None))
+            if scope.run_id is not None:
+                query = query.where(runs.c.run_id == scope.run_id)
+            else:
+                assert scope.first_day is not None and scope.last_day is not None
+                start, end = _utc_bounds(
+                    scope.first_day, scope.last_day, ZoneInfo(policy.operator.timezone)
+                )
+                query = query.where(runs.c.started_at >= start, runs.c.started_at < end)
+            text = connection.execute(query.order_by(runs.c.started_at.desc()).limit(1)).scalar()
+        for entry in json.loads(text) if text else []:
+            until = entry.get("until")
+            found.append(
+                HeldLine(
+                    str(entry["store"]),
+                    str(entry["table"]),
+                    str(entry["kind"]),
+                    str(entry["ground"]),
+                    None if until is None else dt.date.fromisoformat(until),
+                    int(entry["records"]),
+                )
+            )
+    return found

@@ -36,6 +36,7 @@ from pdpipe.report.documents.act import (
     KIND_OF_ACTION,
     ChildCounts,
     build_act,
+    hold_notes,
     information_system,
 )
 from pdpipe.report.documents.gather import DOCUMENT, Scope
@@ -196,7 +197,7 @@ def _notes(policy: Policy, scope: Scope, language: Language, stores: set[str]) -
         notes.append(
             texts.label(language, "note_ledger", store=store, seq=head.seq, row_hash=head.row_hash)
         )
-    return notes
+    return notes + hold_notes(language, gather.held(policy, scope))
 
 
 def default_folder(policy_file: Path, scope: Scope) -> Path:

@@ -79,6 +79,14 @@ LABELS: dict[Language, dict[str, str]] = {
         "документа по столбцу связи.",
         "note_system_default": "Наименование информационной системы в политике не указано "
         "(operator.information_system): приведены имена баз данных, составляющих её.",
+        "note_holds": "Удержание: записи, обработка которых продолжается по иному "
+        "основанию (ч. 4–5 ст. 21 Федерального закона № 152-ФЗ), не уничтожены и не "
+        "обезличены, хотя цель их обработки достигнута: {holds}.",
+        "hold_item": "{store}.{table} — {kind} «{ground}», {until}: удержано записей — {records}",
+        "hold_policy": "условие политики",
+        "hold_record": "удержание записи",
+        "hold_until": "до {date}",
+        "hold_no_end": "без срока окончания",
         "note_order_179": "Требования к подтверждению уничтожения персональных данных, "
         "утверждённые приказом Роскомнадзора от 28.10.2022 № 179, действуют с 01.03.2023 "
         "до 01.03.2029.",
@@ -196,6 +204,15 @@ LABELS: dict[Language, dict[str, str]] = {
         "note_system_default": "The policy does not name the information system "
         "(operator.information_system): the names of the databases it consists of are "
         "given instead.",
+        "note_holds": "Holds: records whose processing continues on another ground "
+        "(152-FZ art. 21 p.4-5) were neither destroyed nor depersonalized although their "
+        "purpose ended: {holds}.",
+        "hold_item": "{store}.{table} — {kind} \u201c{ground}\u201d, {until}: records kept — "
+        "{records}",
+        "hold_policy": "policy hold",
+        "hold_record": "record hold",
+        "hold_until": "until {date}",
+        "hold_no_end": "no end set",
         "note_order_179": "The requirements for proving the destruction of personal data "
         "approved by Roskomnadzor Order No. 179 of 28.10.2022 apply from 01.03.2023 until "
         "01.03.2029.",
