@@ -35,7 +35,12 @@ from pdpipe.stores.engine import reflect
 from pdpipe.stores.keys import key_text
 from pdpipe.stores.owner import opened_store, owned
 
-OPERATION = "hold-"  # the ledger run id of a hold's placing or release: hold-<uuid>
+OPERATION = "hold-"  # the ledger run id of a hold's placing or release: hold-<hex>
+
+
+def _operation() -> str:
+    """An operation id that fits the ledger's run id (36 characters): 124 random bits."""
+    return OPERATION + uuid.uuid4().hex[:31]
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def place(
     today = today or dt.datetime.now(policy.operator.zone).date()
     if until is not None and until <= today:
         raise BadInput(f"--until {until}: a hold ends at the start of that day; give a later day")
-    operation = OPERATION + str(uuid.uuid4())
+    operation = _operation()
     with (
         owned() as stores,
         store_lock(stores.engine(store), store.name),
@@ -157,7 +162,7 @@ def release(
     """End the hold in force on the record `key` of `name`; BadInput when there is none."""
     store, spec = target(policy, name)
     today = today or dt.datetime.now(policy.operator.zone).date()
-    operation = OPERATION + str(uuid.uuid4())
+    operation = _operation()
     with (
         owned() as stores,
         store_lock(stores.engine(store), store.name),
