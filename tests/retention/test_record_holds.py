@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_job
 from pdpipe.policy import load_policy
+from pdpipe.report.dashboard import build_dashboard
 from pdpipe.requests import register
 from pdpipe.retention.decide import AsOf
 from tests.cli import pdpipe, run_main
 from tests.execute.builders import dump, leads, people, populate
+from tests.report.dashboard_site import Page
 from tests.requests.scenario import policy_with_requests, scenario_mailbox
 from tests.retention.test_holds import (
     BEFORE_THE_END,
@@ -80,6 +82,8 @@ def test_a_held_record_outlives_runs_until_released_and_every_output_lists_the_h
         RunOptions(as_of=AsOf.start_of_day(BEFORE_THE_END, zone), allow_large=True),
     )
     left_during = _left(store_url)
+    site = build_dashboard(load_policy(policy_path), tmp_path / "site", today=BEFORE_THE_END)
+    backlog = Page(site.parent / "backlog.html")
     released, _ = cli("hold", "release", policy, "crm.customers", str(HELD), "--note", "settled")
     after = run_job(
         load_policy(policy_path),
@@ -112,6 +116,11 @@ def test_a_held_record_outlives_runs_until_released_and_every_output_lists_the_h
     assert ",hold," not in extract and ",legal_hold," not in extract
     report = (Path(str(during.folder)) / "summary.json").read_text(encoding="utf-8")
     assert GROUND in report
+    # The dashboard's backlog lists both holds, their ends and the due records they keep.
+    assert [row[1:] for row in backlog.tables["holds"]] == [
+        ["policy", "a dispute over unpaid invoices (claim 17/2026)", "2027-06-30", "–", "3"],
+        ["record", GROUND, "until released", "1", "1"],
+    ]
     # Released, the next run destroys it; both steps are in the ledger, which verifies.
     assert released == 0 and after.acted == 1 and HELD not in _left(store_url)
     assert [(h["key"], h["note"]) for h in everything["holds"]] == [("7", "settled")]
@@ -125,6 +134,7 @@ def test_a_held_record_outlives_runs_until_released_and_every_output_lists_the_h
     # No value of the held record anywhere: terminal, plan, documents, report, ledger.
     texts = [*outputs, act, extract, report, repr(_ledger(store_url))]
     texts += [p.read_text(encoding="utf-8") for p in documents.glob("*.json")]
+    texts += [p.read_text(encoding="utf-8") for p in site.parent.glob("*.html")]
     assert not [text for text in texts if CANARY in text]
 
 
