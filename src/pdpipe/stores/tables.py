@@ -15,6 +15,8 @@
                      it sampled, how many columns held undeclared PD
     pdpipe_findings  per scan, each column it judged: store, table, column, status and
                      categories (names and shares only, never a value; discovery/record.py)
+    pdpipe_child_counts  per run, table, child table, action and batch: the child rows
+                     the batch deleted, detached or depersonalized, for the documents
 
 Keys of processed records are kept as text so one table serves integer and text keys.
 """
@@ -166,6 +168,26 @@ findings = sa.Table(
     sa.Column("found", sa.String(500), nullable=False),  # categories, comma-separated
     sa.Column("declared", sa.String(500), nullable=False),
     sa.Column("share", sa.Float),
+)
+
+child_counts = sa.Table(
+    "pdpipe_child_counts",
+    metadata,
+    sa.Column("run_id", RUN_ID, primary_key=True),
+    sa.Column("store", NAME, primary_key=True),
+    sa.Column("table_name", NAME, primary_key=True),  # the main table, whose records
+    sa.Column("child_table", NAME, primary_key=True),
+    sa.Column("action", sa.String(20), primary_key=True),  # ... were destroyed or depersonalized
+    # The batch (of a partition) that acted, written in its transaction: a batch that
+    # was rolled back left none, and one that committed is never done again, so a
+    # retried batch cannot count twice. A request's changes count as batches of part 0.
+    sa.Column("part", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("batch", sa.Integer, primary_key=True, autoincrement=False),
+    # The batch's records so acted on: the documents give a child's rows only when these
+    # add up to the ledger's records (a batch of an earlier release counted none).
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("acted_at", sa.DateTime, nullable=False),  # the ledger rows' time
 )
 
 # Earlier releases kept one digest per row in pdpipe_snapshot; nothing reads it now.
