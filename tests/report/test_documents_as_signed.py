@@ -239,17 +239,20 @@ def test_documents_of_a_run_at_two_in_almaty_as_a_dpo_signs_them(
         row[-1] for row in _table_after(act_page, "Зависимые таблицы")
     )
 
-    # A run of a release that did not count its children (no pdpipe_child_counts rows):
-    # its act says "—" and why, as acts did then.
+    # A store of a release that did not count children (no pdpipe_child_counts): the act
+    # of its run says "—" and why, as acts did then; the next run adds the table.
     engine = sa.create_engine(store_url)
     with engine.begin() as connection:
-        connection.execute(tables.child_counts.delete())
-    engine.dispose()
+        tables.child_counts.drop(connection)
     earlier = issue(policy, Scope(run_id), tmp_path / "earlier", today=dt.date(2026, 11, 26))
     earlier_page = (earlier.folder / "destruction-act.ru.html").read_text(encoding="utf-8")
     assert {row[-1] for row in _table_after(earlier_page, "Зависимые таблицы")} == {"—"}
     assert "число таких строк в акте не указывается" in html.unescape(earlier_page)
     assert "pdpipe_child_counts" not in html.unescape(earlier_page)
+    with engine.begin() as connection:
+        tables.ensure_tables(connection)  # as every run and request does first
+        assert sa.inspect(connection).has_table(tables.child_counts.name)
+    engine.dispose()
 
     # Order 179 applies until 2029-03-01 (the act says so); the record is under art. 13.1
     # and cites the 2025 order on methods (the repealed No. 996 nowhere).

@@ -70,9 +70,14 @@ def destroy(
     return touched
 
 
+UNKNOWN = -1  # a driver that did not say how many rows a statement changed
+
+
 def _add(touched: ChildRows, child: ChildContext, rows: int) -> None:
     # Two entries for one child table (two fks, two `where:`) are one table to the act.
-    touched[child.spec.table] = touched.get(child.spec.table, 0) + max(rows, 0)
+    # An unknown count stays unknown: the documents then say "—" rather than a guess.
+    before = touched.get(child.spec.table, 0)
+    touched[child.spec.table] = UNKNOWN if UNKNOWN in (before, rows) else before + rows
 
 
 def depersonalize(
@@ -314,6 +319,7 @@ def count_children(
                 now,
             )
             for child, rows in sorted(touched.items())
+            if rows != UNKNOWN  # left out: its records then fall short of the ledger's
         ],
     )
 
