@@ -26,6 +26,7 @@ from pdpipe.report.documents.gather import Scope
 from pdpipe.report.documents.issue import issue
 from pdpipe.report.documents.verify import verify
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import tables
 from tests.cli import pdpipe
 from tests.execute.builders import (
     AS_OF_DAY,
@@ -117,6 +118,22 @@ def _fields(page: str) -> dict[str, str]:
     return {html.unescape(name): html.unescape(value) for name, value in found}
 
 
+def _tied_child_rows(url: str) -> dict[str, int]:
+    """Rows of each child of people that refer to a person, counted in the database."""
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        counts = {
+            name: int(
+                connection.execute(
+                    sa.text(f"SELECT count(*) FROM {name} WHERE person_id IS NOT NULL")
+                ).scalar_one()
+            )
+            for name in ("memberships", "events", "notes")
+        }
+    engine.dispose()
+    return counts
+
+
 def _policy_file(tmp_path: Path, url: str, *, people_depersonalized: bool = False) -> Path:
     path = write_policy(tmp_path, url)
     text_ = re.sub(
@@ -136,7 +153,9 @@ def test_documents_of_a_run_at_two_in_almaty_as_a_dpo_signs_them(
     populate(store_url, people_count=120, leads_count=90)
     _add_lead_phones(store_url, leads=90)
     policy = load_policy(_policy_file(tmp_path, store_url))
+    tied_before = _tied_child_rows(store_url)
     run_id = _run_at_two_in_almaty(policy, monkeypatch)
+    tied_after = _tied_child_rows(store_url)
     folder = tmp_path / "docs"
     issue(policy, Scope(run_id), folder, today=dt.date(2026, 11, 26))
 
@@ -174,9 +193,9 @@ def test_documents_of_a_run_at_two_in_almaty_as_a_dpo_signs_them(
     }
     assert "149-ФЗ" not in act + record
 
-    # Item 8: each dependent table and column, its method and its rows. The children of
-    # depersonalized leads are still tied to them and counted; those of destroyed people
-    # went with them.
+    # Item 8: each dependent table and column, its method and its rows: as many as the run
+    # really deleted or detached (tied to a person before, not after), counted by its
+    # batches as they acted.
     phones = sum(_phones_of(int(key.removeprefix("L"))) for key in depersonalized)
     assert phones > len(depersonalized) / 2  # some leads have two phones, some none
     assert _table_after(record_page, "Зависимые таблицы") == [
@@ -192,6 +211,8 @@ def test_documents_of_a_run_at_two_in_almaty_as_a_dpo_signs_them(
     ]
     people = f"{len(destroyed):,}"
     detach = "обнуление ссылки на уничтоженную запись (SQL UPDATE)"
+    gone = {name: f"{tied_before[name] - tied_after[name]:,}" for name in tied_before}
+    assert int(gone["events"].replace(",", "")) == 2 * len(destroyed)  # two a person
     assert _table_after(act_page, "Зависимые таблицы") == [
         [
             "store",
@@ -200,9 +221,9 @@ def test_documents_of_a_run_at_two_in_almaty_as_a_dpo_signs_them(
             "вся строка",
             "удаление строк (SQL DELETE)",
             people,
-            "—",
+            gone["memberships"],
         ],
-        ["store", "people", "events", "person_id", detach, people, "—"],
+        ["store", "people", "events", "person_id", detach, people, gone["events"]],
         [
             "store",
             "people",
@@ -210,10 +231,28 @@ def test_documents_of_a_run_at_two_in_almaty_as_a_dpo_signs_them(
             "phone",
             "изменение состава или семантики (mask)",
             people,
-            "—",
+            gone["notes"],
         ],
-        ["store", "people", "notes", "person_id", detach, people, "—"],
+        ["store", "people", "notes", "person_id", detach, people, gone["notes"]],
     ]
+    assert "pdpipe_child_counts" in act and "—" not in "".join(
+        row[-1] for row in _table_after(act_page, "Зависимые таблицы")
+    )
+
+    # A store of a release that did not count children (no pdpipe_child_counts): the act
+    # of its run says "—" and why, as acts did then; the next run adds the table.
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:
+        tables.child_counts.drop(connection)
+    earlier = issue(policy, Scope(run_id), tmp_path / "earlier", today=dt.date(2026, 11, 26))
+    earlier_page = (earlier.folder / "destruction-act.ru.html").read_text(encoding="utf-8")
+    assert {row[-1] for row in _table_after(earlier_page, "Зависимые таблицы")} == {"—"}
+    assert "число таких строк в акте не указывается" in html.unescape(earlier_page)
+    assert "pdpipe_child_counts" not in html.unescape(earlier_page)
+    with engine.begin() as connection:
+        tables.ensure_tables(connection)  # as every run and request does first
+        assert sa.inspect(connection).has_table(tables.child_counts.name)
+    engine.dispose()
 
     # Order 179 applies until 2029-03-01 (the act says so); the record is under art. 13.1
     # and cites the 2025 order on methods (the repealed No. 996 nowhere).
@@ -376,6 +415,13 @@ def test_a_demand_to_destroy_and_a_withdrawal_are_cited_each_by_its_own_article(
         assert "(operator.information_system): приведены имена баз данных" in act
         lines = extract.read(path.parent / "event-log-extract.json")
         assert {line["information_system"] for line in lines} == {"store"}
+        # A request acts on the person's children through the same statements, and its
+        # act gives their rows as exactly: the builders' one membership, two events and
+        # one note a person.
+        rows = [
+            row[-1] for row in _table_after(path.read_text(encoding="utf-8"), "Зависимые таблицы")
+        ]
+        assert rows == ["1", "2", "1", "1"], path.parent.name
 
     period = tmp_path / "period"
     today = dt.datetime.now(load_policy(policy_path).operator.zone).date()
@@ -393,6 +439,8 @@ def test_a_demand_to_destroy_and_a_withdrawal_are_cited_each_by_its_own_article(
     assert made.returncode == 0, made.stdout + made.stderr
     page = (period / "destruction-act.ru.html").read_text(encoding="utf-8")
     assert sorted(row[4] for row in _table_after(page, "Сведения об уничтожении")) == cited
+    # The period's act adds the two requests' counts up.
+    assert [row[-1] for row in _table_after(page, "Зависимые таблицы")] == ["2", "4", "2", "2"]
     assert {line["ground"] for line in extract.read(period / "event-log-extract.json")} == set(
         cited
     )

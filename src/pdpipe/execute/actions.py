@@ -38,28 +38,46 @@ def _dialect_of(keys: sa.Table) -> str:
     return str(keys.info.get("dialect", ""))
 
 
+ChildRows = dict[str, int]  # child table -> its rows the statements deleted or changed
+
+
 def destroy(
     connection: sa.Connection, context: TableContext, keys: Sequence[Any], secret: bytes
-) -> None:
-    """Delete the records; first handle every child as the policy says."""
+) -> ChildRows:
+    """Delete the records; first handle every child as the policy says. Returns how many
+    rows of each child table were deleted or detached (the statements' row counts: once
+    the records are gone nothing could count them)."""
     if not keys:
-        return
+        return {}
     key_table = temp_table(connection, [("k", context.key.type)], [(k,) for k in keys])
+    touched: ChildRows = {}
     for child in context.children:
         fk = child.table.c[child.spec.fk]
         rows = _child_rows(child, key_table)
         action = child.spec.on_destroy.value
         if action == "delete":
-            connection.execute(sa.delete(child.table).where(rows))
+            done = connection.execute(sa.delete(child.table).where(rows))
         elif action == "set_null":
-            connection.execute(sa.update(child.table).where(rows).values({fk.name: None}))
+            done = connection.execute(sa.update(child.table).where(rows).values({fk.name: None}))
         else:
             # Depersonalized rows outlive the record, detached from it: a reference to a
             # destroyed record would itself say whose they were.
             _depersonalize_children(connection, child, key_table, secret)
-            connection.execute(sa.update(child.table).where(rows).values({fk.name: None}))
+            done = connection.execute(sa.update(child.table).where(rows).values({fk.name: None}))
+        _add(touched, child, done.rowcount)
     connection.execute(sa.delete(context.table).where(_matching(context.key, key_table)))
     drop_temp(connection, key_table)
+    return touched
+
+
+UNKNOWN = -1  # a driver that did not say how many rows a statement changed
+
+
+def _add(touched: ChildRows, child: ChildContext, rows: int) -> None:
+    # Two entries for one child table (two fks, two `where:`) are one table to the act.
+    # An unknown count stays unknown: the documents then say "—" rather than a guess.
+    before = touched.get(child.spec.table, 0)
+    touched[child.spec.table] = UNKNOWN if UNKNOWN in (before, rows) else before + rows
 
 
 def depersonalize(
@@ -67,15 +85,17 @@ def depersonalize(
     context: TableContext,
     keys: Sequence[Any],
     secret: bytes,
-) -> None:
+) -> ChildRows:
     """Apply every column's operator to the records, and to the PD columns the policy
     declares in their children's rows, and write the results back at once.
 
     Each child's rows go as its `on_depersonalize` says: depersonalized (they stay tied
     to the records: a depersonalized record no longer says whose they are, but a phone
-    number left beside it would), deleted (notes about the person), or kept."""
+    number left beside it would), deleted (notes about the person), or kept. Returns how
+    many rows of each child table were depersonalized or deleted (kept ones: none)."""
     if not keys:
-        return
+        return {}
+    touched: ChildRows = {}
     key_table = temp_table(connection, [("k", context.key.type)], [(k,) for k in keys])
     _rewrite(
         connection, context.table, [context.key], context.columns, key_table, context.key, secret
@@ -83,10 +103,12 @@ def depersonalize(
     for child in context.children:
         handling = child.spec.when_depersonalized
         if handling is ChildOnDepersonalize.DEPERSONALIZE and child.columns:
-            _depersonalize_children(connection, child, key_table, secret)
+            _add(touched, child, _depersonalize_children(connection, child, key_table, secret))
         elif handling is ChildOnDepersonalize.DELETE:
-            connection.execute(sa.delete(child.table).where(_child_rows(child, key_table)))
+            done = connection.execute(sa.delete(child.table).where(_child_rows(child, key_table)))
+            _add(touched, child, done.rowcount)
     drop_temp(connection, key_table)
+    return touched
 
 
 def _child_rows(child: ChildContext, key_table: sa.Table) -> sa.ColumnElement[bool]:
@@ -97,9 +119,10 @@ def _child_rows(child: ChildContext, key_table: sa.Table) -> sa.ColumnElement[bo
 
 def _depersonalize_children(
     connection: sa.Connection, child: ChildContext, key_table: sa.Table, secret: bytes
-) -> None:
+) -> int:
+    """The child's rows tied to the batch, depersonalized; how many there were."""
     fk = child.table.c[child.spec.fk]
-    _rewrite(
+    return _rewrite(
         connection,
         child.table,
         child.primary_key,
@@ -121,9 +144,9 @@ def _rewrite(
     secret: bytes,
     *,
     only: sa.ColumnElement[bool] | None = None,
-) -> None:
+) -> int:
     """Read the PD columns of the rows `link` ties to the batch (those of them `only`
-    selects), transform, write back."""
+    selects), transform, write back; returns how many rows were rewritten."""
     base_names = list(dict.fromkeys(c.ref.column for c in columns))
     selected = [*identity, *(table.c[name] for name in base_names)]
     tied = _matching(link, key_table)
@@ -131,7 +154,7 @@ def _rewrite(
         tied = sa.and_(tied, only)
     rows = connection.execute(sa.select(*selected).where(tied)).fetchall()
     if not rows:
-        return
+        return 0
     names = [c.name for c in identity] + base_names
     frame = pd.DataFrame(dict(zip(names, zip(*rows, strict=True), strict=True)))
     for column in columns:
@@ -160,6 +183,7 @@ def _rewrite(
         .values({name: scratch.c[f"v{i}"] for i, name in enumerate(base_names)})
     )
     drop_temp(connection, scratch)
+    return len(rows)
 
 
 def _apply_at_path(frame: pd.DataFrame, column: PdColumn, context: OperatorContext) -> None:
@@ -246,3 +270,70 @@ def mark(
             for key, reason in zip(keys, reasons, strict=True)
         ],
     )
+
+
+def count_children(
+    connection: sa.Connection,
+    context: TableContext,
+    run_id: str,
+    action: str,
+    at: tuple[int, int],
+    records: int,
+    touched: ChildRows,
+    now: dt.datetime,
+) -> None:
+    """Keep, in the batch's own transaction, how many rows of each child table the batch's
+    `action` on `records` records deleted or changed: the ledger has a row per record of
+    the main table only, and the rows of a destroyed record's children cannot be counted
+    once it is gone. Every child acted on gets its row, zero rows included, so that the
+    documents can tell a batch that counted from one that did not."""
+    if not touched:
+        return
+    part, batch = at
+    insert_rows(
+        connection,
+        tables.child_counts,
+        (
+            "run_id",
+            "store",
+            "table_name",
+            "child_table",
+            "action",
+            "part",
+            "batch",
+            "records",
+            "row_count",
+            "acted_at",
+        ),
+        [
+            (
+                run_id,
+                context.store,
+                context.spec.name,
+                child,
+                action,
+                part,
+                batch,
+                records,
+                rows,
+                now,
+            )
+            for child, rows in sorted(touched.items())
+            if rows != UNKNOWN  # left out: its records then fall short of the ledger's
+        ],
+    )
+
+
+def next_batch(connection: sa.Connection, run_id: str, store: str, table_name: str) -> int:
+    """The number a run's changes that are not a partition's batch (a request's) count
+    under in pdpipe_child_counts: one more than any before, read in the same transaction."""
+    counts = tables.child_counts
+    last = connection.execute(
+        sa.select(sa.func.max(counts.c.batch)).where(
+            (counts.c.run_id == run_id)
+            & (counts.c.store == store)
+            & (counts.c.table_name == table_name)
+            & (counts.c.part == 0)
+        )
+    ).scalar()
+    return int(last or 0) + 1

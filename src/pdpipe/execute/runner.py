@@ -472,6 +472,7 @@ def process_partition(
                         secret,
                         outcome,
                         ledger_key=signing,
+                        at=(partition.index, batches + 1),
                     )
                     after = python_value(frame["key"].iloc[-1])
                     batches += 1
@@ -570,21 +571,32 @@ def act(
     outcome: TableOutcome,
     *,
     ledger_key: bytes = b"",
+    at: tuple[int, int] | None = None,
 ) -> None:
+    """Act on the decided records in the caller's transaction, with their ledger rows and
+    the counts of their child rows. `at` is the (partition, batch) under way; None for
+    changes outside a run's batches (a request's), which take the next free number."""
     if decisions.empty:
         return
     now = _now()
+    if at is None and context.children:
+        at = (0, actions.next_batch(connection, run_id, context.store, context.spec.name))
     entries: list[ledger.Entry] = []
     for action, group in decisions.groupby("action", sort=True):
         keys = group["key"].tolist()  # plain Python values, which every driver binds
         reasons = [str(r) for r in group["reason"].tolist()]
+        touched: actions.ChildRows = {}
         if action == "destroy":
-            actions.destroy(connection, context, keys, secret)
+            touched = actions.destroy(connection, context, keys, secret)
         elif action == "depersonalize":
-            actions.depersonalize(connection, context, keys, secret)
+            touched = actions.depersonalize(connection, context, keys, secret)
             actions.mark(connection, context, keys, reasons, tables.DEPERSONALIZED, run_id, now)
         else:
             actions.mark(connection, context, keys, reasons, tables.BLOCKED, run_id, now)
+        if touched and at is not None:
+            actions.count_children(
+                connection, context, run_id, str(action), at, len(keys), touched, now
+            )
         # Per reason, not per record: a batch of 5,000 shares two or three of them.
         counted = Counter(reasons)
         basis = {

@@ -18,6 +18,8 @@
     pdpipe_holds     holds placed on single records (`pdpipe hold add`): the record's key,
                      the ground, the day it ends, who placed and released it
                      (execute/holds.py); runs and requests leave held records as they are
+    pdpipe_child_counts  per run, table, child table, action and batch: the child rows
+                     the batch deleted, detached or depersonalized, for the documents
 
 Keys of processed records are kept as text so one table serves integer and text keys.
 """
@@ -191,6 +193,26 @@ holds = sa.Table(
     sa.Column("note", sa.Text),  # why it was released
     # Readers look a record's holds up by table and key, once per record they decide.
     sa.Index("ix_pdpipe_holds_record", "table_name", "record_key"),
+)
+
+child_counts = sa.Table(
+    "pdpipe_child_counts",
+    metadata,
+    sa.Column("run_id", RUN_ID, primary_key=True),
+    sa.Column("store", NAME, primary_key=True),
+    sa.Column("table_name", NAME, primary_key=True),  # the main table, whose records
+    sa.Column("child_table", NAME, primary_key=True),
+    sa.Column("action", sa.String(20), primary_key=True),  # ... were destroyed or depersonalized
+    # The batch (of a partition) that acted, written in its transaction: a batch that
+    # was rolled back left none, and one that committed is never done again, so a
+    # retried batch cannot count twice. A request's changes count as batches of part 0.
+    sa.Column("part", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("batch", sa.Integer, primary_key=True, autoincrement=False),
+    # The batch's records so acted on: the documents give a child's rows only when these
+    # add up to the ledger's records (a batch of an earlier release counted none).
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("acted_at", sa.DateTime, nullable=False),  # the ledger rows' time
 )
 
 # Earlier releases kept one digest per row in pdpipe_snapshot; nothing reads it now.

@@ -128,6 +128,11 @@ def information_system(policy: Policy) -> str:
     return named or ", ".join(dict.fromkeys(store.name for store in policy.stores))
 
 
+class Counted(int):
+    """Child rows as the batches counted them in their own transactions while they acted
+    (pdpipe_child_counts), where a plain number was counted when the document was drawn up."""
+
+
 ChildCounts = dict[tuple[str, str, str], int | None]  # (store, main table, child) -> rows
 
 
@@ -162,7 +167,9 @@ def build_act(
     action = DEPERSONALIZE if kind == "depersonalization-record" else DESTROY
     children = _children(specs, lines, action, language, child_rows or {})
     own_notes = []
-    if children:
+    if any(isinstance(child.rows, Counted) for child in children):
+        own_notes.append(texts.label(language, "note_children_recorded"))
+    if any(not isinstance(child.rows, Counted) for child in children):
         counted = "note_children_counted" if action == DEPERSONALIZE else "note_children_destroyed"
         own_notes.append(texts.label(language, counted))
     if operator.information_system is None:
@@ -226,7 +233,8 @@ def _children(
     for (store, table), count in sorted(records.items()):
         spec = specs.get((store, table))
         for child in spec.children if spec is not None else []:
-            # Deleted rows cannot be counted afterwards: the ledger keeps the parents only.
+            # Counted by the batches; or, for earlier runs, counted now where they still
+            # exist (the ledger keeps the parents only): else None.
             rows = counts.get((store, table, child.table))
             done: list[tuple[str, str]] = []  # (column, method)
             deleted = (action == DESTROY and child.on_destroy is ChildAction.DELETE) or (

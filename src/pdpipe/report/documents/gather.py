@@ -52,13 +52,13 @@ class Scope:
             return f"run-{self.run_id}"
         return f"{self.first_day}--{self.last_day}"
 
-    def condition(self, timezone: str) -> sa.ColumnElement[bool]:
-        ledger = tables.ledger
+    def condition(self, timezone: str, table: sa.Table = tables.ledger) -> sa.ColumnElement[bool]:
+        """The scope's rows of the ledger (or of a table with its run_id and acted_at)."""
         if self.run_id is not None:
-            return ledger.c.run_id == self.run_id
+            return table.c.run_id == self.run_id
         assert self.first_day is not None and self.last_day is not None
         start, end = _utc_bounds(self.first_day, self.last_day, ZoneInfo(timezone))
-        return (ledger.c.acted_at >= start) & (ledger.c.acted_at < end)
+        return (table.c.acted_at >= start) & (table.c.acted_at < end)
 
 
 def _utc_bounds(first: dt.date, last: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -279,6 +279,37 @@ def run_ids(policy: Policy, scope: Scope) -> list[str]:
     return sorted(found)
 
 
+def counted_child_rows(
+    policy: Policy, scope: Scope, store: StoreSpec, action: str
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per (main table, child table) of the store: the records the scope's batches acted
+    on with `action` and the child rows they deleted or changed, as the batches counted
+    them in their own transactions (pdpipe_child_counts). Runs of releases before it
+    counted nothing: the caller compares the records with the ledger's."""
+    counts = tables.child_counts
+    with opened_store(store, read_only=True) as connection:
+        if not sa.inspect(connection).has_table(counts.name):
+            return {}
+        query = (
+            sa.select(
+                counts.c.table_name,
+                counts.c.child_table,
+                sa.func.sum(counts.c.records),
+                sa.func.sum(counts.c.row_count),
+            )
+            .where(
+                scope.condition(policy.operator.timezone, counts),
+                counts.c.store == store.name,
+                counts.c.action == action,
+            )
+            .group_by(counts.c.table_name, counts.c.child_table)
+        )
+        return {
+            (str(table), str(child)): (int(records or 0), int(rows or 0))
+            for table, child, records, rows in connection.execute(query)
+        }
+
+
 def child_rows(
     policy: Policy, scope: Scope, store: StoreSpec, parent: str, child: ChildTable, action: str
 ) -> int | None:
@@ -288,7 +319,8 @@ def child_rows(
     The ledger keeps one row per record of the parent table, none per child row. What was
     done to the children of depersonalized records can be counted afterwards because they
     stay tied to them; the children of destroyed records were deleted or detached with
-    them and cannot be (the caller does not ask)."""
+    them and cannot be (the caller does not ask). The batches count both as they act
+    (counted_child_rows); this is for runs of the releases before them."""
     ledger = tables.ledger
     with opened_store(store, read_only=True) as connection:
         inspector = sa.inspect(connection)

@@ -35,6 +35,7 @@ from pdpipe.report.documents import extract, gather, grounds, physical, render, 
 from pdpipe.report.documents.act import (
     KIND_OF_ACTION,
     ChildCounts,
+    Counted,
     build_act,
     hold_notes,
     information_system,
@@ -160,20 +161,33 @@ def _grounds(policy: Policy, scope: Scope, language: Language) -> Callable[[gath
 
 
 def _child_rows(policy: Policy, scope: Scope, action: str, lines: list[gather.Line]) -> ChildCounts:
-    """Rows of the dependent tables with declared columns, for depersonalized records
-    (gather.child_rows: those of destroyed records are gone with them)."""
-    if action != gather.DEPERSONALIZE:
-        return {}
+    """Rows of the dependent tables, per main table of the document: as its batches counted
+    them while they acted, when they counted every record the document covers; else, for
+    runs of releases that did not count, the rows of depersonalized records still tied to
+    them (gather.child_rows), and None for those of destroyed records, gone with them."""
     specs = {
         (store.name, spec.name): (store, spec) for store in policy.stores for spec in store.tables
     }
+    records: dict[tuple[str, str], int] = {}
+    for line in lines:
+        records[(line.store, line.table)] = records.get((line.store, line.table), 0) + line.records
     counts: ChildCounts = {}
-    for store_name, table in sorted({(line.store, line.table) for line in lines}):
+    counted: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
+    for store_name, table in sorted(records):
         if (store_name, table) not in specs:  # a table the policy no longer names
             continue
         store, spec = specs[(store_name, table)]
+        if spec.children and store_name not in counted:
+            counted[store_name] = gather.counted_child_rows(policy, scope, store, action)
         for child in spec.children:
-            if child.columns and child.depersonalized_with_parent:
+            by_batches = counted[store_name].get((table, child.table))
+            if by_batches is not None and by_batches[0] == records[(store_name, table)]:
+                counts[(store_name, table, child.table)] = Counted(by_batches[1])
+            elif (
+                action == gather.DEPERSONALIZE
+                and child.columns
+                and child.depersonalized_with_parent
+            ):
                 counts[(store_name, table, child.table)] = gather.child_rows(
                     policy, scope, store, table, child, action
                 )

@@ -74,6 +74,9 @@ LABELS: dict[Language, dict[str, str]] = {
         "note_children_destroyed": "Строки зависимых таблиц уничтоженных записей удалены или "
         "отсоединены вместе с ними; журнал pdpipe учитывает записи основной таблицы, поэтому "
         "число таких строк в акте не указывается («—»).",
+        "note_children_recorded": "Число строк зависимых таблиц подсчитано pdpipe при "
+        "их удалении или изменении, в той же транзакции, что и действия с записями основной "
+        "таблицы и строки журнала (pdpipe_child_counts).",
         "note_children_counted": "Строки зависимых таблиц обезличены вместе с записями "
         "основной таблицы и остаются связанными с ними; их число подсчитано при составлении "
         "документа по столбцу связи.",
@@ -198,6 +201,9 @@ LABELS: dict[Language, dict[str, str]] = {
         "note_children_destroyed": "The dependent rows of destroyed records were deleted or "
         "detached with them; pdpipe's ledger counts the records of the main table, so the "
         "number of such rows is not given ('—').",
+        "note_children_recorded": "The numbers of dependent rows were counted by pdpipe as "
+        "it deleted or changed them, in the same transaction as the records of the main table "
+        "and their ledger rows (pdpipe_child_counts).",
         "note_children_counted": "The dependent rows were depersonalized with the records of "
         "the main table and stay tied to them; they were counted, by the linking column, "
         "when this document was drawn up.",
