@@ -3,9 +3,12 @@
 What a nightly script written for exactly these tables would do: compute the due
 subscribers once into a temporary table (deleting memberships first would change who is
 due), then one set-based statement per table: delete the memberships, detach views and
-clicks, delete the subscribers; one UPDATE that masks the due contacts' phones (the
-policy's PD column of their child `contact_phones`) and one that depersonalizes the due
-contacts in place. No state, no checkpoints, no ledger, no validation.
+clicks, delete the subscribers; delete the contacts who withdrew their consent with their
+phones and interactions (a withdrawal destroys, 152-FZ art. 21 p.5, though the contacts'
+purpose depersonalizes at its other ends); one UPDATE that masks the other due contacts'
+phones (the policy's PD column of their child `contact_phones`) and one that
+depersonalizes those contacts in place. No state, no checkpoints, no ledger, no
+validation.
 
 The due conditions are the benchmark policy's end rules, written out by hand:
 
@@ -49,10 +52,12 @@ WHERE (s.status = 'blocklisted' AND s.updated_at <= :cut)
          WHERE l.subscriber_id = s.id AND l.status <> 'unsubscribed'))
    OR s.updated_at <= :retention_cut"""
 
-CONTACTS_DUE = """
-    (consent_withdrawn_at IS NOT NULL AND consent_withdrawn_at <= :cut)
- OR consent_valid_until <= :cut
- OR updated_at <= :retention_cut"""
+CONTACTS_WITHDRAWN = "consent_withdrawn_at IS NOT NULL AND consent_withdrawn_at <= :cut"
+# Due for depersonalization: ended otherwise, and not withdrawn (a withdrawal destroys,
+# whichever end came first: pdpipe's decide() does the same).
+CONTACTS_DUE = f"""
+    NOT ({CONTACTS_WITHDRAWN})
+ AND (consent_valid_until <= :cut OR updated_at <= :retention_cut)"""
 
 REDACTED = "[redacted]"
 PSEUDONYM_HEX = 24
@@ -61,6 +66,7 @@ MASK_KEEPS = "[^ +().@-]"  # the mask's separators stay; every other character i
 # The phones of the due contacts (the contacts' columns the end rules read are not PD, so
 # they can be updated first or after).
 DUE_CONTACTS_PHONES = f"contact_id IN (SELECT id FROM contacts WHERE {CONTACTS_DUE})"
+WITHDRAWN_CONTACTS = f"contact_id IN (SELECT id FROM contacts WHERE {CONTACTS_WITHDRAWN})"
 
 POSTGRESQL = [
     f"CREATE TEMP TABLE due_subscribers ON COMMIT DROP AS {SUBSCRIBERS_DUE}",
@@ -71,6 +77,9 @@ POSTGRESQL = [
     "UPDATE link_clicks c SET subscriber_id = NULL FROM due_subscribers d "
     "WHERE c.subscriber_id = d.id",
     "DELETE FROM subscribers s USING due_subscribers d WHERE s.id = d.id",
+    f"DELETE FROM contact_phones WHERE {WITHDRAWN_CONTACTS}",
+    f"DELETE FROM interactions WHERE {WITHDRAWN_CONTACTS}",
+    f"DELETE FROM contacts WHERE {CONTACTS_WITHDRAWN}",
     f"""UPDATE contact_phones SET
       phone = regexp_replace(left(phone, -2), '{MASK_KEEPS}', '*', 'g') || right(phone, 2)
     WHERE {DUE_CONTACTS_PHONES}""",
@@ -93,6 +102,9 @@ MARIADB = [
     "UPDATE link_clicks c JOIN due_subscribers d ON c.subscriber_id = d.id "
     "SET c.subscriber_id = NULL",
     "DELETE s FROM subscribers s JOIN due_subscribers d ON s.id = d.id",
+    f"DELETE FROM contact_phones WHERE {WITHDRAWN_CONTACTS}",
+    f"DELETE FROM interactions WHERE {WITHDRAWN_CONTACTS}",
+    f"DELETE FROM contacts WHERE {CONTACTS_WITHDRAWN}",
     f"""UPDATE contact_phones SET
       phone = CONCAT(REGEXP_REPLACE(LEFT(phone, CHAR_LENGTH(phone) - 2), '{MASK_KEEPS}', '*'),
                      RIGHT(phone, 2))
@@ -110,7 +122,7 @@ MARIADB = [
 ]
 
 # The statements whose row counts are the records acted on.
-DESTROYED = "DELETE FROM subscribers", "DELETE s FROM subscribers"
+DESTROYED = "DELETE FROM subscribers", "DELETE s FROM subscribers", "DELETE FROM contacts"
 DEPERSONALIZED = "UPDATE contacts"
 
 
@@ -172,7 +184,7 @@ def run(url: str, cuts: Cuts, key: str) -> SqlResult:
                 for statement in statements:
                     result = connection.execute(sa.text(statement), params)
                     if statement.startswith(DESTROYED):
-                        destroyed = result.rowcount
+                        destroyed += result.rowcount
                     elif statement.startswith(DEPERSONALIZED):
                         depersonalized = result.rowcount
             seconds = time.perf_counter() - started

@@ -3,9 +3,10 @@
 SQLAlchemy's automap reflects the demo tables into classes (no relationships: the loop
 handles children itself, as such scripts do). The due records are selected with the same
 conditions as the hand-written SQL; then, per due subscriber: load it, delete its list
-memberships, detach its views and clicks, delete it, flush; per due contact: load it,
-redact, mask and pseudonymize its fields in Python (HMAC from hashlib), load its phones
-and mask them, flush. One commit
+memberships, detach its views and clicks, delete it, flush; per contact who withdrew
+consent: delete its phones and interactions and it (a withdrawal destroys, 152-FZ art. 21
+p.5), flush; per other due contact: load it, redact, mask and pseudonymize its fields in
+Python (HMAC from hashlib), load its phones and mask them, flush. One commit
 at the end. It runs on a small database of its own (``--naive-sample`` subscribers) and
 its rate is scaled to the full size.
 """
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bench.handwritten import (
     CONTACTS_DUE,
+    CONTACTS_WITHDRAWN,
     PSEUDONYM_DOMAIN,
     PSEUDONYM_HEX,
     REDACTED,
@@ -83,6 +85,7 @@ def run(url: str, cuts: Cuts, key: str) -> NaiveResult:
         click_cls = base.classes.link_clicks
         contact_cls = base.classes.contacts
         phone_cls = base.classes.contact_phones
+        interaction_cls = base.classes.interactions
         secret = key.encode()
         started = time.perf_counter()
         with Session(engine) as session:
@@ -99,6 +102,21 @@ def run(url: str, cuts: Cuts, key: str) -> NaiveResult:
                     ):
                         child.subscriber_id = None
                 session.delete(subscriber)
+                session.flush()
+            withdrawn = (
+                session.execute(
+                    sa.text(f"SELECT id FROM contacts WHERE {CONTACTS_WITHDRAWN}"), cuts.params()
+                )
+                .scalars()
+                .all()
+            )
+            for key_value in withdrawn:
+                for child_cls in (phone_cls, interaction_cls):
+                    for child in session.scalars(
+                        sa.select(child_cls).where(child_cls.contact_id == key_value)
+                    ):
+                        session.delete(child)
+                session.delete(session.get(contact_cls, key_value))
                 session.flush()
             contacts = session.execute(
                 sa.text(f"SELECT id FROM contacts WHERE {CONTACTS_DUE}"), cuts.params()
@@ -119,4 +137,4 @@ def run(url: str, cuts: Cuts, key: str) -> NaiveResult:
         seconds = time.perf_counter() - started
     finally:
         engine.dispose()
-    return NaiveResult(seconds, len(due), len(contact_keys))
+    return NaiveResult(seconds, len(due) + len(withdrawn), len(contact_keys))

@@ -189,6 +189,7 @@ def _check(policy_file: Path, *, offline: bool, as_json: bool) -> None:
     from pdpipe import cli_json
     from pdpipe.policy import load_policy
     from pdpipe.policy.errors import PolicyError
+    from pdpipe.policy.grounds import ground_warnings
     from pdpipe.policy.jurisdiction import jurisdiction_warnings
     from pdpipe.policy.loading import located
     from pdpipe.stores.condition_values import observed_value_warnings
@@ -201,7 +202,7 @@ def _check(policy_file: Path, *, offline: bool, as_json: bool) -> None:
         policy = load_policy(policy_file)
         warnings += _secrets_checked(policy)  # offline too, as ${VAR}s are
         # Offline too: a reading of the file alone (a lawyer decides, so only a warning).
-        sensed = located(jurisdiction_warnings(policy), policy.file)
+        sensed = located(jurisdiction_warnings(policy) + ground_warnings(policy), policy.file)
         _warn(sensed, policy)
         warnings += sensed
         suites.configured_folder(policy)  # a file's own mistake: offline too

@@ -79,12 +79,14 @@ purposes:
   - id: informing
     title: Informing
     legal_ground: Federal Law No. 149-FZ
+    ground: consent
     processing: [transfer]
     data: [email, last_name, first_name, phone]
     on_end: destroy
   - id: analytics
     title: Analytics
     legal_ground: consent
+    ground: consent
     processing: [use]
     data: [email, last_name, phone, city]
     on_end: depersonalize

@@ -47,10 +47,10 @@ def test_check_json_names_the_stores_and_tables_it_checked(
     # SQLite keeps timestamps without a zone and the policy does not say which one.
     assert {(w["path"], w["line"]) for w in warnings} == {
         ("operator.jurisdiction", 3),  # an operator in Almaty on the RU profile
-        ("stores[0].tables[0].clock", 25),
-        ("stores[0].tables[0].ends[0].since", 27),
-        ("stores[0].tables[1].clock", 42),
-        ("stores[0].tables[1].ends[0].since", 44),
+        ("stores[0].tables[0].clock", 27),
+        ("stores[0].tables[0].ends[0].since", 29),
+        ("stores[0].tables[1].clock", 44),
+        ("stores[0].tables[1].ends[0].since", 46),
     }
 
 
@@ -65,7 +65,7 @@ def test_check_json_lists_every_problem_and_still_exits_2(
     assert document["ok"] is False and document["format"] == "pdpipe.check/1"
     [problem] = document["problems"]
     assert problem["path"] == "stores[0].tables[0].columns.email.depersonalize"
-    assert problem["line"] == 29 and problem["message"].startswith("unknown operator 'hsah'")
+    assert problem["line"] == 31 and problem["message"].startswith("unknown operator 'hsah'")
     assert "error:" in stderr and "hsah" in stderr  # the person still reads it
 
 

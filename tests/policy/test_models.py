@@ -30,7 +30,8 @@ from tests.policy.builders import (
 
 TABLE = "stores[0].tables[0]"
 PURPOSE_KEYS = (
-    "id, title, legal_ground, processing, data, keep_for, on_end, consent_valid_for, "
+    "id, title, legal_ground, ground, processing, data, keep_for, on_end, on_end_by_reason, "
+    "consent_valid_for, "
     "incompatible_with, recipients"
 )
 

@@ -138,7 +138,8 @@ def test_when_check_meets_an_unset_key_nothing_needs_then_it_warns_and_exits_0(
 
     assert code is None or code == 0
     assert out == f"ok: {path}: 1 table(s); file checked\n"
-    unset, sensed = err.splitlines()
+    unset, sensed, ground = err.splitlines()
+    assert ground.startswith(f"warning: {path}:10: purposes[0]: purpose 'email-informing'")
     assert unset == (
         f"warning: {path}:{line_of(GOOD, 'pseudonym_key:')}: secrets.pseudonym_key: {UNSET}; "
         "nothing in this policy needs secrets.pseudonym_key now, so runs go ahead without it"

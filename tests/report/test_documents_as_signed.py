@@ -140,8 +140,11 @@ def _policy_file(tmp_path: Path, url: str, *, people_depersonalized: bool = Fals
         r"^operator: .*$", lambda _m: OPERATOR, path.read_text(encoding="utf-8"), flags=re.M
     )
     text_ = text_.replace(LEADS_LAST_COLUMN, LEADS_LAST_COLUMN + LEAD_CHILDREN)
-    if people_depersonalized:
-        text_ = text_.replace("    on_end: destroy\n", "    on_end: depersonalize\n")
+    if people_depersonalized:  # at a withdrawal too, which by default destroys (art. 21 p.5)
+        text_ = text_.replace(
+            "    on_end: destroy\n",
+            "    on_end: depersonalize\n    on_end_by_reason: {consent_withdrawn: depersonalize}\n",
+        )
     path.write_text(text_, encoding="utf-8")
     return path
 

@@ -33,12 +33,17 @@ PERSON = "canary.person3@mail.ru"  # person 3: informing, destroyed on withdrawa
 
 
 def one_key_policy(tmp_path: Path, url: str) -> Path:
-    """The requests policy, both secrets pointed at one variable."""
+    """The requests policy, both secrets pointed at one variable; the leads' purpose
+    depersonalizes on a withdrawal (an override of art. 21 p.5's destruction, `check`
+    warns), so that a request writes pseudonyms."""
     path = policy_with_requests(tmp_path, url)
     text_ = path.read_text(encoding="utf-8")
     path.write_text(
-        text_.replace("env:PDPIPE_TEST_PSEUDONYM_KEY", "env:PDPIPE_ONE_KEY").replace(
-            "env:PDPIPE_TEST_CONTACT_KEY", "env:PDPIPE_ONE_KEY"
+        text_.replace("env:PDPIPE_TEST_PSEUDONYM_KEY", "env:PDPIPE_ONE_KEY")
+        .replace("env:PDPIPE_TEST_CONTACT_KEY", "env:PDPIPE_ONE_KEY")
+        .replace(
+            "    on_end: depersonalize\n",
+            "    on_end: depersonalize\n    on_end_by_reason: {consent_withdrawn: depersonalize}\n",
         ),
         encoding="utf-8",
     )

@@ -55,10 +55,12 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
     assert "1 update(s) await approval" in processed.stdout
     people_after, leads_after = dump(store_url, people), dump(store_url, leads)
     assert 7 in people_before and 7 not in people_after  # informing: destroyed
-    assert leads_after["L00007"]["email"] != leads_before["L00007"]["email"]  # depersonalized
+    # Analytics depersonalizes when its purpose ends, but a withdrawal destroys (152-FZ
+    # art. 21 p.5).
     assert set(people_before) - set(people_after) == {7}
-    changed = {k for k in leads_before if leads_before[k] != leads_after[k]}
-    assert changed == {"L00007"}  # L00008 is blocked, not changed
+    assert set(leads_before) - set(leads_after) == {"L00007"}
+    changed = {k for k in leads_after if leads_before[k] != leads_after[k]}
+    assert changed == set()  # L00008 is blocked, not changed
     engine = sa.create_engine(store_url)
     with engine.connect() as connection:
         states = connection.execute(
@@ -68,14 +70,11 @@ def test_a_mailbox_becomes_closed_cases_in_every_table(store_url: str, tmp_path:
             sa.text("SELECT run_id, table_name, record_key, action FROM pdpipe_ledger ORDER BY seq")
         ).all()
     engine.dispose()
-    assert [tuple(s) for s in states] == [
-        ("L00007", "depersonalized", "consent_withdrawn"),
-        ("L00008", "blocked", "cease_demand"),
-    ]
+    assert [tuple(s) for s in states] == [("L00008", "blocked", "cease_demand")]
     acted = [row for row in ledger_runs if row[3] != "document"]
     assert {(t, k, a) for _, t, k, a in acted} == {
         ("people", "7", "destroy"),
-        ("leads", "L00007", "depersonalize"),
+        ("leads", "L00007", "destroy"),
         ("leads", "L00008", "block"),
     }
     assert all(run.startswith("request-") for run, *_ in acted)

@@ -234,3 +234,43 @@ def test_when_timestamps_are_timezone_aware_then_converted_not_shifted() -> None
     rows["end1_since"] = pd.to_datetime(["2026-10-02 00:30:00+05:00"])
     decision = by_key(decide(rows, policy.stores[0].tables[0], policy, AS_OF))[1]
     assert decision["ended_on"] == "2026-10-02"
+
+
+def test_a_withdrawal_destroys_a_record_whose_consent_had_expired_first() -> None:
+    """152-FZ art. 21 p.5: a withdrawal requires destruction, though an earlier end (the
+    consent's expiry, art. 21 p.4) would only depersonalize the record; art. 5 p.7: the
+    expiry alone follows on_end."""
+    policy = make_policy(purpose_extra="on_end: depersonalize")
+    rows = frame(
+        [
+            {  # expired in March, withdrew in October
+                "key": 1,
+                "end0_match": 1,
+                "end0_since": "2026-10-01 09:00",
+                "end1_since": "2026-03-01 09:00",
+            },
+            {"key": 2, "end1_since": "2026-03-01 09:00"},  # expired only
+        ]
+    )
+
+    result = by_key(decide(rows, policy.stores[0].tables[0], policy, AS_OF))
+
+    assert result[1]["reason"] == "consent_withdrawn" and result[1]["action"] == "destroy"
+    assert result[2]["reason"] == "consent_expired" and result[2]["action"] == "depersonalize"
+
+
+def test_consent_ends_nothing_for_a_purpose_on_a_contract() -> None:
+    """152-FZ art. 6 p.1 item 5, art. 21 p.5: a purpose on a contract outlives a withdrawal
+    and the consent's expiry; a demand to cease still blocks (art. 21 p.5.1)."""
+    policy = make_policy(purpose_extra="ground: contract")
+    rows = frame(
+        [
+            {"key": 1, "end0_match": 1, "end0_since": "2026-10-01 09:00"},
+            {"key": 2, "end1_since": "2026-03-01 09:00"},
+            {"key": 3, "end2_match": 1},
+        ]
+    )
+
+    result = by_key(decide(rows, policy.stores[0].tables[0], policy, AS_OF))
+
+    assert list(result) == [3] and result[3]["action"] == "block"

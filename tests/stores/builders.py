@@ -47,6 +47,7 @@ purposes:
   - id: informing
     title: Informing
     legal_ground: 149-FZ
+    ground: consent
     processing: [transfer]
     data: [email, phone]
     keep_for: P5Y

@@ -75,6 +75,7 @@ purposes:
   - id: informing
     title: Informing
     legal_ground: 149-FZ
+    ground: consent
     processing: [transfer]
     data: [email, phone]
 stores:

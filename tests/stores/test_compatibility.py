@@ -205,12 +205,14 @@ purposes:
   - id: crm
     title: CRM
     legal_ground: consent
+    ground: consent
     processing: [use]
     data: [email, last_name, phone]
     on_end: depersonalize
   - id: accounts
     title: Accounts
     legal_ground: contract
+    ground: contract
     processing: [use]
     data: [email]
     keep_for: P1Y
@@ -235,6 +237,9 @@ stores:
             on_destroy: delete
             columns:
               Number: {{data: phone, depersonalize: {{mask: {{keep_last: 2}}}}}}
+          # A withdrawal destroys a contact (152-FZ art. 21 p.5): the accounts referring
+          # to it let go.
+          - {{table: user, fk: contact, on_destroy: set_null}}
       - name: user
         key: login
         purpose: accounts

@@ -97,7 +97,12 @@ def test_when_a_record_is_depersonalized_then_its_childrens_pd_is_too_and_checke
 ) -> None:
     monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
     populate(store_url, people_count=60, leads_count=10)
-    depersonalizing = POLICY.replace("    on_end: destroy\n", "    on_end: depersonalize\n")
+    # People's only end is a withdrawal, which destroys unless the purpose overrides it
+    # (152-FZ art. 21 p.5; `check` warns of the override).
+    depersonalizing = POLICY.replace(
+        "    on_end: destroy\n",
+        "    on_end: depersonalize\n    on_end_by_reason: {{consent_withdrawn: depersonalize}}\n",
+    )
     assert depersonalizing != POLICY
     path = tmp_path / "policy.yaml"
     path.write_text(depersonalizing.format(url=store_url), encoding="utf-8")

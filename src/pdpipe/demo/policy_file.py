@@ -39,6 +39,7 @@ purposes:
     title: Informing the User by sending emails
     legal_ground: Federal Law No. 149-FZ of 27.07.2006 "On Information, Information \
 Technologies and Information Protection"
+    ground: consent  # the policy's clause 7.1: processing rests on the user's consent
     processing: [transfer]
     data: [last_name, first_name, patronymic, email, phone]
     keep_for: P5Y

@@ -40,7 +40,7 @@ from pdpipe.execute.context import TableContext, table_context
 from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.lock import confirm_hold, store_lock
 from pdpipe.policy.models import Policy, StoreSpec, TableSpec
-from pdpipe.policy.reasons import EndReason
+from pdpipe.policy.reasons import term_key
 from pdpipe.policy.secrets import needed_secrets, require_secret, resolve_secret
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan
@@ -600,7 +600,7 @@ def act(
         # Per reason, not per record: a batch of 5,000 shares two or three of them.
         counted = Counter(reasons)
         basis = {
-            reason: f"{context.purpose.legal_ground}; {policy.term(EndReason(reason)).source}"
+            reason: f"{context.purpose.legal_ground}; {policy.term(term_key(reason)).source}"
             for reason in counted
         }
         categories, table_name = context.categories, context.spec.name

@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from pdpipe.policy.conditions import Condition, parse_condition
 from pdpipe.policy.durations import Duration
 from pdpipe.policy.profiles import PROFILES, Jurisdiction, TermKey
-from pdpipe.policy.reasons import EndReason, RequestKind
+from pdpipe.policy.reasons import CONSENT_REASONS, EndReason, LegalGround, RequestKind
 from pdpipe.policy.terms import Term, TermField
 
 NAME = r"^[A-Za-z_][A-Za-z0-9_$]*$"
@@ -347,20 +347,77 @@ class StoreSpec(Strict):
         return make_url(self.url).render_as_string(hide_password=True)
 
 
+BLOCK = "block"  # a demand to cease: the records are kept out of processing
+
+# What the statute says to do for each end, where it says (legal.md): a withdrawal of
+# consent requires destruction (152-FZ art. 21 p.5), so does unlawful processing that
+# cannot be made lawful (art. 21 p.3) and a subject's demand to destroy (art. 20 p.3); a
+# demand to cease requires stopping, not destroying (art. 21 p.5.1). The other ends allow
+# destruction or depersonalization (art. 5 p.7, art. 21 p.4): the purpose's on_end.
+STATUTORY_ACTION: dict[str, str] = {
+    EndReason.CONSENT_WITHDRAWN: Action.DESTROY,
+    EndReason.UNLAWFUL_PROCESSING: Action.DESTROY,
+    EndReason.CEASE_DEMAND: BLOCK,
+    RequestKind.DESTROY: Action.DESTROY,
+}
+
+
 class Purpose(Strict):
     id: str = Field(pattern=SLUG)
     title: str = Field(min_length=1)
     legal_ground: str = Field(min_length=1)
+    ground: LegalGround | None = Field(
+        default=None,
+        description="the kind of legal ground (152-FZ art. 6 p.1): consent, law, "
+        "public_task, contract, vital_interest or legitimate_interest; a withdrawal or "
+        "expiry of consent ends only a purpose on consent (or one that does not say)",
+    )
     processing: list[str] = Field(min_length=1)
     data: Categories
     keep_for: Duration | None = None
     on_end: Action = Action.DESTROY
+    on_end_by_reason: dict[EndReason, Action] = Field(
+        default_factory=dict,
+        description="the action for an end reason where it departs from the default "
+        "(consent_withdrawn and unlawful_processing: destroy; cease_demand: block; the "
+        "others: on_end), e.g. {consent_expired: destroy}",
+    )
     consent_valid_for: Duration | None = None
     incompatible_with: list[str] = Field(default_factory=list)
     recipients: list[str] = Field(
         default_factory=list,
         description="to whom the data are passed (named in answers to access requests)",
     )
+
+    @property
+    def on_consent(self) -> bool:
+        """Whether processing rests on consent; a purpose that does not say is taken to,
+        as before grounds were declared (`check` warns)."""
+        return self.ground in (None, LegalGround.CONSENT)
+
+    def ends_on(self, reason: EndReason) -> bool:
+        """Whether `reason` can end this purpose: consent's withdrawal or expiry ends only
+        processing on consent (152-FZ art. 21 p.5: unless the operator may process
+        without it on another ground, art. 6 p.1 items 2-11)."""
+        return self.on_consent or reason not in CONSENT_REASONS
+
+    def action_for(self, reason: str) -> str:
+        """What is done to a record whose processing ends for `reason` (an EndReason, or
+        `destroy_request`): the policy's override, else the statute's action, else
+        on_end. The one place the plan, the run and requests take it from."""
+        if reason == RequestKind.DESTROY:
+            # Data shown unlawfully obtained or unnecessary: destroyed, whatever the
+            # purpose says (art. 20 p.3).
+            return Action.DESTROY.value
+        chosen = self.on_end_by_reason.get(EndReason(reason))
+        if chosen is not None:
+            return chosen.value
+        return str(STATUTORY_ACTION.get(reason, self.on_end.value))
+
+    @property
+    def may_depersonalize(self) -> bool:
+        """Whether any end of this purpose depersonalizes (its operators are then needed)."""
+        return any(self.action_for(r) == Action.DEPERSONALIZE for r in EndReason)
 
 
 def _valid_timezone(value: str) -> str:
@@ -622,7 +679,7 @@ def applied_specs(purpose: Purpose, spec: TableSpec) -> list[ColumnSpec]:
     """The policy's columns whose operators a run may apply: on depersonalize, the table's
     and its children's; on destroy, those of children depersonalized then. Known without
     reading the store."""
-    depersonalizing = purpose.on_end is Action.DEPERSONALIZE
+    depersonalizing = purpose.may_depersonalize
     applied = list(spec.columns.values()) if depersonalizing else []
     for child in spec.children:
         if (depersonalizing and child.depersonalized_with_parent) or (

@@ -142,8 +142,8 @@ def _tables(policy: Policy) -> Iterator[Problem]:
                 continue
             allowed = set(purpose.data)
             yield from _columns(loc, table.columns, allowed, purpose.id)
-            if purpose.on_end is Action.DEPERSONALIZE:
-                yield from _operators_required(loc, table.columns, "on_end: depersonalize")
+            if purpose.may_depersonalize:
+                yield from _operators_required(loc, table.columns, _why_depersonalized(purpose))
             for c_index, child in enumerate(table.children):
                 child_loc: Loc = (*loc, "children", c_index)
                 yield from _columns(child_loc, child.columns, allowed, purpose.id)
@@ -177,8 +177,15 @@ def _on_depersonalize(loc: Loc, child: ChildTable, purpose: Purpose) -> Iterator
             "use depersonalize or delete (or declare no columns if the rows hold no PD)",
         )
     already = child.on_destroy is ChildAction.DEPERSONALIZE  # its operators checked there
-    if child.depersonalized_with_parent and purpose.on_end is Action.DEPERSONALIZE and not already:
+    if child.depersonalized_with_parent and purpose.may_depersonalize and not already:
         yield from _operators_required(loc, child.columns, "on_depersonalize: depersonalize")
+
+
+def _why_depersonalized(purpose: Purpose) -> str:
+    """What in the purpose makes its records depersonalized, for the message."""
+    if purpose.on_end is Action.DEPERSONALIZE:
+        return "on_end: depersonalize"
+    return "on_end_by_reason: depersonalize"
 
 
 def _child_where(loc: Loc, child: ChildTable) -> Iterator[Problem]:

@@ -9,7 +9,8 @@ asked. Templates are files (notice_templates/<language>/<kind>.txt.j2), one per 
     access              the answer to an access request (152-FZ art. 14 p.7)
     update              the data were corrected (art. 20 p.3, art. 21 p.2)
     destroy             destroyed as asked (art. 20 p.3)
-    withdraw_consent    consent withdrawn: processing stopped, the data destroyed (art. 21 p.5)
+    withdraw_consent    consent withdrawn: processing stopped, the data destroyed (art. 21 p.5),
+                        those on another ground kept and named (art. 6 p.1)
     block               blocked for the period of the check (art. 21 p.1)
     cease               processing ceased (art. 21 p.5.1)
     refusal             a reasoned refusal (art. 20 p.2), or no data found under the
@@ -115,6 +116,8 @@ def draft(
         "reason": "",
         "until": "",
         "no_records": False,
+        "depersonalized": 0,  # of `records`, where the policy overrides destruction
+        "kept": [],  # per table a withdrawal left: records and the purpose's ground
         **facts,
     }
     environment = _environment()

@@ -1,7 +1,11 @@
 """Acting on registered requests through the same engine and ledger as the nightly run.
 
-    withdraw_consent, destroy   the person's records are destroyed, or depersonalized
-                                where their purpose says so (reason consent_withdrawn)
+    withdraw_consent            the person's records are destroyed (152-FZ art. 21 p.5;
+                                a purpose's on_end_by_reason may say otherwise), reason
+                                consent_withdrawn; records of a purpose on another ground
+                                than consent are kept, and the outcome says so (art. 6 p.1)
+    destroy                     the person's records are destroyed, whatever their purpose
+                                (art. 20 p.3), reason destroy_request
     cease, block                the records are blocked: later runs skip them until
                                 `pdpipe unblock` (reason cease_demand)
     unlawful_processing         the records are blocked at once, which stops processing
@@ -38,7 +42,7 @@ from pdpipe.execute import ledger
 from pdpipe.execute.context import table_context
 from pdpipe.execute.ledger_check import ledger_key
 from pdpipe.execute.runner import RunOptions, TableOutcome, act, held_stores, pseudonym_secret
-from pdpipe.policy.models import Action, Policy, StoreSpec, TableSpec
+from pdpipe.policy.models import BLOCK, Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason, RequestKind
 from pdpipe.requests import access, notices, register
 from pdpipe.requests.classify import RequestType
@@ -48,12 +52,15 @@ from pdpipe.requests.match import Record, find_records, table_matches
 from pdpipe.retention.record_holds import Ground, kept_now
 from pdpipe.stores import tables
 from pdpipe.stores.owner import Stores, owned
+from pdpipe.stores.schema_check import refuse_undeclared_referrers
 
 T = TypeVar("T")
 
-_REASON = {
+# The reason each request's ledger rows record; older ledgers have consent_withdrawn for
+# destroy requests too (report/documents/grounds.py still reads them as art. 20 p.3).
+_REASON: dict[RequestType, EndReason | RequestKind] = {
     RequestType.WITHDRAW_CONSENT: EndReason.CONSENT_WITHDRAWN,
-    RequestType.DESTROY: EndReason.CONSENT_WITHDRAWN,
+    RequestType.DESTROY: RequestKind.DESTROY,
     RequestType.CEASE: EndReason.CEASE_DEMAND,
     RequestType.BLOCK: EndReason.CEASE_DEMAND,
     RequestType.UNLAWFUL: EndReason.UNLAWFUL_PROCESSING,
@@ -106,6 +113,9 @@ def _process_open(
             ]
     if not pending:
         return report
+    # A foreign key that would stop a destruction is named before any store is written:
+    # a request must not be done in one store and fail in the next.
+    refuse_undeclared_referrers(policy)
     report_progress = progress or (lambda _done, _total: None)
     with held_stores(policy, RunOptions()):
         for done, request in enumerate(pending):
@@ -134,20 +144,40 @@ def _process_open(
                 )
                 _close(policy, request, records, {"access_report": str(path)})
             else:
-                records, outcome = _apply(policy, request, kind, address)
+                # A block is for the period of the check (art. 21 p.1), whatever a
+                # purpose's on_end_by_reason says of a demand to cease.
+                blocking = BLOCK if kind is RequestType.BLOCK else None
+                records, outcome = _apply(policy, request, kind, address, action=blocking)
                 acted = sum(o["records"] for o in outcome["ledger"])
                 report.acted += acted
-                if acted and _REASON[kind] is EndReason.CONSENT_WITHDRAWN:
+                if _destroyed_or_depersonalized(outcome):
                     report.destroying_runs.append(run_id_of(request.request_id))
                 _close(policy, request, records, outcome)
                 # Nothing found under the address: the person is asked who they are.
                 notice = notices.DONE[kind] if records else notices.NoticeKind.REFUSAL
                 report.notices += notices.draft(
-                    policy, keys, request, notice, records=acted, no_records=not records
+                    policy,
+                    keys,
+                    request,
+                    notice,
+                    records=acted,
+                    no_records=not records,
+                    depersonalized=_count(outcome, "depersonalize"),
+                    kept=outcome.get("kept", []),
                 )
             report.closed[kind.value] = report.closed.get(kind.value, 0) + 1
         report_progress(len(pending), len(pending))
     return report
+
+
+def _destroyed_or_depersonalized(outcome: dict[str, Any]) -> bool:
+    """Whether a request's run destroyed or depersonalized records: its act is due."""
+    done = (action for o in outcome["ledger"] for action, n in o["actions"].items() if n)
+    return any(action != BLOCK for action in done)
+
+
+def _count(outcome: dict[str, Any], action: str) -> int:
+    return sum(sum(o["actions"].get(action, {}).values()) for o in outcome["ledger"])
 
 
 def _close(
@@ -224,16 +254,9 @@ def _apply(
             for o in outcomes
         ]
         kept += kept_here
+    # Records the demand leaves: their purpose rests on another ground than consent, or a
+    # hold keeps them. Counted, with the ground, for the answer; never their values.
     return sorted(records), {"ledger": references, **({"kept": kept} if kept else {})}
-
-
-def _action_for(policy: Policy, spec: TableSpec, kind: RequestType) -> str:
-    if kind in (RequestType.CEASE, RequestType.BLOCK):
-        return "block"
-    if kind is RequestType.UNLAWFUL:
-        return "destroy"  # what cannot be made lawful is destroyed (art. 21 p.3)
-    on_end = policy.purpose(spec.purpose).on_end
-    return "depersonalize" if on_end is Action.DEPERSONALIZE else "destroy"
 
 
 def _apply_in_store(
@@ -251,13 +274,23 @@ def _apply_in_store(
     records: list[Record] = []
     outcomes: list[TableOutcome] = []
     kept: list[dict[str, Any]] = []
+    reason = _REASON[kind]
     today = dt.datetime.now(policy.operator.zone).date()
     for spec in store.tables:
         keys = table_matches(connection, spec, address, plus)
         if not keys:
             continue
         records += [Record(store.name, spec.name, str(k)) for k in keys]
-        chosen = action or _action_for(policy, spec, kind)
+        purpose = policy.purpose(spec.purpose)
+        if isinstance(reason, EndReason) and not purpose.ends_on(reason):
+            # A withdrawal ends consent-based processing only (art. 21 p.5): these records
+            # stay as they are, with any earlier block or mark.
+            ground = str(purpose.ground)
+            kept.append(
+                {"store": store.name, "table": spec.name, "records": len(keys), "ground": ground}
+            )
+            continue
+        chosen = action or purpose.action_for(reason)
         if chosen != "block":  # blocking keeps the data: held records are blocked too
             held = kept_now(connection, spec, keys, today)
             if held:
@@ -277,7 +310,7 @@ def _apply_in_store(
             {
                 "key": keys,
                 "action": chosen,
-                "reason": _REASON[kind].value,
+                "reason": reason.value,
             },
             dtype=object,
         )
@@ -358,6 +391,7 @@ def approve(policy: Policy, request_id: str) -> Approved:
 
 def _destroy_unlawful(policy: Policy, request: register.Request) -> Approved:
     address = address_of(policy, keys_for(policy), request)
+    refuse_undeclared_referrers(policy)
     with held_stores(policy, RunOptions()):
         records, outcome = _apply(policy, request, RequestType.UNLAWFUL, address)
     acted = sum(int(o["records"]) for o in outcome["ledger"])

@@ -19,7 +19,6 @@ from pdpipe.retention.calendar import deadlines
 
 DUE = "due"
 OVERDUE = "overdue"
-BLOCK = "block"
 
 DECISION_COLUMNS = ["key", "reason", "rule", "ended_on", "deadline", "state", "action"]
 
@@ -82,13 +81,6 @@ class AsOf:
             stamp = pd.Timestamp(value)
             return cls.at(stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp, timezone)
         return cls.start_of_day(value, timezone)
-
-
-def action_for(reason: EndReason, purpose: Purpose) -> str:
-    """A demand to cease stops processing (block); other ends destroy or depersonalize."""
-    if reason is EndReason.CEASE_DEMAND:
-        return BLOCK
-    return purpose.on_end.value if isinstance(purpose.on_end, Action) else str(purpose.on_end)
 
 
 def as_utc(values: pd.Series) -> pd.Series:
@@ -164,17 +156,23 @@ def _decide(frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf) 
         term = policy.term(EndReason(reason))
         ended = due.loc[rows, "ended_on"].to_numpy().astype("datetime64[D]")
         due.loc[rows, "deadline"] = deadlines(ended, term, policy.calendar_country)
-    # Earliest deadline wins; an undated end sorts first because it may already be late.
+    actions = {reason: purpose.action_for(reason) for reason in due["reason"].unique()}
+    due["action"] = due["reason"].map(actions)
+    # A record an end requires destroyed is destroyed, though another, earlier end would
+    # only depersonalize it: consent withdrawn after it expired (152-FZ art. 21 p.5).
+    # Otherwise the earliest deadline wins; an undated end sorts first because it may
+    # already be late.
+    destroyed = due.loc[due["action"] == Action.DESTROY.value, "key"]
+    due["yields"] = (due["action"] == Action.DEPERSONALIZE.value) & due["key"].isin(destroyed)
     due["undated"] = due["deadline"].isna()
     due = due.sort_values(
-        ["key", "undated", "deadline", "order"], ascending=[True, False, True, True]
+        ["key", "yields", "undated", "deadline", "order"],
+        ascending=[True, True, False, True, True],
     ).drop_duplicates("key", keep="first")
     today = np.datetime64(as_of.local_date, "D")
     deadline = due["deadline"].to_numpy().astype("datetime64[D]")
     late = np.isnat(deadline) | (deadline < today)
     due["state"] = np.where(late, OVERDUE, DUE)
-    actions = {reason: action_for(EndReason(reason), purpose) for reason in due["reason"].unique()}
-    due["action"] = due["reason"].map(actions)
     return due[DECISION_COLUMNS].reset_index(drop=True)
 
 
@@ -184,6 +182,8 @@ def _fired_rules(
     """(reason, rule index, instant the purpose ended, fired mask) for each rule."""
     fired: list[tuple[EndReason, int, pd.Series, pd.Series]] = []
     for index, rule in enumerate(table.ends):
+        if not purpose.ends_on(rule.reason):
+            continue  # consent's end, for a purpose on another ground (art. 6 p.1)
         if rule.since is not None:
             since = as_utc(frame[FrameColumns.since(index)])
         if rule.when is None:
@@ -196,7 +196,7 @@ def _fired_rules(
     if purpose.keep_for is not None:
         ended_at = clock + purpose.keep_for.offset()
         fired.append((EndReason.RETENTION_ELAPSED, -1, ended_at, ended_at <= as_of.instant))
-    if purpose.consent_valid_for is not None:
+    if purpose.consent_valid_for is not None and purpose.ends_on(EndReason.CONSENT_EXPIRED):
         given = clock
         if table.consent_given is not None:
             given = as_utc(frame[FrameColumns.CONSENT_GIVEN]).fillna(clock)

@@ -135,7 +135,7 @@ def _moments(
     if purpose.keep_for is not None:
         latest = ended_by[EndReason.RETENTION_ELAPSED]
         moments[STORED_SINCE] = _naive_utc(started_by(latest, purpose.keep_for.offset()))
-    if purpose.consent_valid_for is not None:
+    if purpose.consent_valid_for is not None and EndReason.CONSENT_EXPIRED in ended_by:
         latest = ended_by[EndReason.CONSENT_EXPIRED]
         moments[CONSENT_GIVEN] = _naive_utc(started_by(latest, purpose.consent_valid_for.offset()))
     return _in_zones(policy, spec, moments)
@@ -148,7 +148,8 @@ def _reasons(policy: Policy, spec: TableSpec) -> set[EndReason]:
         found.add(EndReason.RETENTION_ELAPSED)
     if purpose.consent_valid_for is not None:
         found.add(EndReason.CONSENT_EXPIRED)
-    return found
+    # As decide(): consent's end does not end a purpose on another ground (art. 6 p.1).
+    return {reason for reason in found if purpose.ends_on(reason)}
 
 
 def due_moments(policy: Policy, spec: TableSpec, as_of: AsOf) -> dict[str, dt.datetime]:
@@ -275,8 +276,11 @@ def ended_terms(
     def at_or_before(value: sa.ColumnElement[Any], moment: str) -> sa.ColumnElement[bool]:
         return value <= moments[moment]
 
+    purpose = policy.purpose(spec.purpose)
     fired: list[sa.ColumnElement[bool]] = []
     for rule in spec.ends:
+        if not purpose.ends_on(rule.reason):
+            continue  # as decide(): consent's end, on another ground (art. 6 p.1)
         cutoff = ended_moment(rule.reason)
         if rule.when is None:
             assert rule.since is not None
@@ -294,7 +298,6 @@ def ended_terms(
         # An end that cannot be dated counts as ended (and overdue), as the engine counts it.
         undated = sa.and_(*(table.c[name].is_(None) for name in dated))
         fired.append(sa.and_(verdict, sa.or_(undated, by(dated, at_or_before, cutoff))))
-    purpose = policy.purpose(spec.purpose)
     given = [spec.clock] if spec.consent_given is None else [spec.consent_given, spec.clock]
     terms = [
         (STORED_SINCE, EndReason.RETENTION_ELAPSED, purpose.keep_for, [spec.clock]),

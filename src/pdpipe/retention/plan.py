@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from pdpipe.policy.conditions import child_rows_where, referenced_columns
 from pdpipe.policy.models import ChildOnDepersonalize, ChildTable, Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
-from pdpipe.retention.decide import OVERDUE, AsOf, action_for, decide_held
+from pdpipe.retention.decide import OVERDUE, AsOf, decide_held
 from pdpipe.retention.plan_format import (
     PLAN_FORMAT,
     HeldJson,
@@ -392,7 +392,7 @@ def _plan_slice(
                 end_reason = EndReason(reason_key)
                 reasons[reason_key] = ReasonCount(
                     reason_key,
-                    action_for(end_reason, purpose),
+                    purpose.action_for(reason_key),
                     policy.term(end_reason).describe(),
                 )
             reasons[reason_key].add(group)

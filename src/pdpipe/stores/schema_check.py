@@ -45,12 +45,26 @@ class _Catalog:
     inspector: sa.Inspector
     tables: set[str]
     connection: sa.Connection
+    _referring: dict[str, list[tuple[str, list[str], str | None]]] | None = None
 
     def columns(self, table: str) -> dict[str, sa.types.TypeEngine[object]]:
         return {c["name"]: c["type"] for c in self.inspector.get_columns(table)}
 
     def nullable(self, table: str) -> dict[str, bool]:
         return {c["name"]: bool(c["nullable"]) for c in self.inspector.get_columns(table)}
+
+    def referring(self, table: str) -> list[tuple[str, list[str], str | None]]:
+        """(table, columns, ON DELETE) of each foreign key of another table referring to
+        `table`. One catalog read per store: a store may hold hundreds of tables."""
+        if self._referring is None:
+            self._referring = {}
+            for (_, name), constraints in self.inspector.get_multi_foreign_keys().items():
+                for constraint in constraints:
+                    ondelete = constraint.get("options", {}).get("ondelete")
+                    self._referring.setdefault(constraint["referred_table"], []).append(
+                        (name, list(constraint["constrained_columns"]), ondelete)
+                    )
+        return [r for r in self._referring.get(table, []) if r[0] != table]
 
     def unique(self, table: str) -> list[UniqueIndex]:
         """Every unique index on `table`, whatever its form: changing a column one
@@ -71,11 +85,33 @@ def refuse_store_problems(policy: Policy) -> None:
     PolicyError.collect(located(store_problems(policy), policy.file), policy.file)
 
 
+def refuse_undeclared_referrers(policy: Policy) -> None:
+    """Raise PolicyError (exit 2) for each foreign key that would stop a destruction
+    halfway (`_undeclared_referrers`): what requests check before they write, the part of
+    `refuse_store_problems` they need."""
+    problems: list[Problem] = []
+    for index, store in enumerate(policy.stores):
+        try:
+            with owned(read_only=True) as stores, stores.connect(store) as connection:
+                catalog = _catalog(connection)
+                for t_index, table in enumerate(store.tables):
+                    if table.name in catalog.tables:
+                        loc: Loc = ("stores", index, "tables", t_index)
+                        problems += _undeclared_referrers(loc, table, catalog)
+        except (StoreError, DatabaseMissing) as exc:
+            problems.append(Problem(("stores", index), str(exc)))
+    PolicyError.collect(located(problems, policy.file), policy.file)
+
+
+def _catalog(connection: sa.Connection) -> _Catalog:
+    inspector = sa.inspect(connection)
+    return _Catalog(inspector, set(inspector.get_table_names()), connection)
+
+
 def _check_store(loc: Loc, store: StoreSpec) -> list[Problem]:
     try:
         with owned(read_only=True) as stores, stores.connect(store) as connection:
-            inspector = sa.inspect(connection)
-            catalog = _Catalog(inspector, set(inspector.get_table_names()), connection)
+            catalog = _catalog(connection)
             problems: list[Problem] = []
             for t_index, table in enumerate(store.tables):
                 problems += _check_table((*loc, "tables", t_index), table, catalog, connection)
@@ -92,6 +128,7 @@ def _check_table(
     columns = catalog.columns(table.name)
     problems = list(_without_transactions(loc, table, catalog, connection))
     problems += _column_refs(loc, table, columns, catalog)
+    problems += _undeclared_referrers(loc, table, catalog)
     problems += value_problems(loc, table, connection, catalog.inspector)
     if table.key in columns:
         problems += _key_problems(loc, table, catalog, connection)
@@ -279,6 +316,32 @@ def _declared_fk(
                     f"'{child}.{fk}' is declared as a foreign key to "
                     f"'{target}.{referred.get(fk)}', not to '{parent.name}.{parent.key}'",
                 )
+
+
+# What the database does itself to a referring row when its record is deleted: the row
+# goes or lets go, and the DELETE succeeds.
+_HANDLED_BY_DATABASE = {"CASCADE", "SET NULL", "SET DEFAULT"}
+
+
+def _undeclared_referrers(loc: Loc, table: TableSpec, catalog: _Catalog) -> Iterator[Problem]:
+    """A foreign key referring to the table's records that is not among its children: a
+    DELETE of a record some row refers to fails, so destroying one (a withdrawal of
+    consent, 152-FZ art. 21 p.5; unlawful processing, art. 21 p.3; a demand to destroy,
+    art. 20 p.3) would stop a run or a request halfway. Named before anything is written.
+    (A table referring to itself is not checked.)"""
+    declared = {(child.table, child.fk) for child in table.children}
+    for name, columns, ondelete in catalog.referring(table.name):
+        if (ondelete or "").upper() in _HANDLED_BY_DATABASE:
+            continue
+        if any((name, column) in declared for column in columns):
+            continue
+        yield Problem(
+            (*loc, "children"),
+            f"'{name}.{', '.join(columns)}' refers to records of '{table.name}' by a foreign "
+            "key that is not among its children: destroying a record a row there refers to "
+            "would fail; declare it under children (with its on_destroy), or give the "
+            "foreign key ON DELETE CASCADE or SET NULL",
+        )
 
 
 def _key_problems(

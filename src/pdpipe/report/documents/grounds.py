@@ -6,16 +6,17 @@ the data were held, the ledger keeps it as `legal_basis`, and the act cites why 
 gone (legal.md, December 2026 audit).
 
 A ground is named by its key: the ledger's `reason` (an EndReason), except for a
-subject's demand to destroy (`pdpipe requests`, type `destroy`), which the ledger records
-under `consent_withdrawn` and whose ground is art. 20 p.3, not art. 21 p.5: its key is
-`destruction_demand`, read from the request register by the run's id.
+subject's demand to destroy (`pdpipe requests`, type `destroy`, art. 20 p.3): its key is
+`destruction_demand`. The ledger records it as `destroy_request`; ledgers written before
+that recorded it under `consent_withdrawn`, so a row of a destroy request's run (read from
+the request register by the run's id) is that ground too, whatever its reason says.
 """
 
 from __future__ import annotations
 
 from pdpipe.policy.models import Policy
 from pdpipe.policy.profiles import Jurisdiction
-from pdpipe.policy.reasons import EndReason
+from pdpipe.policy.reasons import EndReason, RequestKind
 from pdpipe.report.documents.texts import Language
 from pdpipe.requests.classify import RequestType
 
@@ -66,7 +67,7 @@ _RU_152FZ_DEPERSONALIZE: dict[str, tuple[str, str]] = {
 
 def key(reason: str, request_type: str | None) -> str:
     """The ground of a ledger row: its reason, or the demand to destroy behind it."""
-    if request_type == RequestType.DESTROY:
+    if reason == RequestKind.DESTROY or request_type == RequestType.DESTROY:
         return DESTRUCTION_DEMAND
     return reason
 
@@ -90,6 +91,8 @@ def text(policy: Policy, language: Language, ground: str, action: str) -> str:
         return f"{words} ({en} of {_LAW['en']})"
     if ground in _END_REASONS:
         return f"{words} ({policy.term(EndReason(ground)).source})"
+    if ground == DESTRUCTION_DEMAND:
+        return f"{words} ({policy.term(RequestKind.DESTROY).source})"
     return words
 
 
