@@ -224,6 +224,13 @@ def test_a_subjects_demand_to_destroy_leaves_held_records_and_says_why(
     engine.dispose()
     assert [tuple(s) for s in states] == [("L00008", "blocked")]
     assert "canary.person7" not in processed.stdout + processed.stderr
+    # The draft answer names what is kept and why, in both languages.
+    (notice,) = tmp_path.rglob("notice-*-withdraw_consent.en.txt")
+    letter = notice.read_text(encoding="utf-8")
+    assert f"1 record(s) kept under a hold ({GROUND})" in letter
+    assert "1 record(s) kept under a hold (tax audit 2026)" in letter
+    russian = notice.with_name(notice.name.replace(".en.", ".ru.")).read_text(encoding="utf-8")
+    assert f"записей: 1; удерживаются ({GROUND})" in russian
 
 
 def test_holds_are_listed_per_table_and_only_in_force_without_all(
