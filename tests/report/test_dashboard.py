@@ -23,7 +23,7 @@ from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import build_plan
 from pdpipe.settings import output_dir
 from pdpipe.stores import tables
-from tests.cli import pdpipe
+from tests.cli import pdpipe_in_process as pdpipe
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 from tests.report.conftest import DEMO_DAY, TODAY, DemoDashboard
 from tests.report.dashboard_site import Page, number

@@ -27,7 +27,7 @@ from pdpipe.report.documents.issue import issue
 from pdpipe.report.documents.verify import verify
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores import tables
-from tests.cli import pdpipe
+from tests.cli import pdpipe_in_process as pdpipe
 from tests.execute.builders import (
     AS_OF_DAY,
     PSEUDONYM_KEY,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.cli import pdpipe
+from tests.cli import pdpipe_in_process as pdpipe
 from tests.execute.builders import populate
 from tests.requests.mailboxes import date, message, text, write_mbox
 from tests.requests.scenario import policy_with_requests

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from pdpipe.policy import load_policy
 from pdpipe.requests import register
-from tests.cli import pdpipe
+from tests.cli import pdpipe_in_process as pdpipe
 from tests.execute.builders import AS_OF_DAY, dump, leads, people, populate
 from tests.requests.mailboxes import encoded_b, message, text, write_mbox
 from tests.requests.scenario import policy_with_requests

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pdpipe.policy import load_policy
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.sla import deadline
-from tests.cli import pdpipe
+from tests.cli import pdpipe_in_process as pdpipe
 from tests.execute.builders import dump, leads, people, populate
 from tests.requests.scenario import policy_with_requests, scenario_mailbox
 

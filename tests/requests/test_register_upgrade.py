@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from pdpipe.policy import load_policy
 from pdpipe.requests.intake import ingest, keys_for
-from tests.cli import CONTACT_KEY, pdpipe
+from tests.cli import CONTACT_KEY
+from tests.cli import pdpipe_in_process as pdpipe
 from tests.execute.builders import PSEUDONYM_KEY, populate
 from tests.requests import mailboxes
 from tests.requests.first_version import first_version_register

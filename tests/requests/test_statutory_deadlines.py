@@ -20,7 +20,8 @@ from pdpipe.policy.models import Policy
 from pdpipe.report.dashboard.data import OVERDUE, read_requests
 from pdpipe.requests.classify import RequestType
 from pdpipe.requests.sla import Due, due, extendable, extended
-from tests.cli import pdpipe, run_main
+from tests.cli import pdpipe_in_process as pdpipe
+from tests.cli import run_main
 from tests.execute.builders import dump, people, populate
 from tests.requests.mailboxes import date, encoded_b, message, text, write_mbox
 from tests.requests.scenario import policy_with_requests

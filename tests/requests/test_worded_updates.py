@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from pdpipe.requests.proposals import proposed_values
-from tests.cli import pdpipe
+from tests.cli import pdpipe_in_process as pdpipe
 from tests.execute.builders import dump, leads, populate
 from tests.requests.mailboxes import date, encoded_b, message, text, write_mbox
 from tests.requests.scenario import policy_with_requests

@@ -19,7 +19,8 @@ from pdpipe.policy import load_policy
 from pdpipe.report.dashboard import build_dashboard
 from pdpipe.requests import register
 from pdpipe.retention.decide import AsOf
-from tests.cli import pdpipe, run_main
+from tests.cli import pdpipe_in_process as pdpipe
+from tests.cli import run_main
 from tests.execute.builders import dump, leads, people, populate
 from tests.report.dashboard_site import Page
 from tests.requests.scenario import policy_with_requests, scenario_mailbox

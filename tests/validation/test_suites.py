@@ -16,7 +16,8 @@ from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.validation import suites
 from pdpipe.validation.checks import validate_policy
-from tests.cli import pdpipe, run_main
+from tests.cli import pdpipe_in_process as pdpipe
+from tests.cli import run_main
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, dump, leads, populate, write_policy
 
 AS_OF = AsOf.end_of_day(AS_OF_DAY, "Asia/Almaty")
