@@ -22,7 +22,7 @@ from pdpipe.policy.conditions import Condition, compile_condition
 from pdpipe.policy.models import Policy, TableSpec, child_filters
 from pdpipe.retention.decide import AsOf, FrameColumns
 from pdpipe.retention.ended_sql import possibly_due
-from pdpipe.retention.record_holds import has_holds_table, hold_column
+from pdpipe.retention.record_holds import hold_column, holds_placed
 from pdpipe.stores.engine import reflect
 from pdpipe.stores.instants import in_zone, naive
 from pdpipe.stores.keys import same_key
@@ -57,7 +57,7 @@ class DecisionReader:
                 zone = due_at[0].timestamp_zone(spec, column)
                 if zone != "UTC" and naive(self.table.c[column].type, connection.dialect):
                     self.local[name] = zone
-        if due_at is not None and has_holds_table(connection):
+        if due_at is not None and holds_placed(connection, spec.name):
             day = due_at[1].local_date
             held = hold_column(spec.name, self.key, connection.dialect.name, day)
             self.columns.append(held.label(FrameColumns.RECORD_HOLD))

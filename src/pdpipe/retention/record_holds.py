@@ -52,6 +52,21 @@ def active_on(day: dt.date) -> sa.ColumnElement[bool]:
     )
 
 
+def holds_placed(connection: sa.Connection, table: str) -> bool:
+    """Whether any record of `table` has a hold not yet released. The decision reader
+    looks a row's hold up only then: without one, a lookup per row is a cost on every
+    plan and run for nothing (no hold can be placed while a run holds the store's lock)."""
+    if not has_holds_table(connection):
+        return False
+    holds = tables.holds
+    found = connection.execute(
+        sa.select(sa.literal(1))
+        .where((holds.c.table_name == table) & holds.c.released_at.is_(None))
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def hold_column(
     table: str, key: sa.ColumnElement[Any], dialect: str, day: dt.date
 ) -> sa.ColumnElement[Any]:
