@@ -34,6 +34,7 @@ from bench import AS_OF_DAY, BENCH_KEY, KEY_VARIABLE, compare, handwritten, naiv
 from bench.load import Server
 from bench.policy import load, write_policy
 from bench.report import Results, render
+from pdpipe.execute import DEFAULT_PARTITIONS
 from pdpipe.execute.runner import RunOptions
 from pdpipe.retention.decide import AsOf
 
@@ -57,6 +58,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--naive-sample", type=int, default=20_000, help="subscribers (20,000)")
     parser.add_argument("--batch-size", type=int, default=RunOptions.batch_size)
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=DEFAULT_PARTITIONS,
+        help=f"key ranges per table (default {DEFAULT_PARTITIONS}, as pdpipe run and the flow)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument(
@@ -77,8 +84,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--tag", default="", help="infix of the database names (pdpipe_bench_<tag>_src, ...)"
     )
     args = parser.parse_args(argv)
-    if args.rows < 1 or args.naive_sample < 1 or args.batch_size < 1:
-        parser.error("--rows, --naive-sample and --batch-size must be positive")
+    if min(args.rows, args.naive_sample, args.batch_size, args.partitions) < 1:
+        parser.error("--rows, --naive-sample, --batch-size and --partitions must be positive")
     if args.tag and not args.tag.isalnum():
         parser.error("--tag takes letters and digits only")
     return args
@@ -95,6 +102,8 @@ def run_pdpipe(policy_path: Path, out: Path, args: argparse.Namespace) -> dict[s
         str(out),
         "--batch-size",
         str(args.batch_size),
+        "--partitions",
+        str(args.partitions),
     ]
     if args.profile:
         command += ["--profile", str(args.profile.resolve())]

@@ -1,13 +1,14 @@
 """pdpipe's side of the benchmark, in a process of its own so its peak memory is its own.
 
-    python -m bench.pdpipe_side POLICY --out FOLDER [--batch-size N] [--profile FOLDER]
+    python -m bench.pdpipe_side POLICY --out FOLDER [--batch-size N] [--partitions N]
+                                [--profile FOLDER] [--statements]
 
 Does what the nightly flow does, without Prefect, under the stores' locks, and times
 each step apart:
 
     plan        prepare(): check the schema, register the run, plan, lay out partitions
     snapshot    snapshot.take(): each table's count and digest sums, for the validation
-    run         process_partition() for each partition, then finish() (which plans again):
+    run         process_partition() for each partition, then finish():
                 the execution with its ledger, state and checkpoints; the partitions run
                 at once on PARTITION_THREADS threads, as on the flow's default task
                 runner (one after another with --profile: cProfile sees one thread)
@@ -41,6 +42,7 @@ import sqlalchemy as sa
 
 from bench import AS_OF_DAY, BENCH_KEY, KEY_VARIABLE
 from bench.policy import load
+from pdpipe.execute import DEFAULT_PARTITIONS
 from pdpipe.execute.runner import (
     PARTITION_THREADS,
     RunOptions,
@@ -134,12 +136,15 @@ def measure(
     policy_path: Path,
     out: Path,
     batch_size: int,
+    partitions: int = DEFAULT_PARTITIONS,
     profiles: Path | None = None,
     clock: StatementClock | None = None,
 ) -> dict[str, Any]:
     policy = load(policy_path)
     as_of = AsOf.end_of_day(AS_OF_DAY, policy.operator.timezone)
-    options = RunOptions(as_of=as_of, allow_large=True, batch_size=batch_size)
+    options = RunOptions(
+        as_of=as_of, allow_large=True, batch_size=batch_size, partitions=partitions
+    )
     steps = Steps(clock, profiles)
     with held_stores(policy, options):
         with steps.step("plan"):
@@ -190,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("policy", type=Path)
     parser.add_argument("--out", type=Path, required=True, help="folder for the Data Docs")
     parser.add_argument("--batch-size", type=int, default=RunOptions.batch_size)
+    parser.add_argument("--partitions", type=int, default=DEFAULT_PARTITIONS)
     parser.add_argument(
         "--profile", type=Path, help="a cProfile of each step into this folder (<step>.prof)"
     )
@@ -199,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault(KEY_VARIABLE, BENCH_KEY)
     clock = StatementClock() if args.statements else None
-    found = measure(args.policy, args.out, args.batch_size, args.profile, clock)
+    found = measure(args.policy, args.out, args.batch_size, args.partitions, args.profile, clock)
     sys.stdout.write(json.dumps(found) + "\n")
     return 0 if found["status"] == "completed" and not found["checks_failed"] else 1
 

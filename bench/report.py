@@ -12,12 +12,13 @@ from rich.table import Table
 from bench.handwritten import SqlResult
 from bench.naive import NaiveResult
 
-# The issue's targets.
-MIN_RATIO_VS_SQL = 0.5
+# Issue 24's targets: the run with its ledger against the hand-written SQL (per
+# database), the plan's and the validation's (with its snapshot) share of the run.
+MIN_RATIO_VS_SQL = {"postgresql": 0.9, "mariadb": 0.8}
 MIN_RATIO_VS_NAIVE = 20.0
 MAX_PEAK_RSS_MB = 400.0
-MAX_PLAN_SHARE = 0.10
-MAX_VALIDATION_SHARE = 0.25
+MAX_PLAN_SHARE = 0.05
+MAX_VALIDATION_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,19 @@ class Results:
 
     def targets(self) -> list[tuple[str, bool]]:
         validation = self.share("snapshot") + self.share("validation")
+        least = MIN_RATIO_VS_SQL[self.dialect]
         return [
             (
-                f"run >= {MIN_RATIO_VS_SQL}x hand-written SQL: {self.ratio_vs_sql:.2f}x",
-                self.ratio_vs_sql >= MIN_RATIO_VS_SQL,
+                f"run >= {least}x hand-written SQL: {self.ratio_vs_sql:.2f}x",
+                self.ratio_vs_sql >= least,
             ),
             (
                 f"run >= {MIN_RATIO_VS_NAIVE:.0f}x naive ORM loop: {self.ratio_vs_naive:.1f}x",
                 self.ratio_vs_naive >= MIN_RATIO_VS_NAIVE,
             ),
             (
-                f"peak RSS < {MAX_PEAK_RSS_MB:.0f} MB: {self.peak_rss_mb:.0f} MB",
-                self.peak_rss_mb < MAX_PEAK_RSS_MB,
+                f"peak RSS <= {MAX_PEAK_RSS_MB:.0f} MB: {self.peak_rss_mb:.0f} MB",
+                self.peak_rss_mb <= MAX_PEAK_RSS_MB,
             ),
             (
                 f"plan < {MAX_PLAN_SHARE:.0%} of the run: {self.share('plan'):.0%}",
@@ -149,7 +151,7 @@ def render(results: Results, console: Console) -> None:
     acted = ", ".join(f"{k} {v:,}" for k, v in found["acted_by_table"].items())
     console.print(
         f"pdpipe: {acted}; {found['batches']:,} batches in {found.get('partitions', '?')} "
-        f"partitions on {found.get('threads', 1)} thread(s); finish (plans again) "
+        f"partitions on {found.get('threads', 1)} thread(s); finish "
         f"{float(found['finish_s']):.1f} s of the run; checks {found['checks']} "
         f"({found['checks_failed']} failed); due after the run: {found['due_after']}"
     )

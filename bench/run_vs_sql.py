@@ -5,7 +5,7 @@ then, on `subscribers` and its children:
   baseline  four hand-written statements in one transaction: delete the due records'
             list memberships, set their views and clicks to NULL, delete the records
   pdpipe    run_policy() without Prefect: lock, check, plan, batches with temporary
-            tables, the hash-chained ledger, the state and checkpoint tables, plan again
+            tables, the hash-chained ledger, the state and checkpoint tables
 and prints both times, the ratio, and whether the two stores ended identical.
 
     .venv/bin/python bench/run_vs_sql.py --subjects 100000

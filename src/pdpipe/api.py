@@ -28,6 +28,8 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pdpipe.execute import DEFAULT_PARTITIONS
+
 if TYPE_CHECKING:
     from pdpipe.discovery.scan import Progress as ScanProgress
     from pdpipe.discovery.scan import ScanReport
@@ -73,7 +75,7 @@ def run(
     max_fraction: float = 0.25,
     allow_large: bool = False,
     batch_size: int = 5_000,
-    partitions: int = 4,
+    partitions: int = DEFAULT_PARTITIONS,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> RunResult:

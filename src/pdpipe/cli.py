@@ -40,6 +40,7 @@ from pdpipe.cli_report import report_app
 from pdpipe.cli_requests import requests_app
 from pdpipe.cli_scan import scan_command
 from pdpipe.errors import BadInput, PdpipeError, RunFailed
+from pdpipe.execute import DEFAULT_PARTITIONS
 from pdpipe.policy.reasons import UnblockReason
 
 if TYPE_CHECKING:
@@ -311,7 +312,7 @@ def run(
     batch_size: Annotated[int, typer.Option(min=1, help="records per transaction")] = 5_000,
     partitions: Annotated[
         int, typer.Option(min=1, max=64, help="key ranges per table, processed in parallel")
-    ] = 4,
+    ] = DEFAULT_PARTITIONS,
     dask: DaskOption = None,
     prefect: Annotated[
         bool | None,

@@ -138,6 +138,10 @@ def test_a_contacts_notes_go_with_it_and_the_activities_notes_stay(
     result = _run(store_url, tmp_path, on_end)
 
     assert result.acted == DUE and result.checks_failed == 0
+    # The plan the run says it left (blocked, depersonalized, rows) is planning's again.
+    policy = load_policy(tmp_path / "policy.yaml")
+    again = build_plan(policy, AsOf.end_of_day(AS_OF, policy.operator.timezone))
+    assert result.after is not None and result.after.to_model() == again.to_model()
     notes = _rows(store_url, "SELECT entity_table, entity_id FROM notes ORDER BY id")
     assert notes == [("contact", i) for i in range(DUE + 1, CONTACTS + 1)] + [
         ("activity", i) for i in (*range(1, CONTACTS + 1), 999)

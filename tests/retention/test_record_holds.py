@@ -19,6 +19,7 @@ from pdpipe.policy import load_policy
 from pdpipe.report.dashboard import build_dashboard
 from pdpipe.requests import register
 from pdpipe.retention.decide import AsOf
+from pdpipe.retention.plan import build_plan
 from tests.cli import pdpipe_in_process as pdpipe
 from tests.cli import run_main
 from tests.execute.builders import dump, leads, people, populate
@@ -83,6 +84,9 @@ def test_a_held_record_outlives_runs_until_released_and_every_output_lists_the_h
         RunOptions(as_of=AsOf.start_of_day(BEFORE_THE_END, zone), allow_large=True),
     )
     left_during = _left(store_url)
+    planned_again = build_plan(
+        load_policy(policy_path), AsOf.start_of_day(BEFORE_THE_END, zone)
+    ).to_model()
     site = build_dashboard(load_policy(policy_path), tmp_path / "site", today=BEFORE_THE_END)
     backlog = Page(site.parent / "backlog.html")
     released, _ = cli("hold", "release", policy, "crm.customers", str(HELD), "--note", "settled")
@@ -108,6 +112,8 @@ def test_a_held_record_outlives_runs_until_released_and_every_output_lists_the_h
     # The run leaves it (and the disputed ones) and says why, in its report and its act.
     assert during.acted == DUE - len(DISPUTED) - 1 and during.checks_failed == 0
     assert left_during == sorted([*DISPUTED, HELD, *range(DUE + 1, CUSTOMERS + 1)])
+    # What the run says it left is what planning again finds: holds and their records too.
+    assert during.after is not None and during.after.to_model() == planned_again
     documents = Path(str(during.documents))
     act = (documents / "destruction-act.ru.html").read_text(encoding="utf-8")
     assert "Удержание" in act and GROUND in act and "удержание записи" in act

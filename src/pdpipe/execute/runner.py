@@ -8,7 +8,7 @@
                          checkpoint. Opens its own engine, so it can run in a thread, a
                          Dask worker, or again after a failure (it is idempotent)
     finish()             marks the run completed, failed or interrupted with the counts
-                         its ledger holds, and plans again
+                         its ledger holds; a completed run left nothing due of its plan
 
 A run killed at any point leaves whole batches only; started again with the same policy
 it resumes the unfinished run (same run id, same as-of, same partitions) after each
@@ -43,7 +43,7 @@ from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import term_key
 from pdpipe.policy.secrets import needed_secrets, require_secret, resolve_secret
 from pdpipe.retention.decide import AsOf, decide
-from pdpipe.retention.plan import Plan, build_plan
+from pdpipe.retention.plan import Plan, build_plan, left_by_run
 from pdpipe.retention.reader import DecisionReader, key_ranges, python_value
 from pdpipe.stores import tables
 from pdpipe.stores.engine import DOING, as_store_error
@@ -648,7 +648,7 @@ def held_by_table(plan: Plan, stores: set[str]) -> list[dict[str, Any]]:
 
 def finish(policy: Policy, prepared: PreparedRun, status: str = COMPLETED) -> RunResult:
     """Close the run with what its ledger and checkpoints say it did (every attempt of a
-    resumed or retried run included), then plan again."""
+    resumed or retried run included), and what it left of its plan (left_by_run)."""
     if prepared.dry_run:
         return RunResult(None, prepared.as_of, "dry_run", False, True, prepared.before, None, [])
     run_id = prepared.run_id or ""
@@ -676,7 +676,7 @@ def finish(policy: Policy, prepared: PreparedRun, status: str = COMPLETED) -> Ru
                 )
             )
             tables.refresh_statistics(connection, tables.ledger.name, tables.state.name)
-    after = build_plan(policy, prepared.as_of) if status == COMPLETED else None
+    after = left_by_run(policy, prepared.before) if status == COMPLETED else None
     return RunResult(
         prepared.run_id,
         prepared.as_of,

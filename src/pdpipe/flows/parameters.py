@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pdpipe.execute import DEFAULT_PARTITIONS
 from pdpipe.execute.runner import RunOptions
 from pdpipe.policy.models import Policy
 from pdpipe.retention.decide import AsOf
@@ -26,7 +27,10 @@ class RetentionParameters(BaseModel):
     allow_large: bool = Field(default=False, description="confirm a run beyond max_fraction")
     batch_size: int = Field(default=5_000, ge=1, description="records per transaction")
     partitions: int = Field(
-        default=4, ge=1, le=64, description="key ranges per table processed in parallel"
+        default=DEFAULT_PARTITIONS,
+        ge=1,
+        le=64,
+        description="key ranges per table processed in parallel",
     )
     dry_run: bool = Field(default=False, description="plan only; write nothing")
 

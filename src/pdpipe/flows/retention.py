@@ -5,7 +5,7 @@
     snapshot            each table's row count and digest sums before anything changes
     process-partition   one task per partition, on the flow's task runner (threads or
                         Dask), retried with backoff on transient store errors only
-    finish              close the run with its ledger's counts, plan again
+    finish              close the run with its ledger's counts and what it left
     validate            the Great Expectations checks, still under the locks
     report              summary.json, the documents (this run's and any owed by an
                         earlier run), the dashboard

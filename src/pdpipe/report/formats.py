@@ -65,7 +65,7 @@ class RunSummary(Format):
     acted: int
     tables: list[TableOutcome]
     overdue_before: int
-    overdue_after: int | None  # None: the run did not get to plan again
+    overdue_after: int | None  # None: the run did not complete
     plan_before: PlanJson
     plan_after: PlanJson | None
     errors: list[str]  # failed partitions, by store.table#part

@@ -465,6 +465,33 @@ def _plan_counts(
     return plan
 
 
+def left_by_run(policy: Policy, before: Plan, *, stores: Stores | None = None) -> Plan:
+    """The plan after a run that completed on the plan `before`: no record is due, since
+    the run read every record that could be, in key order, decided it as the plan does
+    and acted on each due one; the tables' rows and their blocked and depersonalized
+    records are counted again; the holds keep what they kept.
+
+    Planning again would read every table once more for an answer known by construction
+    (2.6 s of a 25 s run at a million subscribers). What could make it wrong, a row
+    changed or added behind the run's cursor, validation finds independently: its
+    snapshot check counts and checksums the rows the run did not act on, and its overdue
+    check looks for records past their deadline."""
+    planned = {(t.store, t.table): t for t in before.tables}
+    left: list[TablePlan] = []
+    with owned(stores, read_only=True) as owner:
+        for store in policy.stores:
+            with owner.connect(store) as connection:
+                for spec in store.tables:
+                    plan = _plan_counts(connection, policy, store, spec)
+                    was = planned.get((store.name, spec.name))
+                    if was is not None:
+                        plan.held = dict(was.held)
+                        plan.record_holds = dict(was.record_holds)
+                        plan.record_held = dict(was.record_held)
+                    left.append(plan)
+    return Plan(before.as_of, before.jurisdiction, before.timezone, left)
+
+
 def marked_counts(connection: sa.Connection, table: str) -> dict[str, int]:
     """How many records of `table` pdpipe has blocked or depersonalized."""
     rows = connection.execute(
@@ -475,4 +502,12 @@ def marked_counts(connection: sa.Connection, table: str) -> dict[str, int]:
     return {str(name): int(count) for name, count in rows}
 
 
-__all__ = ["PLAN_FORMAT", "Observer", "Plan", "ReasonCount", "TablePlan", "build_plan"]
+__all__ = [
+    "PLAN_FORMAT",
+    "Observer",
+    "Plan",
+    "ReasonCount",
+    "TablePlan",
+    "build_plan",
+    "left_by_run",
+]
