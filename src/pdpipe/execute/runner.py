@@ -463,19 +463,9 @@ def process_partition(
                         _save_checkpoint(connection, run_id, partition, after, batches, True)
                         break
                     decisions = decide(frame, spec, policy, as_of)
-                    act(
-                        connection,
-                        policy,
-                        context,
-                        decisions,
-                        run_id,
-                        secret,
-                        outcome,
-                        ledger_key=signing,
-                        at=(partition.index, batches + 1),
-                    )
                     after = python_value(frame["key"].iloc[-1])
                     batches += 1
+                    confirm_hold(connection, store.url, store.name)
                     if checked:
                         snapshot.record_acted(
                             connection,
@@ -486,8 +476,20 @@ def process_partition(
                             frame,
                             decisions["key"],
                         )
-                    confirm_hold(connection, store.url, store.name)
                     _save_checkpoint(connection, run_id, partition, after, batches, False)
+                    # Last: the ledger's head stays locked from its append to the commit,
+                    # and the other partitions' batches wait for it.
+                    act(
+                        connection,
+                        policy,
+                        context,
+                        decisions,
+                        run_id,
+                        secret,
+                        outcome,
+                        ledger_key=signing,
+                        at=(partition.index, batches),
+                    )
             except (StoreError, sa.exc.DBAPIError) as error:
                 raise batch.failed(as_store_error(store, error)) from None
             finally:
