@@ -11,9 +11,11 @@ table and batch, whatever the batch's size (no per-row round trips).
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -138,7 +140,11 @@ def _copy(
     raw = connection.connection.driver_connection
     assert raw is not None
     statement = f"COPY {name} ({', '.join(names)}) FROM STDIN"
+    text = copy_text(rows, len(names))
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        if text is not None:
+            copy.write(text)
+            return
         for row in rows:
             copy.write_row(row if plain else [_copy_value(value) for value in row])
 
@@ -147,3 +153,75 @@ def _copy_value(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+# COPY's text format: a backslash, tab, newline or carriage return inside a value is
+# escaped; \N is NULL. https://www.postgresql.org/docs/current/sql-copy.html
+_ESCAPED = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+
+
+def copy_text(rows: Sequence[Sequence[Any]], width: int) -> str | None:
+    """`rows` in COPY's text format, written column by column; None when a column holds a
+    value this does not know how to write exactly as psycopg would (a float, bytes, a
+    zoned instant, a numpy scalar): then psycopg writes the rows one by one.
+
+    psycopg's write_row adapts value by value, a few microseconds a row: the ledger's,
+    the keys' and the new values' rows of a million-record run took 6 s of it."""
+    if not rows:
+        return ""
+    columns: list[list[str]] = []
+    for values in zip(*rows, strict=True) if width > 1 else [[row[0] for row in rows]]:
+        written = _column_text(values)
+        if written is None:
+            return None
+        columns.append(written)
+    lines = map("\t".join, zip(*columns, strict=True)) if width > 1 else columns[0]
+    return "\n".join(lines) + "\n"
+
+
+def _column_text(values: Sequence[Any]) -> list[str] | None:
+    kinds = set(map(type, values))
+    nullable = type(None) in kinds
+    kinds.discard(type(None))
+    if not kinds:
+        return [_NULL] * len(values)
+    if len(kinds) > 1:
+        return None
+    (kind,) = kinds
+    write: Callable[[Any], str]
+    if kind is int or kind is decimal.Decimal or kind is uuid.UUID:
+        write = str
+    elif kind is str:
+        write = _escaped
+    elif kind is dt.datetime:
+        if any(v is not None and v.tzinfo is not None for v in values):
+            return None  # psycopg converts a zoned instant for the column; keep its way
+        write = _instant
+    elif kind is dt.date:
+        write = dt.date.isoformat
+    elif kind is bool:
+        write = _boolean
+    elif kind is dict or kind is list:
+        write = _json
+    else:
+        return None
+    if nullable:
+        return [_NULL if v is None else write(v) for v in values]
+    return list(map(write, values))
+
+
+def _escaped(value: str) -> str:
+    return value.translate(_ESCAPED)
+
+
+def _instant(value: dt.datetime) -> str:
+    return value.isoformat(sep=" ")
+
+
+def _boolean(value: bool) -> str:
+    return "t" if value else "f"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False).translate(_ESCAPED)
