@@ -157,7 +157,7 @@ def _copy_value(value: Any) -> Any:
 
 # COPY's text format: a backslash, tab, newline or carriage return inside a value is
 # escaped; \N is NULL. https://www.postgresql.org/docs/current/sql-copy.html
-_ESCAPED = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_SPECIAL = ("\\", "\t", "\n", "\r")
 _NULL = "\\N"
 
 
@@ -193,7 +193,9 @@ def _column_text(values: Sequence[Any]) -> list[str] | None:
     if kind is int or kind is decimal.Decimal or kind is uuid.UUID:
         write = str
     elif kind is str:
-        write = _escaped
+        present = [v for v in values if v is not None] if nullable else values
+        joined = "".join(present)  # one scan in C: most columns (keys, hashes) need none
+        write = _escaped if any(special in joined for special in _SPECIAL) else str
     elif kind is dt.datetime:
         if any(v is not None and v.tzinfo is not None for v in values):
             return None  # psycopg converts a zoned instant for the column; keep its way
@@ -203,16 +205,28 @@ def _column_text(values: Sequence[Any]) -> list[str] | None:
     elif kind is bool:
         write = _boolean
     elif kind is dict or kind is list:
-        write = _json
+        return [_NULL if v is None else _json(v) for v in values]  # not hashable
     else:
         return None
+    # Equal values written alike (a decimal's 1.0 and 1.00 are equal, not alike).
+    distinct = set() if kind is decimal.Decimal else set(values)
+    if distinct and 2 * len(distinct) < len(values):
+        # A batch's run, time, reason, in each of its rows: each written once.
+        written = {v: _NULL if v is None else write(v) for v in distinct}
+        return [written[v] for v in values]
     if nullable:
         return [_NULL if v is None else write(v) for v in values]
     return list(map(write, values))
 
 
 def _escaped(value: str) -> str:
-    return value.translate(_ESCAPED)
+    # Chained replace, not str.translate: a translation table took 1.5 µs a value.
+    return (
+        value.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
 def _instant(value: dt.datetime) -> str:
@@ -224,4 +238,4 @@ def _boolean(value: bool) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).translate(_ESCAPED)
+    return _escaped(json.dumps(value, ensure_ascii=False))
