@@ -44,7 +44,7 @@ from pdpipe.policy.reasons import term_key
 from pdpipe.policy.secrets import needed_secrets, require_secret, resolve_secret
 from pdpipe.retention.decide import AsOf, decide
 from pdpipe.retention.plan import Plan, build_plan, left_by_run
-from pdpipe.retention.reader import DecisionReader, key_ranges, python_value
+from pdpipe.retention.reader import DecisionReader, key_cuts, python_value
 from pdpipe.stores import tables
 from pdpipe.stores.engine import DOING, as_store_error
 from pdpipe.stores.owner import opened_store, owned, probe_stores
@@ -349,11 +349,9 @@ def _partitions(
             for part, low, high in recorded
         ]
     parts = 1 if connection.dialect.name == "sqlite" else max(1, options.partitions)
-    uppers = key_ranges(connection, spec, parts) if parts > 1 else []
-    lows: list[Any] = [None, *uppers[:-1]]
-    highs: list[Any] = [*uppers[:-1], None]  # the last range stays open for new rows
-    if not uppers:
-        lows, highs = [None], [None]
+    cuts = key_cuts(connection, spec, parts)
+    lows: list[Any] = [None, *cuts]
+    highs: list[Any] = [*cuts, None]  # the last range stays open for new rows
     partitions = [
         Partition(store.name, spec.name, index, low, high)
         for index, (low, high) in enumerate(zip(lows, highs, strict=True))

@@ -259,14 +259,21 @@ def python_value(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def key_ranges(connection: sa.Connection, spec: TableSpec, parts: int) -> list[object]:
-    """Upper keys splitting the table into `parts` ranges of about equal rows (NTILE)."""
+def key_cuts(connection: sa.Connection, spec: TableSpec, parts: int) -> list[object]:
+    """Keys cutting the table into `parts` ranges (fewer when it has too few keys): of
+    equal width for an integer key (two index probes), else of about equal rows (NTILE,
+    which reads every key: 0.3 s at a million rows, on every run's planning)."""
     table = reflect(connection, spec.name, sa.MetaData())
+    if parts < 2:
+        return []
+    if isinstance(table.c[spec.key].type, sa.Integer):
+        return [*even_splits(connection, table, spec.key, parts)]
     key = table.c[spec.key]
     tiles = sa.select(key.label("k"), sa.func.ntile(parts).over(order_by=key).label("part"))
     tiled = tiles.subquery()
     query = sa.select(sa.func.max(tiled.c.k)).group_by(tiled.c.part).order_by(tiled.c.part)
-    return [python_value(value) for value in connection.execute(query).scalars()]
+    uppers = [python_value(value) for value in connection.execute(query).scalars()]
+    return uppers[:-1]  # the last range stays open
 
 
 def even_splits(connection: sa.Connection, table: sa.Table, key: str, parts: int) -> list[int]:
