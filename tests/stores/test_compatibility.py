@@ -30,6 +30,7 @@ import pytest
 import sqlalchemy as sa
 
 from pdpipe.demo import build_demo
+from pdpipe.execute import DEFAULT_PARTITIONS
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_job
@@ -77,7 +78,10 @@ def accept(policy_path: Path, day: dt.date) -> None:
     """plan → run (checks, documents) → ledger verify → a second run that does nothing."""
     policy = load_policy(policy_path)
     as_of = AsOf.end_of_day(day, policy.operator.timezone)
-    options = RunOptions(as_of=as_of, allow_large=True, max_fraction=1.0)
+    # In key ranges as `pdpipe run` cuts them: uuid and text keys by NTILE, integers by span.
+    options = RunOptions(
+        as_of=as_of, allow_large=True, max_fraction=1.0, partitions=DEFAULT_PARTITIONS
+    )
     planned = build_plan(policy, as_of)
     assert sum(t.due for t in planned.tables) > 0
     result = run_job(policy, options)

@@ -222,10 +222,7 @@ def _column_text(values: Sequence[Any]) -> list[str] | None:
 def _escaped(value: str) -> str:
     # Chained replace, not str.translate: a translation table took 1.5 µs a value.
     return (
-        value.replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     )
 
 
