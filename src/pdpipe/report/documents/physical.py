@@ -71,9 +71,16 @@ def _erasure(
         "statement": entry.statement,
     }
     if entry.physical == Physical.REWRITE.value:
-        if entry.held_back:  # sessions kept snapshots that could still see the values
+        # On PostgreSQL, the files hold none only if VACUUM FULL itself reported keeping
+        # no dead row version (execute/reclaim.py): waiting for older transactions first
+        # makes that likely, it does not prove it.
+        if entry.dialect != "postgresql" or entry.kept == 0:
+            return [label(language, "note_physical_rewrite", **values)]
+        if entry.held_back:  # older transactions could still see the values
             return [label(language, "note_physical_rewrite_held", held=entry.held_back, **values)]
-        return [label(language, "note_physical_rewrite", **values)]
+        if entry.kept:
+            return [label(language, "note_physical_rewrite_kept", kept=entry.kept, **values)]
+        return [label(language, "note_physical_rewrite_unverified", **values)]
     dialect = "mysql" if entry.dialect in ("mysql", "mariadb") else entry.dialect
     return [label(language, f"note_physical_vacuum_{dialect}", **values)]
 
