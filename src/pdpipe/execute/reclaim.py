@@ -12,8 +12,8 @@ FULL; MariaDB kept 600, 68 once InnoDB had purged, 0 after OPTIMIZE TABLE; SQLit
              MariaDB: InnoDB's own purge; SQLite: secure_delete on every connection
              (zeroes deleted content as it goes) and a WAL checkpoint. The default: it
              costs the application nothing, and the act says what can remain.
-    rewrite  the touched tables rebuilt: PostgreSQL VACUUM FULL (locks each table while
-             it is rebuilt), MariaDB OPTIMIZE TABLE (InnoDB rebuilds online), SQLite
+    rewrite  the touched tables rebuilt: PostgreSQL VACUUM, then VACUUM FULL (locks each
+             table while it is rebuilt), MariaDB OPTIMIZE TABLE (InnoDB rebuilds online), SQLite
              VACUUM. No destroyed value remains in the data files, unless a
              transaction older than the erasure could still see it: pdpipe waits for
              those (bounded), and on PostgreSQL records how many dead row versions
@@ -56,10 +56,9 @@ class Reclaimed:
     tables: list[str]
     at: str  # UTC, ISO 8601
     logs: dict[str, str] = field(default_factory=dict)  # the server's log settings
-    # PostgreSQL: sessions, prepared transactions and replication slots that still held
-    # VACUUM's horizon before the statement when it ran, after waiting for them (a
-    # snapshot of this database, a transaction of any database for VACUUM FULL): the
-    # row versions they could see were kept.
+    # PostgreSQL: sessions, prepared transactions and replication slots of the database
+    # that still held VACUUM's horizon before the statement when it ran, after waiting
+    # for them: the row versions they could see were kept.
     held_back: int = 0
     # PostgreSQL VACUUM FULL: dead row versions it reported copying into the new files
     # (still visible to some transaction); 0: none of the destroyed values remains.
@@ -163,11 +162,14 @@ def _erase(connection: sa.Connection, store: StoreSpec, touched: list[str]) -> R
     if dialect == "postgresql" and physical is not Physical.NONE:
         full = physical is Physical.REWRITE
         statement = "VACUUM FULL" if full else "VACUUM"
-        held_back = _horizon_passed(autocommit, full=full)
+        held_back = _horizon_passed(autocommit)
+        autocommit.execute(sa.text(f"VACUUM {', '.join(names)}"))
         if full:
+            # After the VACUUM, not instead of it: VACUUM FULL copies every row version
+            # its own snapshot may see, and a snapshot counts the transactions running
+            # in ANY database of the server; VACUUM ignores those of other databases
+            # (procarray.c, ComputeXidHorizons) and removes the dead versions first.
             kept = _vacuum_full(autocommit, names)
-        else:
-            autocommit.execute(sa.text(f"VACUUM {', '.join(names)}"))
     elif dialect in ("mysql", "mariadb") and physical is Physical.REWRITE:
         statement = "OPTIMIZE TABLE"
         autocommit.execute(sa.text(f"OPTIMIZE TABLE {', '.join(names)}")).all()
@@ -193,46 +195,40 @@ def _erase(connection: sa.Connection, store: StoreSpec, touched: list[str]) -> R
 
 SNAPSHOT_WAIT_SECONDS = 60.0
 
-# What holds PostgreSQL's horizon (procarray.c, ComputeXidHorizons) below `before`, the
-# first transaction id after the run's changes: a row version deleted before it is kept
-# by VACUUM while any of these exists. For a table of this database, that is a session of
-# this database with an older snapshot (xmin) or transaction (xid), a prepared
-# transaction of this database, a replication slot's xmin, a standby's feedback (a
-# walsender's xmin). VACUUM FULL also keeps what its own snapshot may see, and a
-# snapshot's xmin is the oldest transaction running in ANY database of the server: so
-# for `full`, a write transaction of another database, which pg_stat_activity of this
-# one does not show, holds it back as well. Measured: another database's transaction
-# open for 0.6 s across the end of a run left all 296 destroyed values in the files.
+# What holds VACUUM's horizon (procarray.c, ComputeXidHorizons) for a table of this
+# database below `before`, the first transaction id after the run's changes, so that it
+# keeps the dead row versions the run left: a session of this database with an older
+# snapshot (backend_xmin) or transaction (backend_xid), a prepared transaction of this
+# database, a replication slot's xmin, a standby's feedback (a walsender's xmin).
+# Transactions of other databases do not hold VACUUM; they do hold VACUUM FULL, whose own
+# snapshot counts them: measured, another database's write open for 0.6 s across the end
+# of a run left all 296 destroyed values in the files VACUUM FULL wrote (_erase).
 _HOLDING = sa.text(
     "SELECT (SELECT count(*) FROM pg_stat_activity a WHERE a.pid <> pg_backend_pid() AND ("
     "    ((a.datname = current_database() OR a.backend_type = 'walsender')"
     "      AND age(a.backend_xmin) > age(xid(CAST(:before AS xid8))))"
-    "    OR ((a.datname = current_database() OR :full)"
+    "    OR (a.datname = current_database()"
     "      AND age(a.backend_xid) > age(xid(CAST(:before AS xid8))))))"
-    "  + (SELECT count(*) FROM pg_prepared_xacts p"
-    "      WHERE (p.database = current_database() OR :full)"
+    "  + (SELECT count(*) FROM pg_prepared_xacts p WHERE p.database = current_database()"
     "      AND age(p.transaction) > age(xid(CAST(:before AS xid8))))"
     "  + (SELECT count(*) FROM pg_replication_slots s"
-    "      WHERE age(s.xmin) > age(xid(CAST(:before AS xid8)))),"
-    "  :full AND pg_snapshot_xmin(pg_current_snapshot()) < CAST(:before AS xid8)"
+    "      WHERE age(s.xmin) > age(xid(CAST(:before AS xid8))))"
 )
 
 
-def _horizon_passed(autocommit: sa.Connection, *, full: bool, timeout: float | None = None) -> int:
-    """Wait, up to `timeout` (SNAPSHOT_WAIT_SECONDS), until nothing on the server holds
-    VACUUM's horizon before now (_HOLDING); returns how many sessions, prepared
-    transactions and slots still did (0: none kept VACUUM from removing what the run
-    deleted). Once passed, the horizon stays passed: a transaction begun later has a
-    later id, and a snapshot taken later a later xmin."""
+def _horizon_passed(autocommit: sa.Connection, timeout: float | None = None) -> int:
+    """Wait, up to `timeout` (SNAPSHOT_WAIT_SECONDS), until nothing holds VACUUM's
+    horizon before now (_HOLDING); returns how many sessions, prepared transactions and
+    slots still did (0: none kept VACUUM from removing what the run deleted). Once
+    passed, the horizon stays passed: a transaction begun later has a later id, and a
+    snapshot taken later a later xmin."""
     timeout = SNAPSHOT_WAIT_SECONDS if timeout is None else timeout
     before = autocommit.execute(
         sa.text("SELECT CAST(pg_snapshot_xmax(pg_current_snapshot()) AS text)")
     ).scalar_one()
     deadline = time.monotonic() + timeout
     while True:
-        holding, unseen = autocommit.execute(_HOLDING, {"before": before, "full": full}).one()
-        # A transaction older than `before` still runs, yet none was seen: count it.
-        holding = max(int(holding), 1 if unseen else 0)
+        holding = int(autocommit.execute(_HOLDING, {"before": before}).scalar_one())
         if holding == 0 or time.monotonic() >= deadline:
             if holding:
                 log.warning(

@@ -119,9 +119,9 @@ LABELS: dict[Language, dict[str, str]] = {
         "note_physical_rewrite": "{store}: {date} таблицы {tables} перестроены ({statement}): "
         "файлы данных базы не содержат уничтоженных значений.",
         "note_physical_rewrite_held": "{store}: {date} таблицы {tables} перестроены "
-        "({statement}), но {held} сеанс(ов), транзакций или слотов репликации сервера, "
-        "начатых до удаления, удерживали прежние версии строк: видимые им значения могли "
-        "остаться в файлах данных до следующего перестроения.",
+        "({statement}), но {held} сеанс(ов) базы, подготовленных транзакций или слотов "
+        "репликации, начатых до удаления, удерживали прежние версии строк: видимые им "
+        "значения могли остаться в файлах данных до следующего перестроения.",
         "note_physical_rewrite_kept": "{store}: {date} таблицы {tables} перестроены "
         "({statement}), но СУБД сохранила {kept} прежних версий строк, ещё видимых другим "
         "транзакциям: уничтоженные значения могли остаться в файлах данных до следующего "
@@ -257,9 +257,9 @@ LABELS: dict[Language, dict[str, str]] = {
         "note_physical_rewrite": "{store}: on {date}, tables {tables} were rebuilt "
         "({statement}): the database's data files hold none of the destroyed values.",
         "note_physical_rewrite_held": "{store}: on {date}, tables {tables} were rebuilt "
-        "({statement}), but {held} session(s), transaction(s) or replication slot(s) of the "
-        "server begun before the erasure held earlier row versions: the values they could "
-        "see may remain in the data files until the next rebuild.",
+        "({statement}), but {held} session(s) of the database, prepared transaction(s) or "
+        "replication slot(s) begun before the erasure held earlier row versions: the values "
+        "they could see may remain in the data files until the next rebuild.",
         "note_physical_rewrite_kept": "{store}: on {date}, tables {tables} were rebuilt "
         "({statement}), but the DBMS kept {kept} earlier row version(s) still visible to "
         "other transactions: destroyed values may remain in the data files until the next "
