@@ -270,3 +270,32 @@ def test_a_session_that_outlasts_the_wait_is_named_in_the_act(
     assert facts["held_back"] == 1
     assert int(str(facts["kept"])) > 0  # VACUUM FULL reported copying the dead versions
     assert left  # what the act warns of: the rebuilt files kept what the session could see
+
+
+def test_a_sqlite_reader_that_outlasts_the_wait_is_named_in_the_act(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In WAL mode, a connection reading since before the run keeps the checkpoint from
+    copying the rebuilt pages into the database file: the file keeps the earlier ones."""
+    import importlib
+    import sqlite3
+
+    reclaim = importlib.import_module("pdpipe.execute.reclaim")  # the module, not its function
+    monkeypatch.setattr(reclaim, "SNAPSHOT_WAIT_SECONDS", 0.5)
+    database = tmp_path / "store.db"
+    url = f"sqlite:///{database}"
+    populate(url, people_count=300, leads_count=240)
+    reader = sqlite3.connect(database, isolation_level=None)
+    try:
+        reader.execute("PRAGMA journal_mode=WAL")
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM people").fetchone()
+        gone, act = _run(tmp_path, url, "rewrite", populated=True)
+        left = left_in_files(url, gone)
+    finally:
+        reader.close()
+
+    assert "не дало перенести журнал WAL в файл базы" in act
+    assert "не содержат уничтоженных значений" not in act
+    assert _recorded(url)["held_back"] == 1
+    assert left  # what the act warns of: the file kept the pages the reader could read
