@@ -8,6 +8,9 @@ PostgreSQL and MariaDB.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -154,40 +157,95 @@ def _holding_a_snapshot(url: str) -> tuple[sa.Engine, sa.Connection]:
     return engine, holder
 
 
-def test_the_rewrite_waits_for_a_session_that_could_still_see_the_values(
-    pg_url: str, tmp_path: Path
-) -> None:
-    import threading
+def _writing_elsewhere(other_url: str) -> tuple[sa.Engine, sa.Connection]:
+    """A session of ANOTHER database of the server, in a transaction that has an id from
+    before the run's changes (as another application's write has): VACUUM FULL's own
+    snapshot counts it as running, so it keeps what the run deleted. pg_stat_activity of
+    the store's database does not show it."""
+    engine = sa.create_engine(other_url)
+    holder = engine.connect()
+    holder.execute(sa.text("SELECT pg_current_xact_id()")).scalar()
+    return engine, holder
 
-    def release_once_the_rewrite_waits() -> None:
-        watcher = sa.create_engine(pg_url)
+
+def _releasing_once_the_rewrite_waits(
+    url: str, holder: sa.Connection, done: threading.Event
+) -> threading.Thread:
+    """Closes `holder` once reclaim is seen waiting for older transactions (its query in
+    pg_stat_activity), or once the run is `done` without having waited."""
+
+    def release() -> None:
+        watcher = sa.create_engine(url)
         with watcher.connect() as connection:
-            for _ in range(600):
+            while not done.is_set():
                 waiting = connection.execute(
                     sa.text(
                         "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                        "'%age(backend_xmin)%' AND pid <> pg_backend_pid()"
+                        "'%pg_prepared_xacts%' AND pid <> pg_backend_pid()"
                     )
                 ).scalar()
                 if waiting:
                     break
                 connection.rollback()
-                threading.Event().wait(0.1)
+                done.wait(0.1)
         watcher.dispose()
         holder.close()
 
+    thread = threading.Thread(target=release)
+    thread.start()
+    return thread
+
+
+def _recorded(url: str) -> dict[str, object]:
+    """What reclaim recorded for the run (pdpipe_reclaims)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            facts = connection.execute(sa.text("SELECT facts FROM pdpipe_reclaims")).scalar_one()
+    finally:
+        engine.dispose()
+    return dict(json.loads(facts))
+
+
+def test_the_rewrite_waits_for_a_session_that_could_still_see_the_values(
+    pg_url: str, tmp_path: Path
+) -> None:
     populate(pg_url, people_count=300, leads_count=240)
     engine, holder = _holding_a_snapshot(pg_url)
-    releaser = threading.Thread(target=release_once_the_rewrite_waits)
-    releaser.start()
+    done = threading.Event()
+    releaser = _releasing_once_the_rewrite_waits(pg_url, holder, done)
     try:
         gone, act = _run(tmp_path, pg_url, "rewrite", populated=True)
     finally:
+        done.set()
         releaser.join(timeout=120)
         engine.dispose()
 
     assert left_in_files(pg_url, gone) == set()
     assert "файлы данных базы не содержат уничтоженных значений" in act
+    assert _recorded(pg_url)["kept"] == 0  # VACUUM FULL's own count: no dead version kept
+
+
+def test_a_write_of_another_database_open_across_the_run_keeps_no_value_in_the_files(
+    pg_factory: Callable[[], str], tmp_path: Path
+) -> None:
+    """What made the rewrite keep every value when nothing in the store's database held
+    a snapshot: another application's write on the same server, open from before the
+    run's last change until after the rebuild."""
+    pg_url, elsewhere = pg_factory(), pg_factory()
+    populate(pg_url, people_count=300, leads_count=240)
+    engine, holder = _writing_elsewhere(elsewhere)
+    try:
+        gone, act = _run(tmp_path, pg_url, "rewrite", populated=True)
+        left = left_in_files(pg_url, gone)
+    finally:
+        holder.close()
+        engine.dispose()
+
+    assert left == set()
+    assert "файлы данных базы не содержат уничтоженных значений" in act
+    facts = _recorded(pg_url)
+    assert (facts["held_back"], facts["kept"]) == (0, 0)
 
 
 def test_a_session_that_outlasts_the_wait_is_named_in_the_act(
@@ -206,5 +264,38 @@ def test_a_session_that_outlasts_the_wait_is_named_in_the_act(
         holder.close()
         engine.dispose()
 
-    assert "1 сеанс(ов) базы удерживали более ранние снимки данных" in act
+    assert "1 сеанс(ов) базы, подготовленных транзакций или слотов репликации" in act
+    assert "не содержат уничтоженных значений" not in act
+    facts = _recorded(pg_url)
+    assert facts["held_back"] == 1
+    assert int(str(facts["kept"])) > 0  # VACUUM FULL reported copying the dead versions
     assert left  # what the act warns of: the rebuilt files kept what the session could see
+
+
+def test_a_sqlite_reader_that_outlasts_the_wait_is_named_in_the_act(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In WAL mode, a connection reading since before the run keeps the checkpoint from
+    copying the rebuilt pages into the database file: the file keeps the earlier ones."""
+    import importlib
+    import sqlite3
+
+    reclaim = importlib.import_module("pdpipe.execute.reclaim")  # the module, not its function
+    monkeypatch.setattr(reclaim, "SNAPSHOT_WAIT_SECONDS", 0.5)
+    database = tmp_path / "store.db"
+    url = f"sqlite:///{database}"
+    populate(url, people_count=300, leads_count=240)
+    reader = sqlite3.connect(database, isolation_level=None)
+    try:
+        reader.execute("PRAGMA journal_mode=WAL")
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM people").fetchone()
+        gone, act = _run(tmp_path, url, "rewrite", populated=True)
+        left = left_in_files(url, gone)
+    finally:
+        reader.close()
+
+    assert "не дало перенести журнал WAL в файл базы" in act
+    assert "не содержат уничтоженных значений" not in act
+    assert _recorded(url)["held_back"] == 1
+    assert left  # what the act warns of: the file kept the pages the reader could read

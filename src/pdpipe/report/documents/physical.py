@@ -71,9 +71,22 @@ def _erasure(
         "statement": entry.statement,
     }
     if entry.physical == Physical.REWRITE.value:
-        if entry.held_back:  # sessions kept snapshots that could still see the values
+        # On PostgreSQL, the files hold none only if VACUUM FULL itself reported keeping
+        # no dead row version (execute/reclaim.py): waiting for older transactions first
+        # makes that likely, it does not prove it. On SQLite, only if the checkpoint
+        # after VACUUM completed.
+        erased = entry.kept == 0 if entry.dialect == "postgresql" else not entry.held_back
+        if erased:
+            return [label(language, "note_physical_rewrite", **values)]
+        if entry.dialect == "sqlite":
+            return [label(language, "note_physical_rewrite_held_sqlite", **values)]
+        if entry.held_back:  # older transactions could still see the values
             return [label(language, "note_physical_rewrite_held", held=entry.held_back, **values)]
-        return [label(language, "note_physical_rewrite", **values)]
+        if entry.kept:
+            return [label(language, "note_physical_rewrite_kept", kept=entry.kept, **values)]
+        return [label(language, "note_physical_rewrite_unverified", **values)]
+    if entry.dialect == "sqlite" and entry.held_back:
+        return [label(language, "note_physical_vacuum_sqlite_held", **values)]
     dialect = "mysql" if entry.dialect in ("mysql", "mariadb") else entry.dialect
     return [label(language, f"note_physical_vacuum_{dialect}", **values)]
 

@@ -119,8 +119,25 @@ LABELS: dict[Language, dict[str, str]] = {
         "note_physical_rewrite": "{store}: {date} таблицы {tables} перестроены ({statement}): "
         "файлы данных базы не содержат уничтоженных значений.",
         "note_physical_rewrite_held": "{store}: {date} таблицы {tables} перестроены "
-        "({statement}), но {held} сеанс(ов) базы удерживали более ранние снимки данных: "
-        "видимые им версии строк могли остаться в файлах данных до следующего перестроения.",
+        "({statement}), но {held} сеанс(ов) базы, подготовленных транзакций или слотов "
+        "репликации, начатых до удаления, удерживали прежние версии строк: видимые им "
+        "значения могли остаться в файлах данных до следующего перестроения.",
+        "note_physical_rewrite_held_sqlite": "{store}: {date} база перестроена "
+        "({statement}), но соединение, читавшее её с момента до удаления, не дало перенести "
+        "журнал WAL в файл базы: прежние версии её страниц с уничтоженными значениями могли "
+        "остаться в файле до следующей контрольной точки.",
+        "note_physical_vacuum_sqlite_held": "{store}: удалённое содержимое таблиц {tables} "
+        "перезаписано нулями при удалении (PRAGMA secure_delete), но соединение, читавшее "
+        "базу с момента до удаления, не дало перенести журнал WAL в файл базы {date}: "
+        "прежние версии страниц могли остаться в файле до следующей контрольной точки.",
+        "note_physical_rewrite_kept": "{store}: {date} таблицы {tables} перестроены "
+        "({statement}), но СУБД сохранила {kept} прежних версий строк, ещё видимых другим "
+        "транзакциям: уничтоженные значения могли остаться в файлах данных до следующего "
+        "перестроения.",
+        "note_physical_rewrite_unverified": "{store}: {date} таблицы {tables} перестроены "
+        "({statement}); не зафиксировано, сохранила ли СУБД прежние версии строк, ещё "
+        "видимые другим транзакциям: уничтоженные значения могли остаться в файлах данных "
+        "до следующего перестроения.",
         "note_physical_missing": "{store}: физическое удаление (destruction.physical: "
         "{physical}) для этих записей не зафиксировано.",
         "note_physical_period": "{store}: физическое удаление ({statements}) выполнено после "
@@ -248,8 +265,26 @@ LABELS: dict[Language, dict[str, str]] = {
         "note_physical_rewrite": "{store}: on {date}, tables {tables} were rebuilt "
         "({statement}): the database's data files hold none of the destroyed values.",
         "note_physical_rewrite_held": "{store}: on {date}, tables {tables} were rebuilt "
-        "({statement}), but {held} session(s) of the database held older snapshots: the row "
-        "versions they could see may remain in the data files until the next rebuild.",
+        "({statement}), but {held} session(s) of the database, prepared transaction(s) or "
+        "replication slot(s) begun before the erasure held earlier row versions: the values "
+        "they could see may remain in the data files until the next rebuild.",
+        "note_physical_rewrite_held_sqlite": "{store}: on {date}, the database was rebuilt "
+        "({statement}), but a connection reading it since before the erasure kept the WAL "
+        "from being checkpointed into the database file: earlier versions of its pages, with "
+        "destroyed values, may remain in the file until the next checkpoint.",
+        "note_physical_vacuum_sqlite_held": "{store}: the deleted content of tables {tables} "
+        "was overwritten with zeros as it was deleted (PRAGMA secure_delete), but on {date} a "
+        "connection reading the database since before the erasure kept the WAL from being "
+        "checkpointed: earlier versions of pages may remain in the file until the next "
+        "checkpoint.",
+        "note_physical_rewrite_kept": "{store}: on {date}, tables {tables} were rebuilt "
+        "({statement}), but the DBMS kept {kept} earlier row version(s) still visible to "
+        "other transactions: destroyed values may remain in the data files until the next "
+        "rebuild.",
+        "note_physical_rewrite_unverified": "{store}: on {date}, tables {tables} were rebuilt "
+        "({statement}); whether the DBMS kept earlier row versions still visible to other "
+        "transactions is not recorded: destroyed values may remain in the data files until "
+        "the next rebuild.",
         "note_physical_missing": "{store}: no physical erasure (destruction.physical: "
         "{physical}) is recorded for these records.",
         "note_physical_period": "{store}: physical erasure ({statements}) followed {done} of "
