@@ -42,7 +42,7 @@ def start() -> None:
     """Begin importing GX on a daemon thread, once per process."""
     global _thread
     with _lock:
-        if _thread is not None or "great_expectations" in sys.modules:
+        if _thread is not None or sys.modules.get("great_expectations") is not None:
             return
         quiet()
         import sqlalchemy.orm  # noqa: F401  (see the module's docstring)
