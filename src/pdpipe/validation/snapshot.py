@@ -65,18 +65,21 @@ def take(policy: Policy, run_id: str) -> None:
             )
             for spec in store.tables:
                 table = reflect(connection, spec.name, sa.MetaData())
-                totals = sa.select(
-                    sa.literal(run_id, tables.RUN_ID),
-                    sa.literal(spec.name, tables.NAME),
-                    sa.literal(tables.BEFORE_RUN, sums.c.kind.type),
-                    sa.literal(0),
-                    sa.literal(0),
-                    *_totals(table, connection.dialect),
-                ).select_from(table)
+                # Read, then written: PostgreSQL scans for a SELECT with parallel workers,
+                # never for an INSERT ... SELECT (0.46 s against 0.68 s for the two tables
+                # at a million subscribers).
+                totals = connection.execute(
+                    sa.select(*_totals(table, connection.dialect)).select_from(table)
+                ).one()
                 connection.execute(
-                    sums.insert().from_select(
-                        ["run_id", "table_name", "kind", "part", "batch", "row_count", *_SUMS],
-                        totals,
+                    sums.insert().values(
+                        run_id=run_id,
+                        table_name=spec.name,
+                        kind=tables.BEFORE_RUN,
+                        part=0,
+                        batch=0,
+                        row_count=int(totals.row_count),
+                        **{name: int(totals._mapping[name]) for name in _SUMS},
                     )
                 )
 
