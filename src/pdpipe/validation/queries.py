@@ -29,6 +29,7 @@ from pdpipe.policy.models import (
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
 from pdpipe.stores import tables
+from pdpipe.stores.engine import reflect
 from pdpipe.stores.keys import store_key_of
 from pdpipe.validation import guarantees
 
@@ -48,17 +49,21 @@ def overdue_rows(
 
 
 def orphaned_children(
-    connection: sa.Connection, spec: TableSpec, child_spec: ChildTable
+    connection: sa.Connection,
+    spec: TableSpec,
+    child_spec: ChildTable,
+    metadata: sa.MetaData | None = None,
 ) -> sa.Select[Any]:
     """Rows of a child whose reference points at no parent (NULL is allowed: set_null);
     with the child's `where:`, among its own rows only (a polymorphic table's other rows
     refer to other tables).
 
     On PostgreSQL the query carries a guard (guarantees.py): where an enforced foreign key
-    vouches that there are none, the server skips reading the child."""
-    metadata = sa.MetaData()
-    parent = sa.Table(spec.name, metadata, autoload_with=connection)
-    child = sa.Table(child_spec.table, metadata, autoload_with=connection)
+    vouches that there are none, the server skips reading the child. `metadata`: tables
+    reflected already (each reflection is a dozen catalog queries)."""
+    metadata = sa.MetaData() if metadata is None else metadata
+    parent = reflect(connection, spec.name, metadata)
+    child = reflect(connection, child_spec.table, metadata)
     fk = child.c[child_spec.fk]
     identity = list(child.primary_key.columns) or [fk]
     missing = ~sa.exists(sa.select(sa.literal(1)).where(parent.c[spec.key] == fk))
@@ -183,14 +188,19 @@ def _redaction_token(table: sa.Table, name: str, spec_op: OperatorSpec) -> str:
 
 
 def personal_data_left(
-    connection: sa.Connection, policy: Policy, spec: TableSpec, *, with_state: bool | None = None
+    connection: sa.Connection,
+    policy: Policy,
+    spec: TableSpec,
+    *,
+    with_state: bool | None = None,
+    metadata: sa.MetaData | None = None,
 ) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """Keys of DEPERSONALIZED records where a PD column (or JSON path) still holds
     something shaped like an email, a phone number or a name (see `_leaks`), or where a
     row of a child tied to the record does, in a PD column the policy declares there."""
-    metadata = sa.MetaData()
+    metadata = sa.MetaData() if metadata is None else metadata
     dialect = connection.dialect.name
-    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    table = reflect(connection, spec.name, metadata)
     own = _leaks(table, spec.columns, dialect)
     found = [_depersonalized_where(connection, spec, table, own, with_state)]
     # Each child's rows joined to the depersonalized records, a branch of their own: as
@@ -200,7 +210,7 @@ def personal_data_left(
     for child_spec in spec.children:
         if not child_spec.columns:
             continue
-        child = sa.Table(child_spec.table, metadata, autoload_with=connection)
+        child = reflect(connection, child_spec.table, metadata)
         in_child = _leaks(child, child_spec.columns, dialect)
         tied = _tied(child_spec, child, table.c[spec.key])
         found.append(
@@ -301,12 +311,14 @@ def _depersonalized_where(
     )
 
 
-def ledger_disagrees(connection: sa.Connection, spec: TableSpec, run_id: str) -> sa.Select[Any]:
+def ledger_disagrees(
+    connection: sa.Connection, spec: TableSpec, run_id: str, metadata: sa.MetaData | None = None
+) -> sa.Select[Any]:
     """Keys where the run's ledger and the store disagree: a record the ledger says was
     destroyed is still there; one it says was depersonalized or blocked is not marked so;
     one marked by the run has no ledger row."""
-    metadata = sa.MetaData()
-    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    metadata = sa.MetaData() if metadata is None else metadata
+    table = reflect(connection, spec.name, metadata)
     ledger, state = tables.ledger, tables.state
     key = table.c[spec.key]
     of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)

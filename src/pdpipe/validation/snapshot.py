@@ -129,7 +129,9 @@ def exists(connection: sa.Connection, run_id: str, table_name: str) -> bool:
     return found is not None
 
 
-def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> sa.Select[Any]:
+def checksum_query(
+    connection: sa.Connection, spec: TableSpec, run_id: str, metadata: sa.MetaData | None = None
+) -> sa.Select[Any]:
     """One row when the rows the run did not act on differ from the snapshot less the
     records it acted on: keyed 'row_count' when their number differs, 'checksum' when
     only their digests do; none when they agree.
@@ -137,7 +139,7 @@ def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> s
     One scan of the table, an anti-join against the run's ledger rows; the snapshot's
     side is a handful of rows.
     """
-    table = reflect(connection, spec.name, sa.MetaData())
+    table = reflect(connection, spec.name, sa.MetaData() if metadata is None else metadata)
     sums, ledger = tables.checksums, tables.ledger
     of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
     sign = sa.case((sums.c.kind == tables.BEFORE_RUN, 1), else_=-1)
