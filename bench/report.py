@@ -17,7 +17,7 @@ MIN_RATIO_VS_SQL = 0.5
 MIN_RATIO_VS_NAIVE = 20.0
 MAX_PEAK_RSS_MB = 400.0
 MAX_PLAN_SHARE = 0.10
-MAX_VALIDATION_SHARE = 0.25
+MAX_VALIDATION_SHARE = 0.10  # the snapshot and the checks together
 
 
 @dataclass(frozen=True)
