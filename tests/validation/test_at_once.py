@@ -58,12 +58,12 @@ def test_when_the_stores_are_checked_at_once_then_each_check_is_its_stores(
 
 
 def test_when_great_expectations_cannot_be_imported_then_the_validation_step_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The import begun on a thread fails there; the checks import it again after the
     # run and raise its error, as when they imported it themselves.
     monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
-    url = f"sqlite:///{tmp_path}/store.db"
+    url = store_url
     populate(url, people_count=30, leads_count=30)
     policy = load_policy(write_policy(tmp_path, url))
     monkeypatch.setitem(sys.modules, "great_expectations", None)  # import raises
