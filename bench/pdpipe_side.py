@@ -7,7 +7,9 @@ Does what the nightly flow does, without Prefect, under the stores' locks, and t
 each step apart:
 
     plan        prepare(): check the schema, register the run, plan, lay out partitions
-    snapshot    snapshot.take(): each table's count and digest sums, for the validation
+    snapshot    snapshot.take(): each table's count and digest sums, for the validation;
+                Great Expectations starts loading on a thread, as the job does
+                (validation/preload.py)
     run         process_partition() for each partition, then finish():
                 the execution with its ledger, state and checkpoints; the partitions run
                 at once on PARTITION_THREADS threads, as on the flow's default task
@@ -52,7 +54,7 @@ from pdpipe.execute.runner import (
     process_partition,
 )
 from pdpipe.retention.decide import AsOf
-from pdpipe.validation import snapshot
+from pdpipe.validation import preload, snapshot
 from pdpipe.validation.checks import validate_policy
 
 
@@ -151,6 +153,7 @@ def measure(
             prepared = prepare(policy, options)
         run_id = prepared.run_id or ""
         with steps.step("snapshot"):
+            preload.start()  # as the job does once it has planned
             snapshot.take(policy, run_id)
         with steps.step("run"):
             workers = 1 if profiles is not None else PARTITION_THREADS
@@ -163,6 +166,7 @@ def measure(
                         prepared.partitions,
                     )
                 )
+            preload.wait()  # as the job does after the partitions
             finishing = time.perf_counter()
             result = finish(policy, prepared)
             finish_s = time.perf_counter() - finishing

@@ -18,7 +18,7 @@ MIN_RATIO_VS_SQL = {"postgresql": 0.9, "mariadb": 0.8}
 MIN_RATIO_VS_NAIVE = 20.0
 MAX_PEAK_RSS_MB = 400.0
 MAX_PLAN_SHARE = 0.05
-MAX_VALIDATION_SHARE = 0.10
+MAX_VALIDATION_SHARE = 0.10  # the snapshot and the checks together
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ from pdpipe.policy.models import Policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.settings import output_dir, retry_delays
 from pdpipe.stores.owner import Stores, probe_stores
+from pdpipe.validation import preload
 
 if TYPE_CHECKING:
     from pdpipe.validation.checks import ValidationReport
@@ -234,6 +235,8 @@ def _run_job(
             return runner.finish(policy, prepared)
         run_id = prepared.run_id or ""
         log.info("run %s: %d partition(s)", run_id, len(prepared.partitions))
+        if validate:  # the checks' library loads while the run waits on its databases
+            preload.start()
         if (validate or options.snapshot) and not prepared.resumed:  # kept when resumed
             from pdpipe.validation import snapshot
 
@@ -249,6 +252,7 @@ def _run_job(
             options.batch_size,
             progress,
         )
+        preload.wait()  # before the steps below import anything (preload.py)
         failures = [
             failed
             for lane, outcome in zip(lanes, done, strict=True)

@@ -132,3 +132,35 @@ def test_when_a_record_is_depersonalized_then_its_childrens_pd_is_too_and_checke
         )
     engine.dispose()
     assert _leaking_keys(store_url, policy, people) == [leaky]
+
+
+def test_when_a_record_leaks_in_itself_and_in_several_child_rows_then_it_counts_once(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The record's own columns and each child's rows are separate branches of the query:
+    # a record found by several must still be one unexpected record.
+    monkeypatch.setenv("PDPIPE_TEST_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    populate(store_url, people_count=60, leads_count=10)
+    depersonalizing = POLICY.replace(
+        "    on_end: destroy\n",
+        "    on_end: depersonalize\n    on_end_by_reason: {{consent_withdrawn: depersonalize}}\n",
+    )
+    path = tmp_path / "policy.yaml"
+    path.write_text(depersonalizing.format(url=store_url), encoding="utf-8")
+    policy = load_policy(path)
+    run_policy(policy, RunOptions(as_of=AS_OF, allow_large=True))
+    people = policy.stores[0].tables[0]
+    done = _depersonalized(store_url, "people")
+    assert len(done) >= 2
+    leaky, own_only = int(done[0]), int(done[1])
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:
+        last = connection.execute(sa.select(sa.func.max(notes.c.id))).scalar_one()
+        for n, phone in enumerate(("+7 916 555-0101", "+7 916 555-0102"), start=1):
+            # two child rows of one record
+            connection.execute(notes.insert().values(id=last + n, person_id=leaky, phone=phone))
+        rename = sa.text("UPDATE people SET full_name = 'Канарейкин Иван' WHERE id = :k")
+        connection.execute(rename, {"k": leaky})  # and its own column
+        connection.execute(rename, {"k": own_only})  # its own column only
+    engine.dispose()
+    assert _leaking_keys(store_url, policy, people) == sorted([str(leaky), str(own_only)])

@@ -185,13 +185,15 @@ def ended_rows(
     *,
     with_state: bool = True,
     with_holds: bool | None = None,
+    metadata: sa.MetaData | None = None,
 ) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """Keys of records whose purpose ended by the given instants (see due_moments and
     overdue_moments), leaving out those pdpipe depersonalized or blocked (`with_state`)
     and those a policy hold or a record hold keeps (`with_holds`, pdpipe_holds exists;
-    by default as `with_state`: pdpipe makes its tables together)."""
-    metadata = sa.MetaData()
-    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    by default as `with_state`: pdpipe makes its tables together). `metadata`: tables
+    reflected already."""
+    metadata = sa.MetaData() if metadata is None else metadata
+    table = reflect(connection, spec.name, metadata)
     key = table.c[spec.key]
     marked = sa.select(sa.literal(1)).where(
         (tables.state.c.table_name == spec.name)

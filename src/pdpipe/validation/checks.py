@@ -1,19 +1,20 @@
 """Great Expectations checks of a run's result: the suites of ``suites.py``, run in the
 database (no table is loaded into memory), with PD-safe results.
 
-One checkpoint per store; results are scrubbed before anything renders them: counts are
-kept, sample values never (GX's default result formats copy failing values into results
-and Data Docs), and a check that could not run keeps its class of failure, not the
-database's message (which can quote a value). The Data Docs are built once, from the
-scrubbed results, into the run's folder, and made to work offline (offline_docs.py).
+One checkpoint per store, the stores' at once; results are scrubbed before anything
+renders them: counts are kept, sample values never (GX's default result formats copy
+failing values into results and Data Docs), and a check that could not run keeps its
+class of failure, not the database's message (which can quote a value). The Data Docs
+are built once, from the scrubbed results, into the run's folder, and made to work
+offline (offline_docs.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,15 @@ from pdpipe.stores import tables
 from pdpipe.stores.digest import install_for_every_engine
 from pdpipe.stores.engine import session_url
 from pdpipe.stores.owner import owned
-from pdpipe.validation import offline_docs, snapshot, suites
+from pdpipe.validation import offline_docs, preload, snapshot, suites
 
 log = logging.getLogger("pdpipe.validation")
 
 # What a caller shows while the checks run: (stage, steps done, steps in all).
 Progress = Callable[[str, int, int], None]
+
+# Stores whose checks run at once (each its own connection, on the machine's cores).
+MAX_STORES_AT_ONCE = 4
 
 # Counts only: no partial_unexpected_list, no values (checked per expectation type in
 # tests/validate, Data Docs included).
@@ -81,14 +85,15 @@ def validate_policy(
     With a run id, the run's own checks too: its ledger against the stores, and, where a
     snapshot was taken before it, the rows it did not act on against the snapshot. With
     `expect_snapshot`, a table without one fails that check rather than skipping it.
-    `progress(stage, done, total)` is called as each store starts, then for the Data
-    Docs, counting steps (one per store, one for the Data Docs).
+    `progress(stage, done, total)` is called as each store's results are awaited (the
+    stores' checks run at once), then for the Data Docs, counting steps (one per store,
+    one for the Data Docs).
     """
     report_progress: Progress = progress or (lambda _stage, _done, _total: None)
     steps = len(policy.stores) + 1
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before GX is imported
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    import great_expectations as gx
+    preload.wait()  # a job began importing GX as its run started: it is loaded, or failed
+    preload.quiet()
+    import great_expectations as gx  # raises here when the import failed
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     install_for_every_engine()  # GX's own engines run the snapshot check's digests
@@ -113,14 +118,24 @@ def validate_policy(
     )
     report = ValidationReport(data_docs=docs / "index.html")
     templates = suites.read_or_build(policy)
-    for done, store in enumerate(policy.stores):
-        report_progress(f"validating {store.name}", done, steps)
+    checkpoints = []
+    for store in policy.stores:
         mine = [t for t in templates if t.store == store.name]
         built = _suites_for(policy, store, mine, as_of, run_id, expect_snapshot)
-        checks = _validate_store(context, store, mine, built)
-        failed = sum(1 for c in checks if not c.success)
-        log.info("validated %s: %d check(s), %d failed", store.name, len(checks), failed)
-        report.checks += checks
+        checkpoints.append(_checkpoint(context, store, mine, built))
+    # Each store's checkpoint on a thread of its own, with its own connection: a check
+    # mostly waits on its database, and MariaDB runs each query on one core.
+    with ThreadPoolExecutor(
+        max_workers=min(len(checkpoints), MAX_STORES_AT_ONCE) or 1,
+        thread_name_prefix="pdpipe-validate",
+    ) as pool:
+        running = [pool.submit(checkpoint.run) for checkpoint in checkpoints]
+        for done, (store, outcome) in enumerate(zip(policy.stores, running, strict=True)):
+            report_progress(f"validating {store.name}", done, steps)
+            checks = _results(context, store, outcome.result())
+            failed = sum(1 for c in checks if not c.success)
+            log.info("validated %s: %d check(s), %d failed", store.name, len(checks), failed)
+            report.checks += checks
     report_progress("writing the Data Docs", steps - 1, steps)
     context.build_data_docs(site_names=["pdpipe"])
     offline_docs.make_offline(docs)
@@ -160,9 +175,10 @@ def _suites_for(
         return built
 
 
-def _validate_store(
+def _checkpoint(
     context: Any, store: StoreSpec, templates: list[suites.SuiteTemplate], built: list[Any]
-) -> list[CheckResult]:
+) -> Any:
+    """The store's checkpoint in `context`: one validation definition per table."""
     import great_expectations as gx
 
     backend = sa.engine.make_url(store.url).get_backend_name()
@@ -189,7 +205,7 @@ def _validate_store(
                 )
             )
         )
-    checkpoint = context.checkpoints.add(
+    return context.checkpoints.add(
         gx.Checkpoint(
             name=f"pdpipe-{store.name}",
             validation_definitions=definitions,
@@ -197,7 +213,10 @@ def _validate_store(
             result_format=PD_SAFE_RESULT,
         )
     )
-    outcome = checkpoint.run()
+
+
+def _results(context: Any, store: StoreSpec, outcome: Any) -> list[CheckResult]:
+    """A checkpoint's results, scrubbed, and kept in `context` for the Data Docs."""
     results: list[CheckResult] = []
     for key, run in outcome.run_results.items():
         table = run.suite_name.removeprefix(f"pdpipe-{store.name}-")

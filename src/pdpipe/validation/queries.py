@@ -29,6 +29,7 @@ from pdpipe.policy.models import (
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.ended_sql import ended_rows, overdue_moments
 from pdpipe.stores import tables
+from pdpipe.stores.engine import reflect
 from pdpipe.stores.keys import store_key_of
 from pdpipe.validation import guarantees
 
@@ -48,17 +49,21 @@ def overdue_rows(
 
 
 def orphaned_children(
-    connection: sa.Connection, spec: TableSpec, child_spec: ChildTable
+    connection: sa.Connection,
+    spec: TableSpec,
+    child_spec: ChildTable,
+    metadata: sa.MetaData | None = None,
 ) -> sa.Select[Any]:
     """Rows of a child whose reference points at no parent (NULL is allowed: set_null);
     with the child's `where:`, among its own rows only (a polymorphic table's other rows
     refer to other tables).
 
     On PostgreSQL the query carries a guard (guarantees.py): where an enforced foreign key
-    vouches that there are none, the server skips reading the child."""
-    metadata = sa.MetaData()
-    parent = sa.Table(spec.name, metadata, autoload_with=connection)
-    child = sa.Table(child_spec.table, metadata, autoload_with=connection)
+    vouches that there are none, the server skips reading the child. `metadata`: tables
+    reflected already (each reflection is a dozen catalog queries)."""
+    metadata = sa.MetaData() if metadata is None else metadata
+    parent = reflect(connection, spec.name, metadata)
+    child = reflect(connection, child_spec.table, metadata)
     fk = child.c[child_spec.fk]
     identity = list(child.primary_key.columns) or [fk]
     missing = ~sa.exists(sa.select(sa.literal(1)).where(parent.c[spec.key] == fk))
@@ -183,23 +188,38 @@ def _redaction_token(table: sa.Table, name: str, spec_op: OperatorSpec) -> str:
 
 
 def personal_data_left(
-    connection: sa.Connection, policy: Policy, spec: TableSpec, *, with_state: bool | None = None
-) -> sa.Select[Any]:
+    connection: sa.Connection,
+    policy: Policy,
+    spec: TableSpec,
+    *,
+    with_state: bool | None = None,
+    metadata: sa.MetaData | None = None,
+) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """Keys of DEPERSONALIZED records where a PD column (or JSON path) still holds
     something shaped like an email, a phone number or a name (see `_leaks`), or where a
     row of a child tied to the record does, in a PD column the policy declares there."""
-    metadata = sa.MetaData()
+    metadata = sa.MetaData() if metadata is None else metadata
     dialect = connection.dialect.name
-    table = sa.Table(spec.name, metadata, autoload_with=connection)
-    leaks = _leaks(table, spec.columns, dialect)
+    table = reflect(connection, spec.name, metadata)
+    own = _leaks(table, spec.columns, dialect)
+    found = [_depersonalized_where(connection, spec, table, own, with_state)]
+    # Each child's rows joined to the depersonalized records, a branch of their own: as
+    # an EXISTS beside the record's own columns, PostgreSQL probed the child's index once
+    # per depersonalized contact (115k probes, 1.1 s of a 1.6 s check at 1M), where the
+    # join reads the phones once.
     for child_spec in spec.children:
         if not child_spec.columns:
             continue
-        child = sa.Table(child_spec.table, metadata, autoload_with=connection)
+        child = reflect(connection, child_spec.table, metadata)
         in_child = _leaks(child, child_spec.columns, dialect)
         tied = _tied(child_spec, child, table.c[spec.key])
-        leaks.append(sa.exists(sa.select(sa.literal(1)).where(*tied, sa.or_(*in_child))))
-    return _depersonalized_where(connection, spec, table, leaks, with_state)
+        found.append(
+            _depersonalized_where(
+                connection, spec, table, [sa.or_(*in_child)], with_state, (child, sa.and_(*tied))
+            )
+        )
+    # UNION, not UNION ALL: a record is counted once, however many of its rows leak.
+    return found[0] if len(found) == 1 else sa.union(*found)
 
 
 def flagged_data_left(
@@ -228,7 +248,7 @@ def flagged_data_left(
             leaks.append(sa.exists(sa.select(sa.literal(1)).where(*tied, sa.or_(*in_child))))
     if not leaks:
         return None
-    return _depersonalized_where(connection, spec, table, leaks, with_state=None)
+    return _depersonalized_where(connection, spec, table, leaks)
 
 
 def _shaped_columns(
@@ -260,9 +280,12 @@ def _depersonalized_where(
     spec: TableSpec,
     table: sa.Table,
     leaks: list[sa.ColumnElement[bool]],
-    with_state: bool | None,
+    with_state: bool | None = None,
+    child: tuple[sa.Table, sa.ColumnElement[bool]] | None = None,
 ) -> sa.Select[Any]:
-    """Keys of the table's depersonalized records where any of `leaks` holds."""
+    """Keys of the table's depersonalized records where any of `leaks` holds; with
+    `child` (a child table and how its rows are tied to the record), over the records
+    joined to their rows there."""
     dialect = connection.dialect.name
     key = table.c[spec.key]
     if with_state is None:
@@ -274,6 +297,8 @@ def _depersonalized_where(
     # million contacts (12.9 s, 361 s at 3M) to find the 178k it had to look at.
     state = tables.state
     depersonalized = state.join(table, store_key_of(state.c.record_key, key, dialect))
+    if child is not None:
+        depersonalized = depersonalized.join(child[0], child[1])
     # The patterns go in a CASE on the state row, which keeps them at the join: as a plain
     # condition on the table, PostgreSQL pushed them into its scan of the whole table and
     # ran them over every contact, not only the depersonalized (2.6 s against 1.1 s).
@@ -286,12 +311,14 @@ def _depersonalized_where(
     )
 
 
-def ledger_disagrees(connection: sa.Connection, spec: TableSpec, run_id: str) -> sa.Select[Any]:
+def ledger_disagrees(
+    connection: sa.Connection, spec: TableSpec, run_id: str, metadata: sa.MetaData | None = None
+) -> sa.Select[Any]:
     """Keys where the run's ledger and the store disagree: a record the ledger says was
     destroyed is still there; one it says was depersonalized or blocked is not marked so;
     one marked by the run has no ledger row."""
-    metadata = sa.MetaData()
-    table = sa.Table(spec.name, metadata, autoload_with=connection)
+    metadata = sa.MetaData() if metadata is None else metadata
+    table = reflect(connection, spec.name, metadata)
     ledger, state = tables.ledger, tables.state
     key = table.c[spec.key]
     of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)

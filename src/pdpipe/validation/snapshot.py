@@ -18,12 +18,14 @@ million subscribers on the benchmark's machine, against 1.6 s and 1.0 s for the 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from pdpipe.policy.models import Policy, TableSpec
+from pdpipe.policy.models import Policy, StoreSpec, TableSpec
 from pdpipe.retention.reader import without
 from pdpipe.stores import tables
 from pdpipe.stores.digest import digest_parts
@@ -32,6 +34,7 @@ from pdpipe.stores.keys import same_key
 from pdpipe.stores.owner import owned
 
 DIGEST_COLUMNS = ("row_digest0", "row_digest1")
+_TABLES_AT_ONCE = 4
 _SUMS = ("sum0", "sum1")
 
 
@@ -54,6 +57,22 @@ def _totals(table: sa.Table, dialect: sa.Dialect) -> list[sa.ColumnElement[Any]]
 
 def take(policy: Policy, run_id: str) -> None:
     """Count and checksum every processed table into the store's `pdpipe_checksums`."""
+    # Every table's totals at once, each on a connection of its own: MariaDB reads a
+    # table on one core, and nothing changes the tables until the run starts. Read, then
+    # written: PostgreSQL scans for a SELECT with parallel workers, never for an
+    # INSERT ... SELECT (0.34 s against 0.57 s for a million subscribers).
+    work = [(store, spec) for store in policy.stores for spec in store.tables]
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(len(work), _TABLES_AT_ONCE)), thread_name_prefix="pdpipe-snapshot"
+    ) as pool:
+        # Each thread in a copy of this context: the job's store owner goes along.
+        reading = [
+            pool.submit(copy_context().run, _read_totals, store, spec) for store, spec in work
+        ]
+        found = {
+            (store.name, spec.name): done.result()
+            for (store, spec), done in zip(work, reading, strict=True)
+        }
     sums = tables.checksums
     for store in policy.stores:
         with owned() as stores, stores.begin(store) as connection:
@@ -64,21 +83,28 @@ def take(policy: Policy, run_id: str) -> None:
                 sums.delete().where((sums.c.run_id == run_id) & sums.c.table_name.in_(names))
             )
             for spec in store.tables:
-                table = reflect(connection, spec.name, sa.MetaData())
-                totals = sa.select(
-                    sa.literal(run_id, tables.RUN_ID),
-                    sa.literal(spec.name, tables.NAME),
-                    sa.literal(tables.BEFORE_RUN, sums.c.kind.type),
-                    sa.literal(0),
-                    sa.literal(0),
-                    *_totals(table, connection.dialect),
-                ).select_from(table)
+                row_count, *totals = found[(store.name, spec.name)]
                 connection.execute(
-                    sums.insert().from_select(
-                        ["run_id", "table_name", "kind", "part", "batch", "row_count", *_SUMS],
-                        totals,
+                    sums.insert().values(
+                        run_id=run_id,
+                        table_name=spec.name,
+                        kind=tables.BEFORE_RUN,
+                        part=0,
+                        batch=0,
+                        row_count=row_count,
+                        **dict(zip(_SUMS, totals, strict=True)),
                     )
                 )
+
+
+def _read_totals(store: StoreSpec, spec: TableSpec) -> tuple[int, ...]:
+    """A table's row count and digest sums, as Python integers."""
+    with owned() as stores, stores.connect(store) as connection:
+        table = reflect(connection, spec.name, sa.MetaData())
+        totals = connection.execute(
+            sa.select(*_totals(table, connection.dialect)).select_from(table)
+        ).one()
+        return tuple(int(value) for value in totals)
 
 
 def record_acted(
@@ -126,7 +152,9 @@ def exists(connection: sa.Connection, run_id: str, table_name: str) -> bool:
     return found is not None
 
 
-def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> sa.Select[Any]:
+def checksum_query(
+    connection: sa.Connection, spec: TableSpec, run_id: str, metadata: sa.MetaData | None = None
+) -> sa.Select[Any]:
     """One row when the rows the run did not act on differ from the snapshot less the
     records it acted on: keyed 'row_count' when their number differs, 'checksum' when
     only their digests do; none when they agree.
@@ -134,7 +162,7 @@ def checksum_query(connection: sa.Connection, spec: TableSpec, run_id: str) -> s
     One scan of the table, an anti-join against the run's ledger rows; the snapshot's
     side is a handful of rows.
     """
-    table = reflect(connection, spec.name, sa.MetaData())
+    table = reflect(connection, spec.name, sa.MetaData() if metadata is None else metadata)
     sums, ledger = tables.checksums, tables.ledger
     of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
     sign = sa.case((sums.c.kind == tables.BEFORE_RUN, 1), else_=-1)

@@ -205,8 +205,13 @@ def build_template(
     # Counting deadlines from a sentinel day would make the calendar of working days
     # span the years between it and today (0.4 s of `holidays`).
     moments = _sentinels(moment_names(policy, spec))
-    overdue = ended_rows(connection, policy, spec, moments)
-    leaks = queries.personal_data_left(connection, policy, spec, with_state=True)
+    # The checks' tables reflected once for the suite, not once per check (24 reflections
+    # of 8 tables, 0.3 s of catalog queries for the benchmark's two suites).
+    reflected = sa.MetaData()
+    overdue = ended_rows(connection, policy, spec, moments, metadata=reflected)
+    leaks = queries.personal_data_left(
+        connection, policy, spec, with_state=True, metadata=reflected
+    )
 
     def whole(
         statement: sa.Select[Any] | sa.CompoundSelect[Any],
@@ -226,7 +231,7 @@ def build_template(
         ),
     ]
     for child in spec.children:
-        orphans = queries.orphaned_children(connection, spec, child)
+        orphans = queries.orphaned_children(connection, spec, child, reflected)
         template.checks.append(
             Check(
                 f"rows of {child.table} reference existing {spec.name} (or NULL)",
@@ -236,11 +241,11 @@ def build_template(
     template.checks += [
         Check(
             LEDGER_CHECK,
-            query=whole(queries.ledger_disagrees(connection, spec, _SENTINEL_RUN)),
+            query=whole(queries.ledger_disagrees(connection, spec, _SENTINEL_RUN, reflected)),
         ),
         Check(
             SNAPSHOT_CHECK,
-            query=whole(snapshot.checksum_query(connection, spec, _SENTINEL_RUN)),
+            query=whole(snapshot.checksum_query(connection, spec, _SENTINEL_RUN, reflected)),
         ),
     ]
     return template
