@@ -23,8 +23,9 @@ AWKWARD = ["it's", 'say "hi"', "back\\slash", "tab\there", "line\nbreak", "Ёж�
 
 
 def test_when_values_repeat_or_need_escaping_then_every_row_reads_back_as_written(
-    store_url: str,
+    store_url_both_drivers: str,
 ) -> None:
+    store_url = store_url_both_drivers
     engine = sa.create_engine(store_url)
     metadata.create_all(engine)
     moment = dt.datetime(2026, 11, 26, 7, 30, 15)
