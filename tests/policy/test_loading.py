@@ -10,7 +10,7 @@ import pytest
 
 from pdpipe.errors import BadInput
 from pdpipe.policy import PolicyError, Problem, load_policy, parse_policy
-from tests.policy.builders import CASES, GOOD, GOOD_FILE, edited, line_of, problems
+from tests.policy.builders import CASES, GOOD, GOOD_FILE, edited, line_of, parse, problems
 
 NOT_A_MAPPING = "expected a mapping with version, operator, purposes, stores"
 EMPTY = f"the file is empty: {NOT_A_MAPPING}"
@@ -273,7 +273,8 @@ def test_when_a_store_url_names_a_database_or_driver_pdpipe_cannot_use_then_it_i
     ],
 )
 def test_a_mariadb_url_with_either_driver_or_none_is_accepted(url: str) -> None:
-    assert problems(edited(GOOD, ("${PDPIPE_MAILING_URL:-sqlite:///mailing.db}", url))) == []
+    policy = parse(edited(GOOD, ("${PDPIPE_MAILING_URL:-sqlite:///mailing.db}", url)))
+    assert policy.stores[0].url == url
 
 
 def test_when_an_unknown_dialect_comes_from_the_environment_then_no_password_is_shown() -> None:

@@ -88,7 +88,30 @@ def _insert_escaped(
     assert raw is not None
     quote = connection.dialect.identifier_preparer.quote
     head = f"INSERT INTO {quote(name)} ({', '.join(quote(n) for n in names)}) VALUES "
-    write_literal_rows(raw, connection.dialect.driver, head, rows)
+    try:
+        write_literal_rows(raw, connection.dialect.driver, head, rows)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _as_sqlalchemy_error(connection, error, head) from None
+
+
+def _as_sqlalchemy_error(connection: sa.Connection, error: Any, head: str) -> sa.exc.StatementError:
+    """The driver's error on the DB-API connection, as SQLAlchemy raises one of its own
+    statements' (mapped by pdpipe's callers; a lost connection invalidated, so that the
+    batch's rollback does not use it). The statement keeps no values: only its head."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+    if lost:
+        connection.invalidate(error)
+    mapped: sa.exc.StatementError = sa.exc.DBAPIError.instance(
+        f"{head}…",
+        None,
+        error,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
+    return mapped
 
 
 def write_literal_rows(raw: Any, driver: str, head: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -65,4 +65,37 @@ def with_driver_settings(url: sa.URL) -> sa.URL:
 def plain_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
     """An engine for a URL that is no policy's store (the demo's, the benchmark's), with
     the driver a store of that URL would get: pdpipe's own session settings are left out."""
-    return sa.create_engine(with_driver_settings(driver_url(sa.make_url(url))), **kwargs)
+    engine = sa.create_engine(with_driver_settings(driver_url(sa.make_url(url))), **kwargs)
+    guard_driver(engine)
+    return engine
+
+
+def guard_driver(engine: sa.Engine) -> None:
+    """What an engine of the C extension needs to fail as a DB-API driver does."""
+    if engine.dialect.driver == C_DRIVER:
+        sa.event.listen(engine, "connect", _db_api_errors_from_commit)
+
+
+def _db_api_errors_from_commit(dbapi_connection: Any, _record: object) -> None:
+    """Make the connection's commit() and rollback() raise the DB-API error of the code
+    they failed with. Connector/Python (9.7) lets the C extension's own MySQLInterfaceError
+    out of these two calls, where its others convert it; SQLAlchemy, seeing no DB-API
+    error, neither maps it (StoreError) nor notices a lost connection: a batch whose
+    connection was killed before its COMMIT ended in that raw error, its connection left
+    in the pool."""
+    from _mysql_connector import MySQLInterfaceError
+    from mysql.connector.errors import get_mysql_exception
+
+    def converted(call: Any) -> Any:
+        def call_converting() -> None:
+            try:
+                call()
+            except MySQLInterfaceError as error:
+                raise get_mysql_exception(
+                    error.errno, msg=error.msg, sqlstate=error.sqlstate
+                ) from error
+
+        return call_converting
+
+    dbapi_connection.commit = converted(dbapi_connection.commit)
+    dbapi_connection.rollback = converted(dbapi_connection.rollback)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from pdpipe.errors import DatabaseMissing, StoreContention, StoreError, StoreUnavailable
 from pdpipe.policy.models import Physical, StoreSpec
 from pdpipe.stores.digest import register_functions
-from pdpipe.stores.drivers import driver_url, with_driver_settings
+from pdpipe.stores.drivers import driver_url, guard_driver, with_driver_settings
 from pdpipe.stores.failures import Failure, failure_of, is_lock_timeout
 
 # What to change, for the failures a user can act on.
@@ -68,6 +68,7 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
         kwargs["connect_args"] = {"connect_timeout": 10}
     url = session_url(store)
     engine = sa.create_engine(url, **kwargs)
+    guard_driver(engine)
     event.listen(engine, "handle_error", _mapped(store))
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
