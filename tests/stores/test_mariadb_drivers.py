@@ -15,9 +15,10 @@ from pdpipe.errors import StoreError
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_job
-from pdpipe.policy import load_policy
+from pdpipe.policy import load_policy, semantics
 from pdpipe.policy.models import StoreSpec
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores import drivers
 from pdpipe.stores.engine import create_store_engine
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, ledger_rows, populate, write_policy
 
@@ -114,3 +115,22 @@ def test_a_run_on_a_mariadb_url_naming_no_driver_acts_through_the_c_extension(
     acted = [r for r in ledger_rows(mariadb_url) if r["action"] != "document"]
     assert len(acted) == result.acted
     assert all(v is not None and v.ok for _, v in verify_ledgers(policy))
+
+
+def test_where_the_c_extension_cannot_load_a_url_naming_no_driver_gets_pymysql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A platform without the extension's wheel (musl, say): stated as what the import
+    check answers there, since this machine has the extension."""
+    monkeypatch.setattr(drivers, "c_extension_loads", lambda: False)
+    monkeypatch.setattr(semantics, "c_extension_loads", lambda: False)
+    semantics.driver_problem.cache_clear()
+    try:
+        assert drivers.driver_url(sa.make_url("mariadb://db/x")).drivername == "mariadb+pymysql"
+        assert semantics.driver_problem("mysql", None) is None
+        assert semantics.driver_problem("mysql", "mysqlconnector") == (
+            "the C extension of mysql-connector-python does not load here "
+            "(write mysql://, which uses PyMySQL then, or mysql+pymysql://)"
+        )
+    finally:
+        semantics.driver_problem.cache_clear()
