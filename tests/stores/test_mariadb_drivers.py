@@ -15,10 +15,9 @@ from pdpipe.errors import StoreError
 from pdpipe.execute.ledger_check import verify_ledgers
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_job
-from pdpipe.policy import load_policy, semantics
+from pdpipe.policy import drivers, load_policy, semantics
 from pdpipe.policy.models import StoreSpec
 from pdpipe.retention.decide import AsOf
-from pdpipe.stores import drivers
 from pdpipe.stores.engine import create_store_engine
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, ledger_rows, populate, write_policy
 

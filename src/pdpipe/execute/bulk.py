@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
 
-from pdpipe.stores.drivers import C_DRIVER
+from pdpipe.policy.drivers import C_DRIVER
 
 
 def temp_table(

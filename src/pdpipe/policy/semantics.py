@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from pdpipe.operators.registry import OPERATORS
 from pdpipe.policy.conditions import Exists, walk
+from pdpipe.policy.drivers import C_DRIVER, PURE_DRIVER, c_extension_loads, driver_url
 from pdpipe.policy.errors import Loc, Problem, format_loc
 from pdpipe.policy.models import (
     Action,
@@ -27,7 +28,6 @@ from pdpipe.policy.models import (
     Purpose,
     TableSpec,
 )
-from pdpipe.stores.drivers import C_DRIVER, PURE_DRIVER, c_extension_loads, driver_url
 
 
 def policy_problems(policy: Policy) -> list[Problem]:
@@ -36,7 +36,7 @@ def policy_problems(policy: Policy) -> list[Problem]:
 
 
 # The databases pdpipe's bulk writers, locks and checks are written for, as URLs begin.
-# MariaDB's first driver is the one a URL naming none gets (stores/drivers.py).
+# MariaDB's first driver is the one a URL naming none gets (policy/drivers.py).
 SUPPORTED_URLS = (
     "sqlite",
     "postgresql+psycopg",

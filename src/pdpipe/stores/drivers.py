@@ -1,44 +1,13 @@
-"""Which driver talks to a MariaDB store, and the settings every connection gets.
-
-MariaDB has two drivers in pdpipe: MySQL Connector/Python with its C extension (rows are
-read and values converted in C), and PyMySQL (pure Python: a million-subscriber run's
-decision reads waited three times as long on it). A URL that names no driver (`mysql://`,
-`mariadb://`) gets the C extension where it loads, PyMySQL where it does not (a platform
-with no wheel of it); `+mysqlconnector` always means the C extension, and `+pymysql`
-keeps PyMySQL.
-
-Imports nothing from pdpipe: the policy's checks and the engines both use it.
-"""
+"""The settings every connection to a MariaDB store gets, whichever driver its URL
+names (policy/drivers.py), and engines for URLs that are no policy's store."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
-C_DRIVER = "mysqlconnector"
-PURE_DRIVER = "pymysql"
-MARIADB_BACKENDS = ("mysql", "mariadb")
-
-
-@cache
-def c_extension_loads() -> bool:
-    """Whether Connector/Python's C extension can be used in this process."""
-    try:
-        import mysql.connector
-    except ImportError:
-        return False
-    return bool(mysql.connector.HAVE_CEXT)
-
-
-def driver_url(url: sa.URL) -> sa.URL:
-    """`url` with its MariaDB driver named: the C extension's for `mysql://` and
-    `mariadb://` (PyMySQL where that cannot load); any other URL as it is."""
-    if url.get_backend_name() not in MARIADB_BACKENDS or "+" in url.drivername:
-        return url
-    driver = C_DRIVER if c_extension_loads() else PURE_DRIVER
-    return url.set(drivername=f"{url.get_backend_name()}+{driver}")
+from pdpipe.policy.drivers import C_DRIVER, MARIADB_BACKENDS, PURE_DRIVER, driver_url
 
 
 def with_driver_settings(url: sa.URL) -> sa.URL:

@@ -17,9 +17,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from pdpipe.errors import DatabaseMissing, StoreContention, StoreError, StoreUnavailable
+from pdpipe.policy.drivers import driver_url
 from pdpipe.policy.models import Physical, StoreSpec
 from pdpipe.stores.digest import register_functions
-from pdpipe.stores.drivers import driver_url, guard_driver, with_driver_settings
+from pdpipe.stores.drivers import guard_driver, with_driver_settings
 from pdpipe.stores.failures import Failure, failure_of, is_lock_timeout
 
 # What to change, for the failures a user can act on.
@@ -83,7 +84,7 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
 def session_url(store: StoreSpec) -> sa.URL:
     """The store's URL with the session settings pdpipe needs (on PostgreSQL, in its
     `options`): what every connection to the store uses, Great Expectations' included.
-    A MariaDB URL that names no driver gets one here (stores/drivers.py)."""
+    A MariaDB URL that names no driver gets one here (policy/drivers.py)."""
     url = driver_url(make_url(store.url))
     if url.get_backend_name() in ("mysql", "mariadb"):
         url = with_driver_settings(url)
