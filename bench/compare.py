@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from pdpipe.stores.drivers import plain_engine
+
 CHUNK = 50_000
 
 # table -> (query of the keys that describe its state, ordered)
@@ -88,7 +90,7 @@ def _lt(a: object, b: object) -> bool:
 
 
 def fingerprint(source_url: str, url: str) -> Fingerprint:
-    source_engine, engine = sa.create_engine(source_url), sa.create_engine(url)
+    source_engine, engine = plain_engine(source_url), plain_engine(url)
     try:
         with source_engine.connect() as source, engine.connect() as target:
             tables = {name: _digest(_rows(target, query)) for name, query in KEYS.items()}

@@ -33,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.corpus_people import EN, KZ, RU, TRANSLIT, Maker, Person
+from pdpipe.stores.drivers import plain_engine
 
 Place = tuple[str, str]  # table, column or JSON key path
 Make = Callable[["Row"], Any]
@@ -624,7 +625,7 @@ def _rows(spec: TableSpec, count: int, make: Maker) -> Iterator[dict[str, Any]]:
 
 def load(corpus: Corpus, url: str) -> None:
     """Creates the tables in the (empty) database at `url` and inserts every row."""
-    engine = sa.create_engine(url)
+    engine = plain_engine(url)
     try:
         with engine.begin() as connection:
             corpus.metadata.drop_all(connection)

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from pdpipe.policy import Policy
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores.drivers import plain_engine
 
 SUBSCRIBERS_DUE = """
 SELECT s.id FROM subscribers s
@@ -161,7 +162,7 @@ class SqlResult:
 
 def prepare(url: str) -> None:
     """Untimed setup: pgcrypto, as a DBA would have installed it once."""
-    engine = sa.create_engine(url)
+    engine = plain_engine(url)
     try:
         if engine.dialect.name == "postgresql":
             with engine.begin() as connection:
@@ -173,7 +174,7 @@ def prepare(url: str) -> None:
 def run(url: str, cuts: Cuts, key: str) -> SqlResult:
     """Every statement in one transaction, timed from the first to the commit."""
     prepare(url)
-    engine = sa.create_engine(url)
+    engine = plain_engine(url)
     statements = POSTGRESQL if engine.dialect.name == "postgresql" else MARIADB
     params: dict[str, object] = {**cuts.params(), "key": key}
     destroyed = depersonalized = 0

@@ -23,13 +23,14 @@ from sqlalchemy.engine import URL, make_url
 
 from bench import AS_OF_DAY
 from pdpipe.demo import build_demo
+from pdpipe.stores.drivers import plain_engine
 
 PREFIX = "pdpipe_bench"
 SUBSCRIBERS_PER_SUBJECT = 0.8  # the demo's mix: about 0.8 subscribers and 0.5 contacts each
 
 DEFAULT_URLS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-    "mariadb": "mysql+pymysql://root@127.0.0.1:3306",
+    "mariadb": "mysql+mysqlconnector://root@127.0.0.1:3306",
 }
 
 # Tables of the demo stores, parents first.
@@ -200,10 +201,10 @@ class Server:
     # -- plumbing ----------------------------------------------------------------------
 
     def _admin(self) -> _Disposing:
-        return _Disposing(sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT"))
+        return _Disposing(plain_engine(self.admin_url, isolation_level="AUTOCOMMIT"))
 
     def _engine(self, database: str) -> _Disposing:
-        return _Disposing(sa.create_engine(self.url(database), isolation_level="AUTOCOMMIT"))
+        return _Disposing(plain_engine(self.url(database), isolation_level="AUTOCOMMIT"))
 
 
 class _Disposing:

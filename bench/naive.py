@@ -33,6 +33,7 @@ from bench.handwritten import (
     SUBSCRIBERS_DUE,
     Cuts,
 )
+from pdpipe.stores.drivers import plain_engine
 
 _HIDDEN = re.compile(r"[^ +().@-]")
 
@@ -75,7 +76,7 @@ def mask_last_two(phone: str | None) -> str | None:
 
 
 def run(url: str, cuts: Cuts, key: str) -> NaiveResult:
-    engine = sa.create_engine(url)
+    engine = plain_engine(url)
     try:
         base = automap_base()
         base.prepare(autoload_with=engine, generate_relationship=_no_relationship)

@@ -25,6 +25,7 @@ from pdpipe.demo import build_demo
 from pdpipe.policy import load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.plan import build_plan
+from pdpipe.stores.drivers import plain_engine
 
 AS_OF_DAY = dt.date(2026, 11, 25)
 
@@ -64,7 +65,7 @@ def main() -> None:
         )
         as_of = AsOf.end_of_day(AS_OF_DAY, policy.operator.timezone)
         cut = as_of.instant.tz_convert(None).to_pydatetime()
-        engine = sa.create_engine(store.url)
+        engine = plain_engine(store.url)
 
         def baseline() -> int:
             with engine.connect() as connection:

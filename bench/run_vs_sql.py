@@ -27,6 +27,7 @@ from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
+from pdpipe.stores.drivers import plain_engine
 
 AS_OF_DAY = dt.date(2026, 11, 25)
 
@@ -50,7 +51,7 @@ def mailing_only(policy: Policy) -> Policy:
 
 
 def fingerprint(url: str) -> str:
-    engine = sa.create_engine(url)
+    engine = plain_engine(url)
     digest = hashlib.sha256()
     with engine.connect() as connection:
         for table, key in (
@@ -80,7 +81,7 @@ def main() -> None:
         as_of = AsOf.end_of_day(AS_OF_DAY, policy.operator.timezone)
         cut = as_of.instant.tz_convert(None).to_pydatetime()
 
-        engine = sa.create_engine(baseline_policy.stores[0].url)
+        engine = plain_engine(baseline_policy.stores[0].url)
         started = time.perf_counter()
         with engine.begin() as connection:
             for statement in BASELINE:

@@ -25,7 +25,16 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 PG_ADMIN_URL = os.environ.get(
     "PDPIPE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-MARIADB_ADMIN_URL = os.environ.get("PDPIPE_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306")
+# MariaDB through Connector/Python's C extension, the driver a `mysql://` store gets;
+# PyMySQL, the fallback, in the tests that name it (mariadb_pymysql_url).
+MARIADB_ADMIN_URL = os.environ.get(
+    "PDPIPE_TEST_MARIADB_URL", "mysql+mysqlconnector://root@127.0.0.1:3306"
+)
+MARIADB_PYMYSQL_ADMIN_URL = (
+    sa.engine.make_url(MARIADB_ADMIN_URL)
+    .set(drivername="mysql+pymysql")
+    .render_as_string(hide_password=False)
+)
 
 
 def _unavailable(what: str, exc: Exception) -> None:
@@ -41,7 +50,7 @@ def _fresh_database(admin_url: str, what: str) -> Iterator[str]:
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(sa.text(f"CREATE DATABASE {name}"))
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DatabaseError as exc:  # Connector/Python: not Operational
         _unavailable(what, exc)
     url = sa.engine.make_url(admin_url).set(database=name)
     try:
@@ -100,12 +109,30 @@ def mariadb_url() -> Iterator[str]:
     yield from _fresh_database(MARIADB_ADMIN_URL, "MariaDB at 127.0.0.1:3306")
 
 
+@pytest.fixture
+def mariadb_pymysql_url() -> Iterator[str]:
+    """URL of an empty MariaDB database reached through PyMySQL, dropped after the test."""
+    yield from _fresh_database(MARIADB_PYMYSQL_ADMIN_URL, "MariaDB at 127.0.0.1:3306")
+
+
+def _store_url(kind: str, tmp_path: object) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path}/store.db"
+    elif kind == "postgresql":
+        yield from _fresh_database(PG_ADMIN_URL, "PostgreSQL at 127.0.0.1:5432")
+    elif kind == "mariadb-pymysql":
+        yield from _fresh_database(MARIADB_PYMYSQL_ADMIN_URL, "MariaDB at 127.0.0.1:3306")
+    else:
+        yield from _fresh_database(MARIADB_ADMIN_URL, "MariaDB at 127.0.0.1:3306")
+
+
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def store_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
     """The same test on an SQLite file, a PostgreSQL and a MariaDB database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/store.db"
-    elif request.param == "postgresql":
-        yield from _fresh_database(PG_ADMIN_URL, "PostgreSQL at 127.0.0.1:5432")
-    else:
-        yield from _fresh_database(MARIADB_ADMIN_URL, "MariaDB at 127.0.0.1:3306")
+    yield from _store_url(request.param, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb", "mariadb-pymysql"])
+def store_url_both_drivers(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """As store_url, and MariaDB once more through PyMySQL, the driver it falls back to."""
+    yield from _store_url(request.param, tmp_path)

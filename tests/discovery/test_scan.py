@@ -175,6 +175,7 @@ def test_scan_refuses_both_a_policy_and_a_url(
     [
         "sqlite:///{tmp}/no-such.db",
         "postgresql+psycopg://postgres@127.0.0.1:9/test",
+        "mysql://root@127.0.0.1:9/test",  # Connector/Python's C extension
         "mysql+pymysql://root@127.0.0.1:9/test",
     ],
 )

@@ -101,7 +101,9 @@ def _kill(connection: sa.Connection, admin_url: str | None) -> None:
                 pid = raw.info.backend_pid  # type: ignore[union-attr]
                 killer.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
             else:
-                killer.execute(sa.text(f"KILL CONNECTION {int(raw.thread_id())}"))  # type: ignore[union-attr]
+                # Connector/Python names the session's id connection_id; PyMySQL thread_id()
+                thread = getattr(raw, "connection_id", None) or raw.thread_id()  # type: ignore[union-attr]
+                killer.execute(sa.text(f"KILL CONNECTION {int(thread)}"))
     finally:
         admin.dispose()
 

@@ -42,8 +42,9 @@ AWKWARD = [
 
 @pytest.mark.parametrize("with_float", [False, True], ids=["text", "row-by-row"])
 def test_when_values_repeat_or_need_escaping_then_every_row_reads_back_as_written(
-    store_url: str, with_float: bool
+    store_url_both_drivers: str, with_float: bool
 ) -> None:
+    store_url = store_url_both_drivers
     engine = sa.create_engine(store_url)
     metadata.drop_all(engine)
     metadata.create_all(engine)

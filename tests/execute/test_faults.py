@@ -21,7 +21,7 @@ from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
 from pdpipe.retention.decide import AsOf
 from pdpipe.stores import tables
-from tests.conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, twin_store
+from tests.conftest import twin_store
 from tests.execute.builders import AS_OF_DAY, PSEUDONYM_KEY, populate, write_policy
 from tests.execute.faults import Faults, InjectedFault, ledger_matches, snapshot
 
@@ -37,8 +37,11 @@ def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def admin_of(url: str) -> str | None:
-    backend = sa.engine.make_url(url).get_backend_name()
-    return {"postgresql": PG_ADMIN_URL, "mysql": MARIADB_ADMIN_URL}.get(backend)
+    """A server URL of the same driver as `url`'s (the kill's own connection too)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    return parsed.set(database=None).render_as_string(hide_password=False)
 
 
 def store_and_policy(folder: Path, url: str) -> Policy:
@@ -49,8 +52,9 @@ def store_and_policy(folder: Path, url: str) -> Policy:
 
 @pytest.mark.slow
 def test_when_a_batch_breaks_at_each_of_its_moments_then_changes_and_ledger_agree(
-    store_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    store_url_both_drivers: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    store_url = store_url_both_drivers
     # A server ends the connection; SQLite has no server, so its statement fails instead
     # (its process is killed in test_process_faults).
     how = "raise" if store_url.startswith("sqlite") else "kill"
@@ -94,8 +98,9 @@ def test_when_a_batch_breaks_at_each_of_its_moments_then_changes_and_ledger_agre
 
 
 def test_when_the_connection_holding_the_lock_ends_then_the_run_stops_at_its_next_batch(
-    store_url: str, tmp_path: Path
+    store_url_both_drivers: str, tmp_path: Path
 ) -> None:
+    store_url = store_url_both_drivers
     policy = store_and_policy(tmp_path / "store", store_url)
     before = snapshot(store_url)
     with held_stores(policy, OPTIONS):

@@ -32,7 +32,8 @@ OTHER_COLUMNS = (
     "          attribs.phone: {data: phone, depersonalize: {mask: {keep_last: 2}}}\n"
 )
 WORKS_WITH = (
-    "pdpipe works with sqlite://, postgresql+psycopg://, mysql+pymysql://, mariadb+pymysql://"
+    "pdpipe works with sqlite://, postgresql+psycopg://, mysql+mysqlconnector://, "
+    "mariadb+mysqlconnector://, mysql+pymysql://, mariadb+pymysql://"
 )
 NOT_A_MAPPING = "expected a mapping with version, operator, purposes, stores"
 ANCHORS = "YAML anchors (&name) and aliases (*name) are not allowed in a policy"
@@ -794,8 +795,8 @@ CASES: list[Hostile] = [
     ),
     url(
         "url_driver_not_installed",
-        "mysql://db/x",
-        expect="the driver 'mysqldb' (the default of mysql://) is not installed",
+        "mysql+mysqldb://db/x",
+        expect="the driver 'mysqldb' is not installed",
     ),
     url(
         "url_asyncio_driver",

@@ -10,7 +10,7 @@ import pytest
 
 from pdpipe.errors import BadInput
 from pdpipe.policy import PolicyError, Problem, load_policy, parse_policy
-from tests.policy.builders import CASES, GOOD, GOOD_FILE, edited, line_of, problems
+from tests.policy.builders import CASES, GOOD, GOOD_FILE, edited, line_of, parse, problems
 
 NOT_A_MAPPING = "expected a mapping with version, operator, purposes, stores"
 EMPTY = f"the file is empty: {NOT_A_MAPPING}"
@@ -225,7 +225,8 @@ def test_when_a_policy_error_is_pickled_then_it_reads_back_whole() -> None:
 
 
 WORKS_WITH = (
-    "pdpipe works with sqlite://, postgresql+psycopg://, mysql+pymysql://, mariadb+pymysql://"
+    "pdpipe works with sqlite://, postgresql+psycopg://, mysql+mysqlconnector://, "
+    "mariadb+mysqlconnector://, mysql+pymysql://, mariadb+pymysql://"
 )
 
 
@@ -239,9 +240,8 @@ WORKS_WITH = (
             f"unknown driver 'nodriver' for postgresql (write postgresql+psycopg://; {WORKS_WITH})",
         ),
         (
-            "mysql://db/x",
-            "the driver 'mysqldb' (the default of mysql://) is not installed "
-            f"(write mysql+pymysql://; {WORKS_WITH})",
+            "mysql+mysqldb://db/x",
+            f"the driver 'mysqldb' is not installed (write mysql+mysqlconnector://; {WORKS_WITH})",
         ),
         (
             "postgresql+asyncpg://db/x",
@@ -259,6 +259,22 @@ def test_when_a_store_url_names_a_database_or_driver_pdpipe_cannot_use_then_it_i
     assert problems(text) == [
         Problem(("stores", 0, "url"), f"store 'mailing': {message}", line_of(text, "url:"))
     ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://db/x",  # no driver named: Connector/Python's C extension (or PyMySQL)
+        "mariadb://db/x",
+        "mysql+mysqlconnector://db/x",
+        "mariadb+mysqlconnector://db/x",
+        "mysql+pymysql://db/x",
+        "mariadb+pymysql://db/x",
+    ],
+)
+def test_a_mariadb_url_with_either_driver_or_none_is_accepted(url: str) -> None:
+    policy = parse(edited(GOOD, ("${PDPIPE_MAILING_URL:-sqlite:///mailing.db}", url)))
+    assert policy.stores[0].url == url
 
 
 def test_when_an_unknown_dialect_comes_from_the_environment_then_no_password_is_shown() -> None:

@@ -19,7 +19,7 @@ from pdpipe import json_files
 from pdpipe.execute.runner import RunOptions
 from pdpipe.job import run_policy
 from pdpipe.policy import Policy, load_policy
-from pdpipe.report.documents import extract
+from pdpipe.report.documents import extract, gather
 from pdpipe.report.documents.gather import Scope
 from pdpipe.report.documents.issue import INLINE_KEYS, expired, issue, sha256_of
 from pdpipe.report.documents.verify import verify
@@ -149,9 +149,11 @@ def test_a_depersonalization_is_recorded_with_its_methods(
 
 
 def test_the_extract_has_one_line_per_record_acted_on(
-    ran: tuple[Policy, Path, str], tmp_path: Path
+    ran: tuple[Policy, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     policy, _, run_id = ran
+    # The ledger is read a page at a time: pages of 7 rows make this run's many pages.
+    monkeypatch.setattr(gather, "LEDGER_PAGE", 7)
     issued = issue(policy, Scope(run_id), tmp_path / "docs")
     ledger = [
         r

@@ -268,13 +268,11 @@ def _absent_database(url: str) -> str:
     return parsed.set(database=f"{parsed.database}_absent").render_as_string(hide_password=False)
 
 
-@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+@pytest.mark.parametrize("fixture", ["pg_url", "mariadb_url", "mariadb_pymysql_url"])
 def test_when_a_store_database_does_not_exist_then_probing_it_is_bad_input_naming_it(
-    server: str, request: pytest.FixtureRequest
+    fixture: str, request: pytest.FixtureRequest
 ) -> None:
-    url = _absent_database(
-        request.getfixturevalue("pg_url" if server == "postgresql" else "mariadb_url")
-    )
+    url = _absent_database(request.getfixturevalue(fixture))
     store = StoreSpec.model_construct(name="crm", url=url, tables=[])
 
     with pytest.raises(DatabaseMissing) as caught:

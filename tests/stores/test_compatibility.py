@@ -62,7 +62,7 @@ def mariadb_created() -> Iterator[Callable[[str], str]]:
         try:
             with admin.connect() as connection:
                 connection.execute(sa.text(f"CREATE DATABASE {name} {options}"))
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DatabaseError as exc:  # Connector/Python: not Operational
             _unavailable("MariaDB at 127.0.0.1:3306", exc)
         made.append(name)
         return sa.engine.make_url(MARIADB_ADMIN_URL).set(database=name).render_as_string()

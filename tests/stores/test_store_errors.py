@@ -29,7 +29,10 @@ def _failure(store: StoreSpec, statement: str) -> str:
     return str(failure.value)
 
 
-def test_when_a_duplicate_is_refused_then_the_error_quotes_no_value(store_url: str) -> None:
+def test_when_a_duplicate_is_refused_then_the_error_quotes_no_value(
+    store_url_both_drivers: str,
+) -> None:
+    store_url = store_url_both_drivers
     store = _store_with_a_unique_email(store_url)
 
     message = _failure(store, f"INSERT INTO dup (email) VALUES ('{CANARY}')")

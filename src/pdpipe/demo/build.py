@@ -31,6 +31,8 @@ from pdpipe.demo.policy_file import PASSWORD_VARIABLE, policy_urls, write_policy
 from pdpipe.demo.previous import Cleared, clear_previous_build
 from pdpipe.errors import BadInput, StoreError, StoreUnavailable
 from pdpipe.policy import load_policy
+from pdpipe.stores.drivers import plain_engine
+from pdpipe.stores.failures import Failure, failure_of
 from pdpipe.validation import suites
 
 CHUNK = 100_000
@@ -82,7 +84,7 @@ def build_demo(
         for name in SQLITE_FILES.values():
             _remove_sqlite_file(directory / name)
     cleared = clear_previous_build(directory, url)
-    engines = {u: sa.create_engine(u) for u in dict.fromkeys(store_urls.values())}
+    engines = {u: plain_engine(u) for u in dict.fromkeys(store_urls.values())}
     try:
         counts = _fill(engines, store_urls, period, subjects, seed, report)
     finally:
@@ -191,7 +193,17 @@ def _errors(store: str, url: str) -> Iterator[None]:
     where = make_url(url).render_as_string(hide_password=True)
     try:
         yield
-    except sa.exc.OperationalError as error:
+    except sa.exc.DBAPIError as error:
+        # Connector/Python refuses a connection with a DatabaseError, not an
+        # OperationalError: the server's code says what it was (stores/failures.py).
+        failure = failure_of(
+            error.orig or error, disconnect=error.connection_invalidated, connecting=False
+        )
+        if not isinstance(error, sa.exc.OperationalError) and failure is not Failure.UNREACHABLE:
+            raise StoreError(
+                f"store {store!r} at {where}: building the demo tables failed "
+                f"({type(error).__name__})"
+            ) from error
         raise StoreUnavailable(
             f"store {store!r} at {where} is unreachable or busy; check that the database "
             f"server runs and the URL is right ({type(error.orig).__name__})"

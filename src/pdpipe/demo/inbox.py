@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from pdpipe.stores.drivers import plain_engine
+
 INBOX_FILE = "inbox.mbox"
 OPERATOR = "ipm@gmail.com"
 
@@ -33,7 +35,7 @@ def _message(
 
 
 def _addresses(url: str, query: str, count: int) -> list[str]:
-    engine = sa.create_engine(url)
+    engine = plain_engine(url)
     try:
         with engine.connect() as connection:
             found = connection.execute(sa.text(query), {"n": count}).scalars()

@@ -2,8 +2,8 @@
 
 SQLAlchemy's executemany would run bind processors on every value; these loaders convert a
 batch column-wise with numpy and hand the driver plain tuples: `executemany` for SQLite,
-`COPY ... FROM STDIN` for PostgreSQL, and pymysql's `executemany`, which folds a plain
-`INSERT ... VALUES` into multi-row statements, for MariaDB/MySQL.
+`COPY ... FROM STDIN` for PostgreSQL, and multi-row `INSERT ... VALUES` statements of about
+a megabyte for MariaDB/MySQL, their literals made by the driver (execute/bulk.py).
 
 Timestamps go in as text in the form SQLAlchemy itself uses on each dialect, so rows read
 back through SQLAlchemy compare equal on all three.
@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
+import mysql.connector
 import numpy as np
 import psycopg
 import pymysql
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from pdpipe.demo.batch import Batch
 from pdpipe.demo.vector import STR, Bools
 from pdpipe.errors import BadInput
+from pdpipe.execute.bulk import write_literal_rows
 
 ROWS_PER_STATEMENT = 50_000
 
@@ -32,6 +34,7 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.Error,
     psycopg.Error,
     pymysql.err.Error,
+    mysql.connector.Error,
     sa.exc.SQLAlchemyError,
 )
 
@@ -113,11 +116,13 @@ class PostgresLoader(Loader):
 
 
 class MySQLLoader(Loader):
-    placeholder = "%s"
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__(engine)
+        self._driver_name = engine.dialect.driver
 
     def _insert(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        with self._driver.cursor() as cursor:
-            cursor.executemany(self._insert_statement(table, columns), rows)
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        write_literal_rows(self._driver, self._driver_name, head, rows)
 
 
 _LOADERS: dict[str, type[Loader]] = {

@@ -69,8 +69,9 @@ def _drop_pdpipe_tables(url: str) -> list[str]:
 
     from pdpipe.requests import register
     from pdpipe.stores import tables
+    from pdpipe.stores.drivers import plain_engine
 
-    engine = sa.create_engine(url)
+    engine = plain_engine(url)
     try:
         with engine.begin() as connection:
             present = set(sa.inspect(connection).get_table_names())

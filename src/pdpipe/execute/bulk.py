@@ -4,8 +4,9 @@ The batch's statements then join against the temporary table: one UPDATE or DELE
 table and batch, whatever the batch's size (no per-row round trips).
 
     PostgreSQL  CREATE TEMP TABLE ... ON COMMIT DROP, then COPY ... FROM STDIN
-    MariaDB     CREATE TEMPORARY TABLE, then a multi-row INSERT (pymysql executemany; the
-                ledger's and pdpipe_state's rows with repeated values escaped once)
+    MariaDB     CREATE TEMPORARY TABLE, then multi-row INSERTs of about a megabyte, their
+                literals made by the driver (Connector/Python's C extension, or PyMySQL),
+                a value repeated from the row before escaped once
     SQLite      CREATE TEMP TABLE, then executemany (in-process: no round trips)
 """
 
@@ -20,6 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
+
+from pdpipe.policy.drivers import C_DRIVER
 
 
 def temp_table(
@@ -44,6 +47,8 @@ def temp_table(
     names = [column for column, _ in columns]
     if dialect == "postgresql":
         _copy(connection, name, names, rows)
+    elif dialect in ("mysql", "mariadb"):
+        _insert_escaped(connection, name, names, rows)
     else:
         connection.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
     return table
@@ -75,19 +80,63 @@ _STATEMENT_BYTES = 1_000_000  # as PyMySQL's executemany, well under max_allowed
 def _insert_escaped(
     connection: sa.Connection, name: str, names: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """The multi-row INSERT PyMySQL's executemany writes, with a value that repeats the
-    row before's in its column escaped once: a batch's ledger rows share 8 of their 12
-    values, and escaping each in Python was most of a million-record run's 14 s of
-    ledger INSERTs. PyMySQL's own escaping still makes every literal."""
-    raw = connection.connection.driver_connection
+    """Multi-row INSERTs of at most about a megabyte each (the statements PyMySQL's
+    executemany writes; Connector/Python's would put every row in one), with a value that
+    repeats the row before's in its column escaped once: a batch's ledger rows share 8 of
+    their 12 values, and escaping each in Python was most of a million-record run's 14 s
+    of ledger INSERTs. The driver's own escaping makes every literal: Connector/Python's
+    C extension (bytes) or PyMySQL's (text)."""
+    raw: Any = connection.connection.driver_connection
     assert raw is not None
     quote = connection.dialect.identifier_preparer.quote
     head = f"INSERT INTO {quote(name)} ({', '.join(quote(n) for n in names)}) VALUES "
-    last: list[Any] = [_UNSET] * len(names)
-    literals = [""] * len(names)
-    values: list[str] = []
+    try:
+        write_literal_rows(raw, connection.dialect.driver, head, rows)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _as_sqlalchemy_error(connection, error, head) from None
+
+
+def _as_sqlalchemy_error(connection: sa.Connection, error: Any, head: str) -> sa.exc.StatementError:
+    """The driver's error on the DB-API connection, as SQLAlchemy raises one of its own
+    statements' (mapped by pdpipe's callers; a lost connection invalidated, so that the
+    batch's rollback does not use it). The statement keeps no values: only its head."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+    if lost:
+        connection.invalidate(error)
+    mapped: sa.exc.StatementError = sa.exc.DBAPIError.instance(
+        f"{head}…",
+        None,
+        error,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
+    return mapped
+
+
+def write_literal_rows(raw: Any, driver: str, head: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`head` (`INSERT INTO t (a, b) VALUES `) and the rows' literals, in statements of
+    about a megabyte, over the DB-API connection `raw` of a MariaDB `driver`."""
+    if driver == C_DRIVER:
+        prepare = raw.prepare_for_mysql
+        _write_rows(raw, head.encode(), rows, lambda value: prepare((value,))[0], b",", b"(%s)")
+    else:
+        _write_rows(raw, head, rows, raw.escape, ",", "(%s)")
+
+
+def _write_rows(
+    raw: Any, head: Any, rows: Sequence[Sequence[Any]], escape: Any, comma: Any, row_form: Any
+) -> None:
+    """In str or in bytes, as the driver takes them."""
+    width = len(rows[0]) if rows else 0
+    last: list[Any] = [_UNSET] * width
+    literals: list[Any] = [comma[:0]] * width
+    values: list[Any] = []
     size = 0
-    with raw.cursor() as cursor:
+    cursor = raw.cursor()
+    try:
         for row in rows:
             for index, value in enumerate(row):
                 previous = last[index]
@@ -95,15 +144,17 @@ def _insert_escaped(
                     type(value) is not type(previous) or value != previous
                 ):
                     last[index] = value
-                    literals[index] = raw.escape(value)
-            text = f"({','.join(literals)})"
+                    literals[index] = escape(value)
+            text = row_form % comma.join(literals)
             values.append(text)
             size += len(text) + 1
             if size > _STATEMENT_BYTES:
-                cursor.execute(head + ",".join(values))
+                cursor.execute(head + comma.join(values))
                 values, size = [], 0
         if values:
-            cursor.execute(head + ",".join(values))
+            cursor.execute(head + comma.join(values))
+    finally:
+        cursor.close()
 
 
 def drop_temp(connection: sa.Connection, table: sa.Table) -> None:

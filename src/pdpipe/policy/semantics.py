@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from pdpipe.operators.registry import OPERATORS
 from pdpipe.policy.conditions import Exists, walk
+from pdpipe.policy.drivers import C_DRIVER, PURE_DRIVER, c_extension_loads, driver_url
 from pdpipe.policy.errors import Loc, Problem, format_loc
 from pdpipe.policy.models import (
     Action,
@@ -35,8 +36,18 @@ def policy_problems(policy: Policy) -> list[Problem]:
 
 
 # The databases pdpipe's bulk writers, locks and checks are written for, as URLs begin.
-SUPPORTED_URLS = ("sqlite", "postgresql+psycopg", "mysql+pymysql", "mariadb+pymysql")
-_SUGGESTED = {url.partition("+")[0]: url for url in SUPPORTED_URLS}
+# MariaDB's first driver is the one a URL naming none gets (policy/drivers.py).
+SUPPORTED_URLS = (
+    "sqlite",
+    "postgresql+psycopg",
+    f"mysql+{C_DRIVER}",
+    f"mariadb+{C_DRIVER}",
+    f"mysql+{PURE_DRIVER}",
+    f"mariadb+{PURE_DRIVER}",
+)
+_SUGGESTED: dict[str, str] = {}
+for _url in SUPPORTED_URLS:
+    _SUGGESTED.setdefault(_url.partition("+")[0], _url)
 
 
 def _store_urls(policy: Policy) -> Iterator[Problem]:
@@ -57,7 +68,8 @@ def driver_problem(backend: str, driver: str | None) -> str | None:
     if backend not in _SUGGESTED:
         return f"'{_scheme(backend)}' is not a database pdpipe works with ({works_with})"
     try:
-        dialect = make_url(f"{written}://").get_dialect()
+        url = driver_url(make_url(f"{written}://"))
+        dialect = url.get_dialect()
     except Exception:  # NoSuchModuleError: SQLAlchemy has no such driver
         return (
             f"unknown driver '{_scheme(driver or '')}' for {backend} "
@@ -75,6 +87,11 @@ def driver_problem(backend: str, driver: str | None) -> str | None:
         return (
             f"the driver '{dialect.driver}'{default} is not installed "
             f"(write {_SUGGESTED[backend]}://; {works_with})"
+        )
+    if dialect.driver == C_DRIVER and not c_extension_loads():
+        return (
+            f"the C extension of mysql-connector-python does not load here "
+            f"(write {backend}://, which uses PyMySQL then, or {backend}+{PURE_DRIVER}://)"
         )
     return None
 

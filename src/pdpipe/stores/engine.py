@@ -17,8 +17,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from pdpipe.errors import DatabaseMissing, StoreContention, StoreError, StoreUnavailable
+from pdpipe.policy.drivers import driver_url
 from pdpipe.policy.models import Physical, StoreSpec
 from pdpipe.stores.digest import register_functions
+from pdpipe.stores.drivers import guard_driver, with_driver_settings
 from pdpipe.stores.failures import Failure, failure_of, is_lock_timeout
 
 # What to change, for the failures a user can act on.
@@ -67,6 +69,7 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
         kwargs["connect_args"] = {"connect_timeout": 10}
     url = session_url(store)
     engine = sa.create_engine(url, **kwargs)
+    guard_driver(engine)
     event.listen(engine, "handle_error", _mapped(store))
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -80,9 +83,11 @@ def create_store_engine(store: StoreSpec, *, read_only: bool = False) -> sa.Engi
 
 def session_url(store: StoreSpec) -> sa.URL:
     """The store's URL with the session settings pdpipe needs (on PostgreSQL, in its
-    `options`): what every connection to the store uses, Great Expectations' included."""
-    url = make_url(store.url)
+    `options`): what every connection to the store uses, Great Expectations' included.
+    A MariaDB URL that names no driver gets one here (policy/drivers.py)."""
+    url = driver_url(make_url(store.url))
     if url.get_backend_name() in ("mysql", "mariadb"):
+        url = with_driver_settings(url)
         # Sessions in UTC: a TIMESTAMP column is handed back in the session's zone, and an
         # instant pdpipe compares it with is UTC (a user's own SET, say sql_mode, is kept).
         command = str(url.query.get("init_command") or "")

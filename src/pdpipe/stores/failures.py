@@ -25,7 +25,7 @@ class Failure(Enum):
 @dataclass(frozen=True)
 class Codes:
     sqlstate: str | None = None  # PostgreSQL (psycopg)
-    errno: int | None = None  # MariaDB/MySQL (PyMySQL)
+    errno: int | None = None  # MariaDB/MySQL (Connector/Python, PyMySQL)
     sqlite: str | None = None  # SQLite's result code name: SQLITE_BUSY, ...
 
 
@@ -37,7 +37,9 @@ def codes_of(original: BaseException) -> Codes:
     sqlstate = getattr(original, "sqlstate", None)
     args = getattr(original, "args", ())
     errno = args[0] if args and isinstance(args[0], int) else None
-    if errno is not None:  # PyMySQL: (errno, message); its sqlstate is derived, not sent
+    # PyMySQL: (errno, message), its sqlstate derived, not sent; Connector/Python: (errno,
+    # message, sqlstate), errno -1 for an error of its own with no server's code.
+    if errno is not None and errno >= 0:
         return Codes(errno=errno)
     return Codes(sqlstate=sqlstate if isinstance(sqlstate, str) else None)
 

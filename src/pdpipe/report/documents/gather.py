@@ -186,8 +186,8 @@ def request_types(policy: Policy, run_ids: Iterable[str]) -> dict[str, str | Non
 def records(
     policy: Policy, scope: Scope, actions: tuple[str, ...], limit: int | None = None
 ) -> Iterator[Record]:
-    """The scope's ledger rows in ledger order, store by store, streamed: a run of a
-    million records is written out without being held."""
+    """The scope's ledger rows in ledger order, store by store, a page at a time: a run
+    of a million records is written out without being held."""
     ledger = tables.ledger
     left = limit
     for store in policy.stores:
@@ -214,9 +214,7 @@ def records(
             )
             .order_by(ledger.c.seq)
         )
-        if left is not None:
-            query = query.limit(left)
-        for row in _read(store, query, stream=True):
+        for row in _pages(store, query, left):
             if left is not None:
                 left -= 1
             yield Record(
@@ -234,13 +232,35 @@ def records(
             )
 
 
-def _read(store: StoreSpec, query: sa.Select[Any], stream: bool = False) -> Iterator[Any]:
+def _read(store: StoreSpec, query: sa.Select[Any]) -> Iterator[Any]:
     with opened_store(store, read_only=True) as connection:
         if not sa.inspect(connection).has_table(tables.ledger.name):
             return
-        if stream:
-            connection = connection.execution_options(stream_results=True, yield_per=10_000)
         yield from connection.execute(query)
+
+
+LEDGER_PAGE = 10_000
+
+
+def _pages(store: StoreSpec, query: sa.Select[Any], limit: int | None) -> Iterator[Any]:
+    """The first `limit` rows of `query` (all without it), which selects the ledger's seq
+    first and is ordered by it, one page per statement after the last seq read. Not a
+    streamed result: Connector/Python reads a whole result into memory (SQLAlchemy gives
+    it no server-side cursor), and a page is the same bound on every driver."""
+    with opened_store(store, read_only=True) as connection:
+        if not sa.inspect(connection).has_table(tables.ledger.name):
+            return
+        after: int | None = None
+        while limit is None or limit > 0:
+            size = LEDGER_PAGE if limit is None else min(LEDGER_PAGE, limit)
+            page = query if after is None else query.where(tables.ledger.c.seq > after)
+            rows = connection.execute(page.limit(size)).fetchall()
+            yield from rows
+            if len(rows) < size:
+                return
+            after = int(rows[-1][0])
+            if limit is not None:
+                limit -= size
 
 
 def run_status(policy: Policy, run_id: str) -> str | None:
