@@ -14,9 +14,10 @@ initialized: Python breaks the deadlock of a circular import between threads by 
 one of them the unfinished module (a first try at this, d3cfd49, met it with
 SQLAlchemy's ORM). So the thread starts only after the plan, which imports what the run
 needs (the run itself imports nothing new: measured on PostgreSQL, 0 modules between the
-plan and the end of the partitions); the one package with import cycles that pdpipe and
-GX share and that the job does not load before, SQLAlchemy's ORM, is imported first, in
-the caller's thread; and `wait` comes before the job's later steps import anything.
+plan and the end of the partitions); SQLAlchemy's ORM, which GX needs, pdpipe never
+loads and other code in the process may load at any moment (Prefect's server does), is
+imported first, in the caller's thread; and `wait` comes before the job's later steps
+import anything.
 """
 
 from __future__ import annotations
