@@ -42,4 +42,5 @@ def test_bench_discovery_scores_both_corpora_and_prints_names_only() -> None:
     # Names, categories and numbers only: no address, no Cyrillic word, no digits of a phone.
     assert "@" not in output
     assert not re.search("[А-Яа-яЁё]", output)
-    assert not re.search(r"\d{6}", output)
+    # The commit measured is named in hex, which can hold six digits in a row (f462874).
+    assert not re.search(r"\d{6}", re.sub(r"src/ at [0-9a-f]+", "src/ at <commit>", output))
