@@ -104,18 +104,35 @@ def decide_held(
     """The due records of one chunk that no hold keeps; per policy hold (its index in
     `table.holds`) how many due records it keeps; per record hold (its id) the same. A
     record two holds select counts under each; it is kept while any of them lasts."""
-    due = _decide(frame, table, policy, as_of)
+    return keep_held(_decide(frame, table, policy, as_of), frame, table, as_of)
+
+
+def keep_held(
+    due: pd.DataFrame,
+    frame: pd.DataFrame,
+    table: TableSpec,
+    as_of: AsOf,
+    weights: pd.Series | None = None,
+) -> tuple[pd.DataFrame, dict[int, int], dict[str, int]]:
+    """`due` without the records a hold keeps, and the counts of decide_held. `frame`
+    holds each key's hold columns; `weights`, by key, how many records a row of `due`
+    stands for (the plan's groups, retention/grouped.py): one each without."""
     active = [i for i, hold in enumerate(table.holds) if hold.active(as_of.local_date)]
     placed = FrameColumns.RECORD_HOLD in frame.columns
     if (not active and not placed) or due.empty:
         return due, {}, {}
+    counted = (
+        np.ones(len(due), dtype=np.int64)
+        if weights is None
+        else due["key"].map(weights).to_numpy(dtype=np.int64)
+    )
     held = np.zeros(len(due), dtype=bool)
     counts: dict[int, int] = {}
     keys = frame[FrameColumns.KEY].to_numpy()
     for index in active:
         selected = frame[FrameColumns.hold(index)].fillna(0).astype(bool).to_numpy()
         mine = due["key"].isin(keys[selected]).to_numpy()
-        counts[index] = int(mine.sum())
+        counts[index] = int(counted[mine].sum())
         held |= mine
     by_record: dict[str, int] = {}
     if placed:
@@ -123,9 +140,9 @@ def decide_held(
         selected = holds.notna().to_numpy()
         hold_of = dict(zip(keys[selected], holds.to_numpy()[selected], strict=True))
         mine = due["key"].isin(keys[selected]).to_numpy()
-        for key in due.loc[mine, "key"]:
+        for key, records in zip(due.loc[mine, "key"], counted[mine], strict=True):
             hold_id = str(hold_of[key])
-            by_record[hold_id] = by_record.get(hold_id, 0) + 1
+            by_record[hold_id] = by_record.get(hold_id, 0) + int(records)
         held |= mine
     return due[~held].reset_index(drop=True), counts, by_record
 
@@ -141,9 +158,18 @@ def _decide(frame: pd.DataFrame, table: TableSpec, policy: Policy, as_of: AsOf) 
     purpose = policy.purpose(table.purpose)
     clock = as_utc(frame[FrameColumns.CLOCK])
     candidates = [
-        _candidates(frame, reason, rule, ended_at, fired)
+        candidates_of(frame[FrameColumns.KEY], reason, rule, ended_at, fired)
         for reason, rule, ended_at, fired in _fired_rules(frame, table, purpose, clock, as_of)
     ]
+    return resolve(candidates, table, policy, as_of)
+
+
+def resolve(
+    candidates: list[pd.DataFrame], table: TableSpec, policy: Policy, as_of: AsOf
+) -> pd.DataFrame:
+    """One decision per key from its ended reasons (`candidates_of`), as decide() returns
+    them: each reason's end day and deadline, the reason that wins, due or overdue."""
+    purpose = policy.purpose(table.purpose)
     candidates = [c for c in candidates if not c.empty]
     if not candidates:
         return _empty()
@@ -205,13 +231,15 @@ def _fired_rules(
     return fired
 
 
-def _candidates(
-    frame: pd.DataFrame, reason: EndReason, rule: int, ended_at: pd.Series, fired: pd.Series
+def candidates_of(
+    keys: pd.Series, reason: EndReason, rule: int, ended_at: pd.Series, fired: pd.Series
 ) -> pd.DataFrame:
+    """The keys whose purpose ended for `reason` (`fired`), with the instant it ended
+    (tz-aware UTC; NaT: it cannot be dated), for resolve()."""
     rows = fired.to_numpy(dtype=bool)
     return pd.DataFrame(
         {
-            "key": frame[FrameColumns.KEY].to_numpy()[rows],
+            "key": keys.to_numpy()[rows],
             "reason": reason.value,
             "rule": rule,
             "order": rule if rule >= 0 else 1000 - rule,

@@ -314,7 +314,7 @@ def ended_terms(
             def ended(
                 value: sa.ColumnElement[Any], moment: str, added: IsoDuration = term
             ) -> sa.ColumnElement[bool]:
-                return _plus(value, added, dialect) <= moments[moment]
+                return plus_term(value, added, dialect) <= moments[moment]
 
             fired.append(by(started, ended, ended_moment(reason)))
         else:
@@ -351,7 +351,9 @@ def _first_of(
 _ADDS_TERMS = ("postgresql", "mysql", "mariadb")
 
 
-def _plus(instant: sa.ColumnElement[Any], term: IsoDuration, dialect: str) -> sa.ColumnElement[Any]:
+def plus_term(
+    instant: sa.ColumnElement[Any], term: IsoDuration, dialect: str
+) -> sa.ColumnElement[Any]:
     """`instant + term` in SQL: months first (clamped), then days, then the time, the
     order pandas' DateOffset adds them in."""
     months, days = 12 * term.years + term.months, 7 * term.weeks + term.days

@@ -22,6 +22,7 @@ from pdpipe.policy.conditions import child_rows_where, referenced_columns
 from pdpipe.policy.models import ChildOnDepersonalize, ChildTable, Policy, StoreSpec, TableSpec
 from pdpipe.policy.reasons import EndReason
 from pdpipe.retention.decide import OVERDUE, AsOf, decide_held
+from pdpipe.retention.grouped import RECORDS, count_groups, groups_countable
 from pdpipe.retention.plan_format import (
     PLAN_FORMAT,
     HeldJson,
@@ -62,9 +63,14 @@ class ReasonCount:
     next_deadline: dt.date | None = None  # the earliest one not yet missed
 
     def add(self, decisions: pd.DataFrame) -> None:
+        """Count due decisions: one record each, or `records` each (grouped.py)."""
         late = decisions["state"] == OVERDUE
-        self.due += len(decisions)
-        self.overdue += int(late.sum())
+        if RECORDS in decisions:
+            self.due += int(decisions[RECORDS].sum())
+            self.overdue += int(decisions.loc[late, RECORDS].sum())
+        else:
+            self.due += len(decisions)
+            self.overdue += int(late.sum())
         self.earliest_deadline = _earliest(self.earliest_deadline, decisions["deadline"])
         self.next_deadline = _earliest(self.next_deadline, decisions.loc[~late, "deadline"])
 
@@ -260,13 +266,16 @@ def build_plan(
     observe: Observer | None = None,
     children: bool = False,
     stores: Stores | None = None,
+    grouped: bool = True,
 ) -> Plan:
     """Every processed table's plan, the tables (large ones in key ranges) read at once;
     one after another when a store is SQLite, whose in-memory databases exist per
     connection. With `children`, also how many rows of each child table the due
-    records' actions would delete or change (for a run's --max-fraction guard)."""
+    records' actions would delete or change (for a run's --max-fraction guard).
+    `grouped`: let the database count records in groups where it can (grouped.py);
+    without, every possibly due record is read and decided as the run decides it."""
     with owned(stores, read_only=True) as owner:
-        return _build_plan(policy, as_of, chunk_size, progress, observe, children, owner)
+        return _build_plan(policy, as_of, chunk_size, progress, observe, children, owner, grouped)
 
 
 def _build_plan(
@@ -277,6 +286,7 @@ def _build_plan(
     observe: Observer | None,
     children: bool,
     stores: Stores,
+    grouped: bool,
 ) -> Plan:
     local = any(stores.backend(store) == "sqlite" for store in policy.stores)
     lock = threading.Lock()
@@ -327,6 +337,7 @@ def _build_plan(
                 lambda rows: report(piece.label, rows, piece.rows_total),
                 None if observe is None else observe_one,
                 children,
+                grouped,
             )
 
     jobs = [(store, spec) for store in policy.stores for spec in store.tables]
@@ -363,15 +374,22 @@ def _plan_slice(
     progress: Callable[[int], None],
     observe: Observer | None,
     children: bool = False,
+    grouped: bool = True,
 ) -> tuple[dict[str, ReasonCount], dict[str, int], dict[int, int], dict[str, int]]:
     """The due records of one key range, counted per reason; with `children`, the rows
     of each child table their actions would delete or change; per policy hold and per
     record hold, the due records it keeps."""
     spec = piece.spec
-    purpose = policy.purpose(spec.purpose)
     reasons: dict[str, ReasonCount] = {}
     changed = _changed_children(policy, spec) if children else {}
     touched = dict.fromkeys(changed, 0)
+    dialect = connection.dialect.name
+    if grouped and not changed and observe is None and groups_countable(piece.reader, dialect):
+        counted = count_groups(
+            connection, piece.reader, policy, spec, as_of, piece.after, piece.through
+        )
+        _count_reasons(reasons, counted.decisions, policy, spec)
+        return reasons, touched, counted.held, counted.record_held
     held: dict[int, int] = {}
     placed: dict[str, int] = {}
     chunks = piece.reader.frames(connection, piece.chunk_size, piece.after, piece.through)
@@ -386,18 +404,25 @@ def _plan_slice(
         if changed and not decisions.empty:
             for child, count in _child_rows(connection, changed, decisions).items():
                 touched[child] += count
-        for reason, group in decisions.groupby("reason", sort=False):
-            reason_key = str(reason)
-            if reason_key not in reasons:
-                end_reason = EndReason(reason_key)
-                reasons[reason_key] = ReasonCount(
-                    reason_key,
-                    purpose.action_for(reason_key),
-                    policy.term(end_reason).describe(),
-                )
-            reasons[reason_key].add(group)
+        _count_reasons(reasons, decisions, policy, spec)
         progress(len(frame))
     return reasons, touched, held, placed
+
+
+def _count_reasons(
+    reasons: dict[str, ReasonCount], decisions: pd.DataFrame, policy: Policy, spec: TableSpec
+) -> None:
+    """Add due decisions to their reasons' counts."""
+    purpose = policy.purpose(spec.purpose)
+    for reason, group in decisions.groupby("reason", sort=False):
+        reason_key = str(reason)
+        if reason_key not in reasons:
+            reasons[reason_key] = ReasonCount(
+                reason_key,
+                purpose.action_for(reason_key),
+                policy.term(EndReason(reason_key)).describe(),
+            )
+        reasons[reason_key].add(group)
 
 
 def _changed_children(policy: Policy, spec: TableSpec) -> dict[str, tuple[ChildTable, set[str]]]:

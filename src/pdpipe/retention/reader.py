@@ -64,6 +64,7 @@ class DecisionReader:
         if extra is not None:  # labelled columns computed from the row, such as its digest
             self.columns += extra(self.table, connection.dialect)
         self.names = [c.key for c in self.columns]
+        self.instant_names = set(sources)  # the frame columns that hold instants
         self.state = state
         self.dialect = connection.dialect
         # With `due_at`, rows that cannot be due then stay in the database: at a third
@@ -76,7 +77,15 @@ class DecisionReader:
             )
 
     def statement(self, after: object, limit: int, through: object = None) -> sa.Select[Any]:
-        statement = sa.select(*self.columns).order_by(self.key).limit(limit)
+        return (
+            self.restrict(sa.select(*self.columns), after, through).order_by(self.key).limit(limit)
+        )
+
+    def restrict(
+        self, statement: sa.Select[Any], after: object = None, through: object = None
+    ) -> sa.Select[Any]:
+        """`statement` over the rows this reader reads: keys after `after` up to `through`,
+        that may be due, not marked in pdpipe_state."""
         if after is not None:
             statement = statement.where(self.key > after)
         if through is not None:
