@@ -152,7 +152,9 @@ def render(results: Results, console: Console) -> None:
     console.print(
         f"pdpipe: {acted}; {found['batches']:,} batches in {found.get('partitions', '?')} "
         f"partitions on {found.get('threads', 1)} thread(s); finish "
-        f"{float(found['finish_s']):.1f} s of the run; checks {found['checks']} "
+        f"{float(found['finish_s']):.1f} s of the run, waiting for Great Expectations' "
+        f"import after the partitions {float(found.get('gx_wait_s', 0)):.1f} s; "
+        f"checks {found['checks']} "
         f"({found['checks_failed']} failed); due after the run: {found['due_after']}"
     )
     console.print(

@@ -188,14 +188,14 @@ def _copy(
     plain: bool = False,
 ) -> None:
     """`plain`: no value is a dict or a list, so none needs turning into JSON text first."""
+    text = copy_text(rows, len(names))
+    if text is not None:
+        copy_in(connection, name, names, text)
+        return
     raw = connection.connection.driver_connection
     assert raw is not None
     statement = f"COPY {name} ({', '.join(names)}) FROM STDIN"
-    text = copy_text(rows, len(names))
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        if text is not None:
-            copy.write(text)
-            return
         for row in rows:
             copy.write_row(row if plain else [_copy_value(value) for value in row])
 
@@ -221,14 +221,28 @@ def copy_text(rows: Sequence[Sequence[Any]], width: int) -> str | None:
     the keys' and the new values' rows of a million-record run took 6 s of it."""
     if not rows:
         return ""
+    lines = copy_lines(rows) if width > 1 else _column_text([row[0] for row in rows])
+    return None if lines is None else "\n".join(lines) + "\n"
+
+
+def copy_lines(rows: Sequence[Sequence[Any]]) -> list[str] | None:
+    """Each row's line of COPY's text format, without its newline (see copy_text)."""
     columns: list[list[str]] = []
-    for values in zip(*rows, strict=True) if width > 1 else [[row[0] for row in rows]]:
+    for values in zip(*rows, strict=True):
         written = _column_text(values)
         if written is None:
             return None
         columns.append(written)
-    lines = map("\t".join, zip(*columns, strict=True)) if width > 1 else columns[0]
-    return "\n".join(lines) + "\n"
+    return list(map("\t".join, zip(*columns, strict=True)))
+
+
+def copy_in(connection: sa.Connection, name: str, names: Sequence[str], text: str) -> None:
+    """COPY `text`, rows already in COPY's text format, into table `name`'s `names`."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    statement = f"COPY {name} ({', '.join(names)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(text)
 
 
 def _column_text(values: Sequence[Any]) -> list[str] | None:

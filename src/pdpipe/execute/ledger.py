@@ -61,6 +61,11 @@ class _Canonical:
         self.tables: dict[str, str] = {}
 
     def __call__(self, seq: int, entry: Entry) -> str:
+        return f"[{seq}{self.after_seq(entry)}"
+
+    def after_seq(self, entry: Entry) -> str:
+        """The canonical text after the row's seq: all of it that is known before the
+        ledger's head is locked."""
         shared = (entry.action, entry.reason, entry.legal_basis, entry.categories)
         tail = self.tails.get(shared)
         if tail is None:
@@ -68,7 +73,7 @@ class _Canonical:
         table = self.tables.get(entry.table)
         if table is None:
             table = self.tables[entry.table] = _dumps(entry.table)
-        return f"[{seq},{self.head},{table},{_dumps(entry.record_key)},{tail},{self.acted_at}]"
+        return f",{self.head},{table},{_dumps(entry.record_key)},{tail},{self.acted_at}]"
 
 
 # json.dumps with these arguments builds a new encoder on every call: a million-record
@@ -162,27 +167,46 @@ def append(
     key: bytes = b"",
 ) -> int:
     """Chain and insert `entries` in the caller's transaction; returns how many. With
-    `key` (secrets.ledger_key) the new head is signed."""
+    `key` (secrets.ledger_key) the new head is signed.
+
+    The head stays locked from here to the caller's commit, and parallel partitions wait
+    for it: all that does not need the chain's end (the rows' canonical text after their
+    seq, their other columns in COPY's format) is made before it is locked. Made under
+    the lock, it held the head 150 of every 5,000 rows' 200 ms at a million subscribers."""
     if not entries:
         return 0
     # Whole seconds: every dialect's default DATETIME keeps them, so verify() reads back
     # exactly what was hashed.
     acted_at = acted_at.replace(microsecond=0, tzinfo=None)
-    seq, prev = _tail(connection)
     canonical = _Canonical(run_id, store, acted_at)
-    rows = []
-    for entry in entries:
+    after_seq = [canonical.after_seq(entry) for entry in entries]
+    fixed = [(run_id, store, *entry, acted_at) for entry in entries]  # _LEDGER_COLUMNS[1:-2]
+    lines = bulk.copy_lines(fixed) if connection.dialect.name == "postgresql" else None
+    seq, prev = _tail(connection)
+    first, prevs, digests = seq + 1, [prev], []
+    for rest in after_seq:
         seq += 1
-        digest = row_hash(prev, canonical(seq, entry))
-        rows.append((seq, run_id, store, *entry, acted_at, prev, digest))  # _LEDGER_COLUMNS
-        prev = digest
-    bulk.insert_rows(connection, tables.ledger, _LEDGER_COLUMNS, rows)
+        prev = hashlib.sha256(f"{prev}|[{seq}{rest}".encode()).hexdigest()  # row_hash
+        digests.append(prev)
+        prevs.append(prev)
+    if lines is not None:
+        text = "".join(
+            f"{first + index}\t{line}\t{prevs[index]}\t{digest}\n"
+            for index, (line, digest) in enumerate(zip(lines, digests, strict=True))
+        )
+        bulk.copy_in(connection, tables.ledger.name, _LEDGER_COLUMNS, text)
+    else:
+        rows = [
+            (first + index, *values, prevs[index], digest)
+            for index, (values, digest) in enumerate(zip(fixed, digests, strict=True))
+        ]
+        bulk.insert_rows(connection, tables.ledger, _LEDGER_COLUMNS, rows)
     connection.execute(
         tables.ledger_head.update()
         .where(tables.ledger_head.c.id == 1)
         .values(seq=seq, row_hash=prev, signature=head_signature(key, seq, prev) if key else None)
     )
-    return len(rows)
+    return len(entries)
 
 
 ACTIONS = ("destroy", "depersonalize", "block")  # the actions a run's counts hold
