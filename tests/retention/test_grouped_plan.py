@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from pdpipe.execute.holds import place
 from pdpipe.policy import Policy, parse_policy
+from pdpipe.retention import grouped as groups_module
+from pdpipe.retention import plan as plan_module
 from pdpipe.retention.decide import AsOf
 from pdpipe.retention.grouped import day_starts, groups_countable
 from pdpipe.retention.plan import build_plan
@@ -170,10 +172,17 @@ def _policy(url: str, zone: str) -> Policy:
     return parse_policy(POLICY.format(url=url, zone=zone), Path("policy.yaml"), {})
 
 
-@pytest.mark.parametrize("zone", ["Asia/Almaty", "America/New_York", "Asia/Kolkata"])
+@pytest.mark.parametrize(
+    ("zone", "small_parts"),
+    [("Asia/Almaty", False), ("America/New_York", False), ("Asia/Kolkata", True)],
+)
 def test_the_plan_counted_in_groups_equals_the_plan_of_every_record(
-    store_url: str, zone: str
+    store_url: str, zone: str, small_parts: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if small_parts:  # the table in several key ranges, each range's groups in parts
+        monkeypatch.setattr(plan_module, "SLICE_ABOVE", 100)
+        monkeypatch.setattr(plan_module, "GROUPED_SLICE_ROWS", 150)
+        monkeypatch.setattr(groups_module, "GROUPS_AT_ONCE", 7)
     metadata = sa.MetaData()
     table = _table(metadata)
     engine = sa.create_engine(store_url)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from pdpipe.retention.reader import DecisionReader
 from pdpipe.stores.instants import instant_columns
 
 RECORDS = "records"  # how many records a group holds
+GROUPS_AT_ONCE = 50_000  # groups decided at once: memory stays put however many there are
 
 NOT_ENDED, ENDED, ENDED_UNDATED = 0, 1, 2
 _AT = "at_"  # an instant column's label (the verdicts' labels never start so)
@@ -204,17 +206,29 @@ def count_groups(
     as_of: AsOf,
     after: object = None,
     through: object = None,
-) -> GroupedCounts:
-    """The due records of a key range as decide_held() would count them, read as groups."""
+) -> Iterator[GroupedCounts]:
+    """The due records of a key range as decide_held() would count them, read as groups,
+    GROUPS_AT_ONCE groups at a time (each part's counts add to the others')."""
     statement, ends = grouped_statement(reader, policy, spec, as_of, after, through)
-    rows = connection.execute(statement).all()
     names = [*statement.selected_columns.keys()]
-    groups = pd.DataFrame(rows, columns=names)
-    groups[FrameColumns.KEY] = np.arange(len(groups))
     # A bucket's first instant: midnight UTC, then each start after midnight.
     starts = pd.to_timedelta(
         [dt.timedelta(0), *(s for s in day_starts(policy.operator.timezone) if s)]
     )
+    with connection.execute(statement) as result:
+        for rows in result.partitions(GROUPS_AT_ONCE):
+            yield _decided(pd.DataFrame(rows, columns=names), ends, starts, policy, spec, as_of)
+
+
+def _decided(
+    groups: pd.DataFrame,
+    ends: list[_End],
+    starts: pd.TimedeltaIndex,
+    policy: Policy,
+    spec: TableSpec,
+    as_of: AsOf,
+) -> GroupedCounts:
+    groups[FrameColumns.KEY] = np.arange(len(groups))
     candidates = []
     for number, end in enumerate(ends):
         state = groups[f"s{number}"]
