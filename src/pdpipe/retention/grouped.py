@@ -73,6 +73,11 @@ def day_starts(zone: str) -> tuple[dt.timedelta, ...]:
     return tuple(sorted(found))
 
 
+def _starts_after_midnight(zone: str) -> list[dt.timedelta]:
+    """day_starts but midnight UTC: the times of day that split a UTC day into buckets."""
+    return [start for start in day_starts(zone) if start]
+
+
 def _offsets(instants: pd.DatetimeIndex, zone: str) -> np.ndarray:
     local = instants.tz_convert(zone).tz_localize(None)
     return np.array((local - instants.tz_localize(None)).to_pytimedelta())
@@ -163,7 +168,7 @@ def grouped_statement(
     hold columns as the reader reads them."""
     read = _read_once(reader, spec, after, through)
     ends = _ends(read, policy, spec, as_of, reader.dialect.name)
-    starts = [start for start in day_starts(policy.operator.timezone) if start]
+    starts = _starts_after_midnight(policy.operator.timezone)
     columns: list[sa.ColumnElement[Any]] = []
     for number, end in enumerate(ends):
         state = sa.case(
@@ -212,9 +217,7 @@ def count_groups(
     statement, ends = grouped_statement(reader, policy, spec, as_of, after, through)
     names = [*statement.selected_columns.keys()]
     # A bucket's first instant: midnight UTC, then each start after midnight.
-    starts = pd.to_timedelta(
-        [dt.timedelta(0), *(s for s in day_starts(policy.operator.timezone) if s)]
-    )
+    starts = pd.to_timedelta([dt.timedelta(0), *_starts_after_midnight(policy.operator.timezone)])
     with connection.execute(statement) as result:
         for rows in result.partitions(GROUPS_AT_ONCE):
             yield _decided(pd.DataFrame(rows, columns=names), ends, starts, policy, spec, as_of)
