@@ -107,6 +107,48 @@ def test_when_untouched_rows_change_vanish_or_appear_then_the_checksums_say_so(
     assert _scalar(store_url, "SELECT COUNT(*) FROM pdpipe_checksums") == 0
 
 
+def test_a_record_kept_depersonalized_is_not_compared(store_url: str, tmp_path: Path) -> None:
+    """The untouched rows are the table's rows less those the run acted on and kept: a
+    depersonalized record is the leak check's to judge."""
+    populate(store_url, people_count=60, leads_count=30)
+    path = write_policy(tmp_path, store_url)
+    kept_policy = (
+        path.read_text()
+        .replace("on_end: destroy", "on_end: depersonalize", 1)
+        .replace("reason: consent_withdrawn", "reason: purpose_achieved")  # not destroyed by law
+    )
+    path.write_text(kept_policy)
+    policy = load_policy(path)
+    run_id = _run(policy, batch_size=7).run_id or ""
+    kept = _column(
+        store_url,
+        f"SELECT record_key FROM pdpipe_ledger WHERE run_id = '{run_id}' "
+        "AND table_name = 'people' AND action = 'depersonalize'",
+    )
+    assert kept
+    assert _differences(store_url, policy, run_id) == {"people": [], "leads": []}
+    _execute(store_url, f"UPDATE people SET status = 'changed' WHERE id = {min(map(int, kept))}")
+    assert _differences(store_url, policy, run_id) == {"people": [], "leads": []}
+
+
+def test_a_destroyed_record_that_is_back_is_an_extra_row(store_url: str, tmp_path: Path) -> None:
+    populate(store_url, people_count=60, leads_count=30)
+    policy = load_policy(write_policy(tmp_path, store_url))
+    run_id = _run(policy, batch_size=7).run_id or ""
+    destroyed = _column(
+        store_url,
+        f"SELECT record_key FROM pdpipe_ledger WHERE run_id = '{run_id}' "
+        "AND table_name = 'people' AND action = 'destroy'",
+    )
+    assert destroyed and _differences(store_url, policy, run_id)["people"] == []
+    _execute(
+        store_url,
+        "INSERT INTO people (id, email, full_name, status, created_at) VALUES "
+        f"({min(map(int, destroyed))}, 'back@example.org', 'Back', 'active', '2026-01-01')",
+    )
+    assert _differences(store_url, policy, run_id)["people"] == ["row_count"]
+
+
 def test_when_a_record_changes_before_its_batch_reads_it_then_the_checksum_says_so(
     tmp_path: Path,
 ) -> None:

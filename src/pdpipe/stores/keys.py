@@ -54,10 +54,15 @@ def same_key(own: sa.ColumnElement[Any], store_key: sa.ColumnElement[Any], diale
     return own == key_text(store_key, dialect)
 
 
+def found_by_cast(store_key: sa.ColumnElement[Any]) -> bool:
+    """Whether pdpipe's text, cast to the store key's type, finds the store's row through
+    the key's own index: a number, date or UUID key. A text key is compared as text,
+    exactly, which an index in another collation cannot serve."""
+    return not isinstance(store_key.type, sa.String | sa.Text | sa.Enum)
+
+
 def store_key_of(own: sa.ColumnElement[Any], store_key: sa.ColumnElement[Any], dialect: str) -> Any:
-    """As same_key, written for a lookup of the store's row by its key: a number, date or
-    UUID key takes pdpipe's text cast to its type (its index serves), a text key is
-    compared as text, exactly (an index in another collation cannot)."""
-    if isinstance(store_key.type, sa.String | sa.Text | sa.Enum):
+    """As same_key, written for a lookup of the store's row by its key (`found_by_cast`)."""
+    if not found_by_cast(store_key):
         return same_key(own, store_key, dialect)
     return store_key == sa.cast(own, store_key.type)

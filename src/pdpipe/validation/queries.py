@@ -335,7 +335,7 @@ def ledger_disagrees(
     )
     unmarked = sa.select(ledger.c.record_key.label("key")).where(
         of_run,
-        ledger.c.action.in_(["depersonalize", "block"]),
+        ledger.c.action.in_(tables.KEPT_ACTIONS),
         ~sa.exists(
             sa.select(sa.literal(1)).where(
                 (state.c.table_name == spec.name) & (state.c.record_key == ledger.c.record_key)

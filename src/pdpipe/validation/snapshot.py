@@ -30,7 +30,7 @@ from pdpipe.retention.reader import without
 from pdpipe.stores import tables
 from pdpipe.stores.digest import digest_parts
 from pdpipe.stores.engine import reflect
-from pdpipe.stores.keys import same_key
+from pdpipe.stores.keys import found_by_cast, same_key
 from pdpipe.stores.owner import owned
 
 DIGEST_COLUMNS = ("row_digest0", "row_digest1")
@@ -157,27 +157,17 @@ def checksum_query(
 ) -> sa.Select[Any]:
     """One row when the rows the run did not act on differ from the snapshot less the
     records it acted on: keyed 'row_count' when their number differs, 'checksum' when
-    only their digests do; none when they agree.
-
-    One scan of the table, an anti-join against the run's ledger rows; the snapshot's
-    side is a handful of rows.
+    only their digests do; none when they agree. The snapshot's side is a handful of rows.
     """
     table = reflect(connection, spec.name, sa.MetaData() if metadata is None else metadata)
-    sums, ledger = tables.checksums, tables.ledger
-    of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
+    sums = tables.checksums
     sign = sa.case((sums.c.kind == tables.BEFORE_RUN, 1), else_=-1)
     expected = (
         sa.select(*(sa.func.sum(sign * sums.c[n]).label(n) for n in ("row_count", *_SUMS)))
         .where((sums.c.run_id == run_id) & (sums.c.table_name == spec.name))
         .subquery("expected")
     )
-    untouched = without(
-        sa.select(*_totals(table, connection.dialect)),
-        table,
-        ledger,
-        of_run & same_key(ledger.c.record_key, table.c[spec.key], connection.dialect.name),
-        connection.dialect,
-    ).subquery("untouched")
+    untouched = _untouched(connection, spec, table, run_id).subquery("untouched")
     count_differs = sa.func.coalesce(expected.c.row_count, -1) != untouched.c.row_count
     sums_differ = sa.or_(*(sa.func.coalesce(expected.c[n], -1) != untouched.c[n] for n in _SUMS))
     measure = sa.case((count_differs, "row_count"), else_="checksum")
@@ -187,6 +177,38 @@ def checksum_query(
         .select_from(untouched)
         .where(count_differs | sums_differ)
     )
+
+
+def _untouched(
+    connection: sa.Connection, spec: TableSpec, table: sa.Table, run_id: str
+) -> sa.Select[Any]:
+    """The count and digest sums of the table's rows that the run's ledger does not name."""
+    dialect = connection.dialect
+    ledger, key = tables.ledger, table.c[spec.key]
+    of_run = (ledger.c.run_id == run_id) & (ledger.c.table_name == spec.name)
+    if not found_by_cast(key):
+        # A text key has no index that pdpipe's text can look it up in: one scan of the
+        # table, an anti-join against the run's ledger rows.
+        return without(
+            sa.select(*_totals(table, dialect)),
+            table,
+            ledger,
+            of_run & same_key(ledger.c.record_key, key, dialect.name),
+            dialect,
+        )
+    # All the rows, less those of the records the run acted on and kept (depersonalized,
+    # blocked), found by their key: one scan of the table, and no lookup in the ledger
+    # per row (MariaDB spent 2.7 s of 4.9 s there for a million subscribers). A record
+    # the run destroyed and that is there again counts among the untouched: the count
+    # differs from the snapshot's, which the ledger check says too.
+    kept = sa.select(sa.cast(ledger.c.record_key, key.type)).where(
+        of_run, ledger.c.action.in_(tables.KEPT_ACTIONS)
+    )
+    whole = sa.select(*_totals(table, dialect)).select_from(table).subquery("whole")
+    acted = sa.select(*_totals(table, dialect)).where(key.in_(kept)).subquery("acted")
+    return sa.select(
+        *((whole.c[n] - acted.c[n]).label(n) for n in ("row_count", *_SUMS))
+    ).select_from(whole.join(acted, sa.true()))
 
 
 def drop(policy: Policy, run_id: str) -> None:
