@@ -209,7 +209,7 @@ def append(
     return len(entries)
 
 
-ACTIONS = ("destroy", "depersonalize", "block")  # the actions a run's counts hold
+ACTIONS = ("destroy", *tables.KEPT_ACTIONS)  # the actions a run's counts hold
 
 
 @dataclass(frozen=True)
