@@ -120,6 +120,10 @@ def test_when_killed_mid_run_and_started_again_then_same_as_uninterrupted(
 
     resumed = run_policy(load_policy(killed_path), RunOptions(batch_size=BATCH, allow_large=True))
     assert resumed.resumed and resumed.as_of == reference.as_of
+    # Its counts include the killed attempt's batches.
+    assert [(t.table, t.acted) for t in resumed.tables] == [
+        (t.table, t.acted) for t in reference.tables
+    ]
     # Checked against the first attempt's snapshot: the killed batch's digests went with it.
     report = validate_policy(
         load_policy(killed_path), as_of, tmp_path / "checks", resumed.run_id, expect_snapshot=True

@@ -13,6 +13,7 @@ work to do.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 from pdpipe import json_files
 from pdpipe.errors import PdpipeError
 from pdpipe.execute.batch import Interrupted
+from pdpipe.execute.ledger import ACTIONS
 from pdpipe.execute.runner import DOCUMENTED, RunOptions
 from pdpipe.job import run_job
 from pdpipe.policy import load_policy
@@ -90,17 +92,28 @@ def _runs(url: str) -> list[dict[str, Any]]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(sa.select(tables.runs)).mappings().all()
-            acted = {
-                str(run_id): int(count)
-                for run_id, count in connection.execute(
-                    sa.select(tables.ledger.c.run_id, sa.func.count())
-                    .where(tables.ledger.c.action.in_(("destroy", "depersonalize")))
-                    .group_by(tables.ledger.c.run_id)
-                )
-            }
+            counted: dict[tuple[str, str], int] = {}
+            for run_id, action, count in connection.execute(
+                sa.select(tables.ledger.c.run_id, tables.ledger.c.action, sa.func.count())
+                .where(tables.ledger.c.action.in_(ACTIONS))
+                .group_by(tables.ledger.c.run_id, tables.ledger.c.action)
+            ):
+                counted[(str(run_id), str(action))] = int(count)
     finally:
         engine.dispose()
-    return [{**row, "records": acted.get(str(row["run_id"]), 0)} for row in rows]
+
+    def records(run_id: str, actions: tuple[str, ...]) -> int:
+        return sum(counted.get((run_id, action), 0) for action in actions)
+
+    return [
+        {
+            **row,
+            # destroyed or depersonalized: what the documents list
+            "records": records(str(row["run_id"]), ("destroy", "depersonalize")),
+            "acted": records(str(row["run_id"]), ACTIONS),  # blocked ones too
+        }
+        for row in rows
+    ]
 
 
 def _documented_records(runs_folder: Path, run_id: str) -> int:
@@ -154,3 +167,10 @@ def test_when_the_job_is_killed_at_moment_after_moment_then_ledger_and_acts_are_
     for run in acted:
         assert run["stage"] == DOCUMENTED, run
         assert _documented_records(runs_folder, str(run["run_id"])) == run["records"]
+    # What each closed run says it did is what its ledger holds, its killed attempts'
+    # batches included.
+    for run in runs:
+        if run["counts"] is not None:
+            counted = json.loads(run["counts"]).values()
+            said = sum(n for actions in counted for by in actions.values() for n in by.values())
+            assert said == run["acted"], run

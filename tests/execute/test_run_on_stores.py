@@ -261,3 +261,48 @@ def test_when_unblocked_then_the_record_returns_to_processing_and_the_ledger_say
     assert plan.blocked == len(blocked) - 1
     ((_, intact),) = verify_ledgers(policy)
     assert intact is not None and intact.ok
+
+
+def _ledger_counts(url: str, run_id: str | None) -> dict[str, dict[str, dict[str, int]]]:
+    """The run's ledger rows per table, action and reason."""
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for row in ledger_rows(url):
+        if row["run_id"] == run_id:
+            by_reason = found.setdefault(row["table_name"], {}).setdefault(row["action"], {})
+            by_reason[row["reason"]] = by_reason.get(row["reason"], 0) + 1
+    return found
+
+
+def test_when_a_run_closes_then_its_counts_are_its_ledgers(policy: Policy, store_url: str) -> None:
+    result = run(policy, partitions=3)
+
+    assert result.acted > 0
+    assert {t.table: t.acted for t in result.tables if t.acted} == _ledger_counts(
+        store_url, result.run_id
+    )
+
+
+def test_when_a_run_left_by_an_earlier_release_is_resumed_then_it_counts_from_the_ledger(
+    policy: Policy, store_url: str
+) -> None:
+    """Releases before the checkpoints counted what their batches acted on left NULL
+    there: the run they left unfinished is finished with the ledger's counts."""
+    run(policy)
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:
+        # The run as such a release leaves it when killed after its batches committed.
+        (run_id,) = connection.execute(sa.select(tables.runs.c.run_id)).scalars().all()
+        connection.execute(tables.runs.update().values(status="running", finished_at=None))
+        connection.execute(
+            tables.progress.update()
+            .where(tables.progress.c.table_name == "people")
+            .values(acted=None, done=False)
+        )
+    engine.dispose()
+
+    resumed = run(policy)
+
+    assert resumed.resumed and resumed.run_id == run_id
+    assert {t.table: t.acted for t in resumed.tables if t.acted} == _ledger_counts(
+        store_url, run_id
+    )

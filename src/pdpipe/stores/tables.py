@@ -3,7 +3,8 @@
     pdpipe_runs      one row per run: as-of, policy hash, status, counts
     pdpipe_ledger    one row per record acted on, hash-chained (see execute/ledger.py)
     pdpipe_state     records depersonalized or blocked: later runs skip them
-    pdpipe_progress  per run, table and partition: its key range and last committed key
+    pdpipe_progress  per run, table and partition: its key range, last committed key and
+                     the records its batches acted on, by action and reason
     pdpipe_ledger_head  the ledger's last seq and hash: one row, locked by each append
     pdpipe_lock      SQLite only: the row that says a run holds the store
     pdpipe_checksums per run and table, the count and digest sums of its rows before
@@ -104,6 +105,9 @@ progress = sa.Table(
     sa.Column("last_key", sa.Text),
     sa.Column("batches", sa.Integer, nullable=False),
     sa.Column("done", sa.Boolean, nullable=False),
+    # JSON {action: {reason: records}} of the partition's committed batches, written in
+    # each batch's transaction; NULL where a release before it ran batches (execute/runner.py)
+    sa.Column("acted", sa.Text),
 )
 
 ledger_head = sa.Table(
