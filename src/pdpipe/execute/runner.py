@@ -586,7 +586,8 @@ def _with_batch(counted: Tally | None, decisions: pd.DataFrame) -> Tally | None:
     for (action, reason), records in Counter(
         zip(decisions["action"].map(str), decisions["reason"].map(str), strict=True)
     ).items():
-        added.setdefault(action, {})[reason] = added.get(action, {}).get(reason, 0) + records
+        by_reason = added.setdefault(action, {})
+        by_reason[reason] = by_reason.get(reason, 0) + records
     return added
 
 
