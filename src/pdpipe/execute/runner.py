@@ -445,7 +445,7 @@ def process_partition(
                 due_at=(policy, as_of),
                 extra=snapshot.digest_columns if checked else None,
             )
-            after, batches, done, counted = _checkpoint(connection, run_id, partition)
+            after, batches, done, counted = _checkpoint(connection, run_id, partition, spec)
         outcome = TableOutcome(store.name, spec.name)
         if done:
             return outcome
@@ -467,7 +467,7 @@ def process_partition(
                     decisions = decide(frame, spec, policy, as_of)
                     after = python_value(frame["key"].iloc[-1])
                     batches += 1
-                    counted = _with_batch(counted, decisions)
+                    _count_batch(counted, decisions)
                     confirm_hold(connection, store.url, store.name)
                     if checked:
                         snapshot.record_acted(
@@ -552,12 +552,9 @@ class _GrowingState:
             tables.refresh_statistics(connection, tables.state.name)
 
 
-Tally = dict[str, dict[str, int]]  # action -> reason -> records, as TableOutcome.acted
-
-
 def _checkpoint(
-    connection: sa.Connection, run_id: str, partition: Partition
-) -> tuple[Any, int, bool, Tally | None]:
+    connection: sa.Connection, run_id: str, partition: Partition, spec: TableSpec
+) -> tuple[Any, int, bool, TableOutcome | None]:
     """Where the partition stands: its last committed key, batches, whether it is done,
     and what its committed batches acted on (None: a release that did not count them ran
     some of them, and finish() counts its table from the ledger)."""
@@ -567,28 +564,25 @@ def _checkpoint(
             _progress_row(run_id, partition)
         )
     ).first()
+    counted: TableOutcome | None = TableOutcome(partition.store, spec.name)
     if row is None:
-        return None, 0, False, {}
+        return None, 0, False, counted
     batches = int(row.batches)
-    counted: Tally | None = {}  # no batch committed yet: nothing acted on
     if row.acted is not None:
-        counted = _load(row.acted)
+        counted = TableOutcome(partition.store, spec.name, acted=_load(row.acted))
     elif batches:
         counted = None
     return _load(row.last_key), batches, bool(row.done), counted
 
 
-def _with_batch(counted: Tally | None, decisions: pd.DataFrame) -> Tally | None:
-    """`counted` and the batch's decisions, each acted on once (act())."""
-    if counted is None or decisions.empty:
-        return counted
-    added = {action: dict(reasons) for action, reasons in counted.items()}
+def _count_batch(counted: TableOutcome | None, decisions: pd.DataFrame) -> None:
+    """Add the batch's decisions, each acted on once (act()), to `counted`."""
+    if counted is None:
+        return
     for (action, reason), records in Counter(
         zip(decisions["action"].map(str), decisions["reason"].map(str), strict=True)
     ).items():
-        by_reason = added.setdefault(action, {})
-        by_reason[reason] = by_reason.get(reason, 0) + records
-    return added
+        counted.add(action, reason, records)
 
 
 def _progress_row(run_id: str, partition: Partition) -> sa.ColumnElement[bool]:
@@ -606,12 +600,13 @@ def _save_checkpoint(
     last: Any,
     batches: int,
     done: bool,
-    counted: Tally | None,
+    counted: TableOutcome | None,
 ) -> None:
+    acted = None if counted is None else _dump(counted.acted)
     connection.execute(
         tables.progress.update()
         .where(_progress_row(run_id, partition))
-        .values(last_key=_dump(last), batches=batches, done=done, acted=_dump(counted))
+        .values(last_key=_dump(last), batches=batches, done=done, acted=acted)
     )
 
 
@@ -767,12 +762,8 @@ def _done_by(
     rows = [row for row in rows if row.table_name in owner]
     uncounted = {str(row.table_name) for row in rows if row.acted is None and row.batches}
     for table_name, batches, acted in rows:
-        outcome = TableOutcome(owner[table_name], str(table_name), batches=int(batches))
-        if table_name not in uncounted:
-            for action, reasons in (_load(acted) or {}).items():
-                for reason, records in reasons.items():
-                    outcome.add(str(action), str(reason), int(records))
-        yield outcome
+        counted = {} if table_name in uncounted else _load(acted) or {}
+        yield TableOutcome(owner[table_name], str(table_name), int(batches), counted)
     if uncounted:
         yield from _counted_in_ledger(connection, run_id, uncounted)
 
